@@ -1,0 +1,186 @@
+"""The command line: python -m digitlab {train,list,evaluate,predict,make-default}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from digitlab import store
+from digitlab.data import DataError, load_mnist
+from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
+
+DEFAULT_MODEL_EPOCHS = 3  # augmentation slows learning: one more epoch than `fast` alone
+
+
+def progress_bar():
+    """Return a listener that draws a Keras progress bar (loss, accuracy, examples/s) on stderr."""
+    import keras
+
+    bar = None
+
+    def listener(event) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = keras.utils.Progbar(event.total_steps, stateful_metrics=["loss", "acc", "ex/s", "val_acc"])
+        values = [("loss", event.loss), ("acc", event.accuracy), ("ex/s", event.examples_per_second)]
+        if event.val_accuracy is not None:
+            values.append(("val_acc", event.val_accuracy))
+        bar.update(event.step, values)
+
+    return listener
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Tutorial defaults of --model, with whatever options were given."""
+    given = dict(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        optimizer=args.optimizer,
+        seed=args.seed,
+        train_limit=args.limit,
+    )
+    overrides = {key: value for key, value in given.items() if value is not None}
+    return TrainConfig.for_architecture(args.model, augment=args.augment, **overrides)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    result = train_model(config, load_mnist(), listener=progress_bar())
+    name = store.save_model(result.model, args.name or config.architecture, result.metadata())
+    print(f"\nsaved as {name!r} in {store.models_dir()}", file=sys.stderr)
+    print(f"test_accuracy={result.test_accuracy:.4f}")
+    return 0
+
+
+def make_default_command(args: argparse.Namespace) -> int:
+    """Retrain the model shipped in digitlab/pretrained (fast, augmented)."""
+    import shutil
+
+    config = TrainConfig.for_architecture(DEFAULT_ARCHITECTURE, augment=True, epochs=args.epochs)
+    result = train_model(config, load_mnist(), listener=progress_bar())
+    target = store.DEFAULT_MODEL_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    result.model.save(target / store.MODEL_FILE)
+    meta = {**result.metadata(), "params": int(result.model.count_params()), "schema_version": store.SCHEMA_VERSION}
+    store.write_json_atomic(target / store.META_FILE, meta)
+    print(f"\nwrote {target}", file=sys.stderr)
+    print(f"test_accuracy={result.test_accuracy:.4f}")
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    entries = store.list_models()
+    rows = [("name", "architecture", "params", "epochs", "train s", "test acc", "created")]
+    for e in entries:
+        m = e.meta
+        if e.error:
+            rows.append((e.name, "BROKEN: " + e.error, "", "", "", "", ""))
+            continue
+        rows.append(
+            (
+                e.name + (" (shipped)" if e.builtin else ""),
+                m.get("architecture", "?"),
+                f"{m.get('params', 0):,}",
+                str(m.get("epochs_completed", "?")),
+                f"{m.get('train_seconds', 0):.0f}",
+                f"{e.test_accuracy:.4f}",
+                m.get("created", "")[:19],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from digitlab.evaluate import evaluate_model
+
+    model, _ = store.load_model(args.name)
+    data = load_mnist()
+    result = evaluate_model(model, data.x_test, data.y_test)
+    for digit, accuracy in enumerate(result.per_class_accuracy):
+        print(f"digit {digit}: {accuracy:.4f}")
+    print(f"test_accuracy={result.accuracy:.4f}")
+    return 0
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    from digitlab.predict import Predictor
+    from digitlab.preprocess import BlankImageError, ImageReadError
+
+    predictor = Predictor.from_store(args.model)
+    failed = 0
+    for file in args.files:
+        try:
+            probabilities = predictor.predict_image(file)
+        except (BlankImageError, ImageReadError) as error:
+            failed += 1
+            record = {"file": file, "error": str(error)}
+        else:
+            record = {
+                "file": file,
+                "digit": int(probabilities.argmax()),
+                "probabilities": [round(float(p), 6) for p in probabilities],
+            }
+        if args.json:
+            print(json.dumps(record))
+        elif "error" in record:
+            print(f"{file}: error: {record['error']}")
+        else:
+            probs = " ".join(f"{p:.2f}" for p in record["probabilities"])
+            print(f"{file}: {record['digit']}  [{probs}]")
+    return 1 if failed else 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m digitlab", description="DigitLab: MNIST models from the command line."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model and save it to the store")
+    train.add_argument("--model", default=DEFAULT_ARCHITECTURE, choices=list(ARCHITECTURES))
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
+    train.add_argument("--seed", type=int)
+    train.add_argument("--augment", action="store_true", help="random shifts, rotations, zoom, stroke width")
+    train.add_argument("--limit", type=int, help="train on the first N images only")
+    train.add_argument("--name", help="name in the store (default: the architecture)")
+    train.set_defaults(run=train_command)
+
+    default = commands.add_parser("make-default", help="retrain the shipped default model")
+    default.add_argument("--epochs", type=int, default=DEFAULT_MODEL_EPOCHS)
+    default.set_defaults(run=make_default_command)
+
+    commands.add_parser("list", help="list the saved models").set_defaults(run=list_command)
+
+    evaluate = commands.add_parser("evaluate", help="test accuracy and per-class accuracy of a saved model")
+    evaluate.add_argument("name")
+    evaluate.set_defaults(run=evaluate_command)
+
+    predict = commands.add_parser("predict", help="predict the digit in image files")
+    predict.add_argument("files", nargs="+")
+    predict.add_argument("--model", default=store.DEFAULT_NAME)
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.set_defaults(run=predict_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, DataError, store.StoreError, TrainingDiverged) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The architectures, by name: each a small builder, with the tutorial's training defaults.
+
+Every model takes raw pixels: (n, 28, 28) floats in 0-255, exactly as MNIST stores them.
+Its first layer scales them, so the canvas, the CLI and evaluation all feed it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels on the 0-1 scale
+
+
+def to_unit() -> layers.Layer:
+    """Scale 0-255 pixels to 0-1."""
+    return layers.Rescaling(1 / 255)
+
+
+def standardize() -> layers.Layer:
+    """Scale 0-255 pixels to zero mean, unit variance over the MNIST training set."""
+    return layers.Rescaling(1 / (255 * MNIST_STD), offset=-MNIST_MEAN / MNIST_STD)
+
+
+def softmax_regression() -> keras.Model:
+    return keras.Sequential(
+        [keras.Input((28, 28)), to_unit(), layers.Flatten(), layers.Dense(10, activation="softmax")],
+        name="softmax",
+    )
+
+
+def relu_mlp() -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            standardize(),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="mlp",
+    )
+
+
+def tanh_mlp() -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            to_unit(),
+            layers.Flatten(),
+            layers.Dense(64, activation="tanh"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="tanh",
+    )
+
+
+def tutorial_cnn() -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            to_unit(),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(32, 5, activation="relu"),  # (24, 24, 32)
+            layers.MaxPooling2D(),  # (12, 12, 32)
+            layers.Conv2D(64, 5, activation="relu"),  # (8, 8, 64)
+            layers.MaxPooling2D(),  # (4, 4, 64)
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+def conv_block(filters: int, kernel: int) -> list[layers.Layer]:
+    """Conv without bias (batch norm brings its own), batch norm, ReLU."""
+    return [
+        layers.Conv2D(filters, kernel, use_bias=False),
+        # momentum 0.9, not Keras' 0.99: the moving statistics must settle within one short epoch
+        layers.BatchNormalization(momentum=0.9),
+        layers.ReLU(),
+    ]
+
+
+def fast_cnn() -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            to_unit(),
+            layers.Reshape((28, 28, 1)),
+            *conv_block(16, 5),  # (24, 24, 16)
+            layers.MaxPooling2D(),  # (12, 12, 16)
+            *conv_block(32, 3),  # (10, 10, 32)
+            layers.MaxPooling2D(),  # (5, 5, 32)
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.25),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="fast",
+    )
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A model builder and the training defaults of the tutorial it comes from."""
+
+    build: Callable[[], keras.Model]
+    description: str
+    optimizer: str
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    schedule: str = "constant"  # or "onecycle": linear warm-up to the rate, then cosine decay
+    published_accuracy: float = 0.0  # the tutorial's test accuracy, which we must meet
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "softmax": Architecture(
+        softmax_regression, "Softmax regression: one dense layer",
+        optimizer="sgd", learning_rate=0.5, batch_size=100, epochs=10, published_accuracy=0.92,
+    ),
+    "mlp": Architecture(
+        relu_mlp, "MLP 784-128-128-10, ReLU, standardized pixels",
+        optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=3, published_accuracy=0.961,
+    ),
+    "tanh": Architecture(
+        tanh_mlp, "MLP 784-64-10, tanh",
+        optimizer="sgd", learning_rate=0.5, batch_size=32, epochs=5, published_accuracy=0.9615,
+    ),
+    "cnn": Architecture(
+        tutorial_cnn, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
+        optimizer="rmsprop", learning_rate=1e-3, batch_size=100, epochs=4, schedule="onecycle",
+        published_accuracy=0.99,
+    ),
+    "fast": Architecture(
+        fast_cnn, "Compact CNN with batch norm, one-cycle schedule (default)",
+        optimizer="adam", learning_rate=5e-3, batch_size=128, epochs=2, schedule="onecycle",
+        published_accuracy=0.99,
+    ),
+}  # fmt: skip
+DEFAULT_ARCHITECTURE = "fast"
+
+
+def get_architecture(name: str) -> Architecture:
+    """Return the Architecture called `name`, or raise ValueError naming the known ones."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"Unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[name]
+
+
+def build_model(name: str) -> keras.Model:
+    """Build the uncompiled model `name`: (n, 28, 28) pixels in 0-255 -> (n, 10) probabilities."""
+    return get_architecture(name).build()

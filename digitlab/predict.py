@@ -1,0 +1,41 @@
+"""Fast prediction for single images: preprocess, then a compiled call of the model (never model.predict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from digitlab import store
+from digitlab.preprocess import preprocess
+
+
+class Predictor:
+    """A loaded model behind a traced function: about a millisecond per image on a CPU."""
+
+    def __init__(self, model: keras.Model, meta: dict | None = None):
+        self.model, self.meta = model, meta or {}
+        self._call = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)],
+            reduce_retracing=True,
+        )
+        self.probabilities(np.zeros((28, 28), np.float32))  # trace now, not on the first stroke
+
+    @classmethod
+    def from_store(cls, name: str = store.DEFAULT_NAME) -> Predictor:
+        return cls(*store.load_model(name))
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(28, 28) or (n, 28, 28) pixels in 0-255 -> (10,) or (n, 10) probabilities."""
+        pixels = np.asarray(pixels, dtype=np.float32)
+        batch = pixels[np.newaxis] if pixels.ndim == 2 else pixels
+        out = self._call(tf.constant(batch)).numpy()
+        return out[0] if pixels.ndim == 2 else out
+
+    def predict_image(self, source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
+        """Preprocess any user image like MNIST and return its ten probabilities."""
+        return self.probabilities(preprocess(source))

@@ -1,0 +1,157 @@
+"""Turn any user image into the 28x28 digit an MNIST model expects, the way MNIST itself was made.
+
+MNIST digits are white on black, size-normalized to fit a 20x20 box (aspect kept, anti-aliased)
+and placed in 28x28 so that their intensity center of mass sits at row 14.0, column 14.0.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+BOX = 20  # the longer side of the digit, in pixels
+CENTER = 14.0  # MNIST's measured center of mass (row and column, array coordinates)
+MAX_PIXELS = 40_000_000  # larger images are refused (PIL's decompression-bomb guard)
+WORKING_SIZE = 512  # big images are shrunk to this first: plenty for a 20-pixel digit
+MIN_CONTRAST = 0.08  # ink and background must differ by this much (0-1 scale)
+NOISE_LEVEL = 0.2  # ink fainter than this fraction of the strongest does not decide the crop
+FLOOR = 0.05  # ink fainter than this is set to zero (paper grain, JPEG noise)
+MIN_DIGIT_FRACTION = 0.08  # a mark smaller than this part of the image is a dot, not a digit
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class BlankImageError(ValueError):
+    """The image holds no digit: it is empty, uniform, or only a speck."""
+
+
+class ImageReadError(ValueError):
+    """The file or data is not an image that can be read."""
+
+
+def read_image(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
+    """Return (h, w) grayscale floats in [0, 1] from a path, bytes, PIL image or array (RGBA allowed)."""
+    if isinstance(source, np.ndarray):
+        return array_to_gray(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = source if isinstance(source, Image.Image) else open_image(source)
+            image.draft("L", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageReadError(f"The image is too large ({error}); the limit is {MAX_PIXELS:,} pixels.") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ImageReadError(f"Not a readable image: {error}") from error
+    if max(image.size) > WORKING_SIZE:
+        image.thumbnail((WORKING_SIZE, WORKING_SIZE))
+    return pil_to_gray(image)
+
+
+def open_image(source: str | Path | bytes) -> Image.Image:
+    if isinstance(source, bytes):
+        return Image.open(io.BytesIO(source))
+    return Image.open(Path(source))
+
+
+def pil_to_gray(image: Image.Image) -> np.ndarray:
+    """Convert any PIL mode (palette, 16-bit, alpha) to (h, w) grayscale in [0, 1]."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        return np.clip(array / top, 0, 1)
+    if image.mode in ("P", "PA", "LA", "RGBA") or "transparency" in image.info:
+        return array_to_gray(np.asarray(image.convert("RGBA")))
+    return np.asarray(image.convert("L"), dtype=np.float64) / 255
+
+
+def array_to_gray(array: np.ndarray) -> np.ndarray:
+    """(h, w), (h, w, 3) or (h, w, 4) array, 0-255 or 0-1 -> (h, w) grayscale in [0, 1]."""
+    array = np.asarray(array, dtype=np.float64)
+    if array.size and array.max() > 1.0:
+        array = array / 255
+    if array.ndim == 2:
+        return array
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) image, got shape {array.shape}")
+    gray = array[..., :3] @ np.array([0.299, 0.587, 0.114])
+    if array.shape[2] == 3:
+        return gray
+    alpha = array[..., 3]
+    if alpha.min() > 0.99:
+        return gray
+    # Transparent background: the ink is wherever alpha is, whatever its color. Paint the
+    # transparent part the opposite of the ink so the drawing stands out either way.
+    opaque = alpha > 0.5
+    ink_is_dark = opaque.any() and gray[opaque].mean() < 0.5
+    background = 1.0 if ink_is_dark else 0.0
+    return gray * alpha + background * (1 - alpha)
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """Return ink strength in [0, 1] (white digit on black), background removed; raise if blank."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = np.median(border)
+    ink = gray - background if background < 0.5 else background - gray  # ink is what differs
+    ink = np.clip(ink, 0, None)
+    strongest = np.percentile(ink, 99.9) if ink.size > 1000 else ink.max()
+    if strongest < MIN_CONTRAST:
+        raise BlankImageError("The image is blank: draw or upload a digit.")
+    ink = np.clip(ink / strongest, 0, 1)
+    ink[ink < FLOOR] = 0
+    return ink
+
+
+def crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    """Return the smallest box holding all clear ink; raise if the ink is only a speck."""
+    clear = ink >= NOISE_LEVEL
+    rows, cols = np.flatnonzero(clear.any(axis=1)), np.flatnonzero(clear.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    if max(height, width) < MIN_DIGIT_FRACTION * max(ink.shape) or max(height, width) < 2:
+        raise BlankImageError("That is only a dot: draw the whole digit, larger.")
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def fit_box(digit: np.ndarray) -> np.ndarray:
+    """Scale so the longer side is 20 pixels, keeping the aspect ratio, anti-aliased."""
+    height, width = digit.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = Image.fromarray(digit.astype(np.float32), mode="F")
+    return np.asarray(image.resize(size, Image.Resampling.LANCZOS), dtype=np.float64).clip(0, 1)
+
+
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Paste into 28x28 so the intensity center of mass lands on (14, 14)."""
+    rows, cols = np.indices(digit.shape)
+    total = digit.sum()
+    com_row, com_col = (rows * digit).sum() / total, (cols * digit).sum() / total
+    top, left = round(CENTER - com_row), round(CENTER - com_col)
+    out = np.zeros((28, 28))
+    # Clip the paste to the 28x28 frame (a very lopsided digit may spill over).
+    r0, c0 = max(top, 0), max(left, 0)
+    r1, c1 = min(top + digit.shape[0], 28), min(left + digit.shape[1], 28)
+    out[r0:r1, c0:c1] = digit[r0 - top : r1 - top, c0 - left : c1 - left]
+    return out
+
+
+def preprocess(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
+    """Turn a user image into an MNIST-style digit.
+
+    Args:
+        source: a file path, encoded bytes, PIL image, or array ((h, w), RGB or RGBA; 0-255 or
+            0-1); any size; dark ink on light or light ink on dark; transparent backgrounds.
+    Returns:
+        (28, 28) float32 pixels in 0-255, white digit on black, as the models take them.
+    Raises:
+        BlankImageError: no digit in the image. ImageReadError: not a readable image.
+    """
+    gray = read_image(source)
+    if gray.size == 0 or min(gray.shape) < 2:
+        raise BlankImageError("The image is too small to hold a digit.")
+    digit = fit_box(crop_to_ink(ink_map(gray)))
+    return (center_by_mass(digit) * 255).astype(np.float32)

@@ -1,0 +1,213 @@
+"""Saved models on disk with their metadata: save, list, load, rename, delete.
+
+Layout: `<home>/models/<name>/model.keras` beside `meta.json`. A model is written whole into a
+hidden temporary folder, then renamed into place in one step, so the store never shows a
+half-written model, and two savers cannot end up sharing one name (renaming onto an existing,
+non-empty folder fails). Names are slugs, never paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keras
+
+SCHEMA_VERSION = 1
+MODEL_FILE, META_FILE = "model.keras", "meta.json"
+MAX_NAME = 64
+STALE_TEMP_SECONDS = 3600  # temporary folders older than this are leftovers of killed savers
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "pretrained"  # the shipped default model
+DEFAULT_NAME = "default"
+
+
+class StoreError(Exception):
+    """A saved model is missing, broken, or the name asked for cannot be used."""
+
+
+@dataclass
+class SavedModel:
+    """One entry of the store: its name, folder and metadata (empty if unreadable)."""
+
+    name: str
+    path: Path
+    meta: dict = field(default_factory=dict)
+    error: str | None = None  # why it cannot be loaded, if it cannot
+    builtin: bool = False  # the shipped default: read-only
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def test_accuracy(self) -> float:
+        return float(self.meta.get("test_accuracy") or 0.0)
+
+
+def home() -> Path:
+    """Return the DigitLab folder: `$DIGITLAB_HOME`, or ~/.digitlab."""
+    return Path(os.environ.get("DIGITLAB_HOME") or Path.home() / ".digitlab").expanduser()
+
+
+def models_dir() -> Path:
+    return home() / "models"
+
+
+def slugify(name: str) -> str:
+    """Return `name` as a safe slug (lowercase letters, digits, '-'), or raise StoreError."""
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:MAX_NAME].strip("-")
+    if not slug:
+        raise StoreError(f"{name!r} is not a usable model name: use letters or digits.")
+    return slug
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", suffix=".json", delete=False) as f:
+        json.dump(data, f, indent=2)
+        os.fchmod(f.fileno(), 0o644)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(f.name, path)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save_model(model: keras.Model, name: str, meta: dict, overwrite: bool = False) -> str:
+    """Save `model` with its metadata under a slug of `name`; return the name used.
+
+    If the name is taken, the model is saved as `name-2`, `name-3`, ... unless `overwrite`.
+    """
+    root = models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    base = slugify(name)
+    if base == DEFAULT_NAME:
+        base = f"{DEFAULT_NAME}-copy"
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        model.save(tmp / MODEL_FILE)
+        record = {
+            **meta,
+            "schema_version": SCHEMA_VERSION,
+            "params": int(model.count_params()),
+            "created": meta.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        write_json_atomic(tmp / META_FILE, record)
+        fsync_dir(tmp)
+        if overwrite and (root / base).exists():
+            delete_model(base)
+        for attempt in range(1, 1000):
+            final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
+            try:
+                os.rename(tmp, root / final)  # fails if that name already holds a model
+            except OSError:
+                continue
+            fsync_dir(root)
+            return final
+        raise StoreError(f"Could not find a free name for {base!r}.")
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_entry(path: Path, builtin: bool = False) -> SavedModel:
+    """Describe the model folder `path`, noting why it is broken if it is."""
+    entry = SavedModel(name=path.name, path=path, builtin=builtin)
+    try:
+        entry.meta = json.loads((path / META_FILE).read_text())
+        if not isinstance(entry.meta, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        entry.meta, entry.error = {}, "metadata file meta.json is missing"
+    except (ValueError, OSError) as error:
+        entry.meta, entry.error = {}, f"metadata is not valid JSON ({error})"
+    model_file = path / MODEL_FILE
+    if not model_file.is_file():
+        entry.error = "model file model.keras is missing"
+    elif not zipfile.is_zipfile(model_file):
+        entry.error = "model file model.keras is corrupt or truncated"
+    return entry
+
+
+def clean_stale_temporaries(root: Path) -> None:
+    """Remove temporary folders that savers killed mid-write left behind."""
+    for tmp in root.glob(".tmp-*"):
+        if time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+
+
+def list_models(include_default: bool = True) -> list[SavedModel]:
+    """Return every saved model, broken ones included (with their error), newest first."""
+    root = models_dir()
+    entries = []
+    if root.is_dir():
+        clean_stale_temporaries(root)
+        entries = [read_entry(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    entries.sort(key=lambda e: e.meta.get("created", ""), reverse=True)
+    if include_default and (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
+        default = read_entry(DEFAULT_MODEL_DIR, builtin=True)
+        default.name = DEFAULT_NAME
+        entries.append(default)
+    return entries
+
+
+def find_model(name: str) -> SavedModel:
+    """Return the store entry called `name` (the shipped default is 'default')."""
+    if name == DEFAULT_NAME:
+        if not (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
+            raise StoreError("The shipped default model is missing: run `python -m digitlab make-default`.")
+        entry = read_entry(DEFAULT_MODEL_DIR, builtin=True)
+        entry.name = DEFAULT_NAME
+        return entry
+    path = models_dir() / slugify(name)
+    if slugify(name) != name or not path.is_dir():
+        raise StoreError(f"No saved model called {name!r}. `python -m digitlab list` shows the saved models.")
+    return read_entry(path)
+
+
+def load_model(name: str) -> tuple[keras.Model, dict]:
+    """Load a saved model (Keras safe mode: no code inside a model file runs) and its metadata."""
+    entry = find_model(name)
+    if entry.error:
+        raise StoreError(f"Model {name!r} is broken: {entry.error}.")
+    try:
+        model = keras.saving.load_model(entry.path / MODEL_FILE, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a bad file; all mean the same here
+        raise StoreError(f"Model {name!r} could not be loaded: {error}") from error
+    return model, entry.meta
+
+
+def rename_model(old: str, new: str) -> str:
+    """Rename a saved model; return the new name. Refuses a name that is taken."""
+    entry = find_model(old)
+    if entry.builtin:
+        raise StoreError("The shipped default model cannot be renamed.")
+    target = slugify(new)
+    if target == DEFAULT_NAME or (models_dir() / target).exists():
+        raise StoreError(f"A model called {target!r} already exists.")
+    os.rename(entry.path, models_dir() / target)
+    return target
+
+
+def delete_model(name: str) -> None:
+    """Delete a saved model: it vanishes from the store in one rename, then its files go."""
+    entry = find_model(name)
+    if entry.builtin:
+        raise StoreError("The shipped default model cannot be deleted.")
+    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir()))
+    os.rename(entry.path, trash / entry.name)
+    shutil.rmtree(trash, ignore_errors=True)

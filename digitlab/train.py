@@ -1,0 +1,277 @@
+"""Train a model from a TrainConfig, reporting live progress and stopping cleanly on request."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digitlab.augment import augment_batch
+from digitlab.data import Dataset
+from digitlab.models import build_model, get_architecture
+
+OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
+SCHEDULES = ("constant", "onecycle")
+REPORT_INTERVAL = 0.1  # seconds between batch events: about ten a second, whatever the model
+# Batches per compiled call: less Python per batch; a stop still lands within 16 batches.
+# Keras 3.15's multi-step loop fails under MirroredStrategy, so several replicas get 1.
+STEPS_PER_EXECUTION = 16
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; the only thing a page hands to `train_model`."""
+
+    architecture: str = "fast"  # a name in models.ARCHITECTURES
+    optimizer: str = "adam"  # sgd, adam or rmsprop
+    learning_rate: float = 5e-3  # the peak rate under the one-cycle schedule
+    batch_size: int = 128
+    epochs: int = 2
+    schedule: str = "onecycle"  # constant, or onecycle: warm-up then cosine decay
+    seed: int = 0  # same seed, same config: same model
+    augment: bool = False  # random shifts, rotations, zoom and stroke width (augment.py)
+    validation: bool = True  # hold out the last 5,000 training images and report on them
+    train_limit: int | None = None  # train on the first N images only (quick runs and tests)
+
+    @classmethod
+    def for_architecture(cls, name: str, **overrides) -> TrainConfig:
+        """Return the tutorial defaults of architecture `name`, with `overrides` applied."""
+        arch = get_architecture(name)
+        defaults = dict(
+            architecture=name,
+            optimizer=arch.optimizer,
+            learning_rate=arch.learning_rate,
+            batch_size=arch.batch_size,
+            epochs=arch.epochs,
+            schedule=arch.schedule,
+        )
+        return cls(**{**defaults, **overrides})
+
+    def validate(self, n_examples: int) -> None:
+        """Raise ValueError with a plain explanation if these settings cannot train."""
+        get_architecture(self.architecture)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"Unknown schedule {self.schedule!r}; known: {', '.join(SCHEDULES)}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"Learning rate must be a positive number, not {self.learning_rate}")
+        if self.epochs < 1:
+            raise ValueError(f"Epochs must be at least 1, not {self.epochs}")
+        if not 1 <= self.batch_size <= n_examples:
+            raise ValueError(
+                f"Batch size must be between 1 and the {n_examples} training images, not {self.batch_size}"
+            )
+
+
+@dataclass
+class ProgressEvent:
+    """One report from a running training: after some batches ('batch') or an epoch ('epoch')."""
+
+    kind: str
+    epoch: int  # 1-based, the epoch running or just finished
+    step: int  # batches done since the start
+    total_steps: int
+    loss: float  # running mean over the current epoch
+    accuracy: float
+    examples_per_second: float
+    elapsed: float  # seconds since training started
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+    @property
+    def seconds_left(self) -> float:
+        """Estimated training seconds still to go at the current pace."""
+        return self.elapsed / max(self.step, 1) * (self.total_steps - self.step)
+
+
+@dataclass
+class TrainResult:
+    """A trained model and what is known about how it got there."""
+
+    model: keras.Model
+    config: TrainConfig
+    history: dict[str, list[float]]  # per finished epoch: loss, accuracy, val_loss, val_accuracy
+    test_accuracy: float
+    seconds: float  # training time, evaluation excluded
+    stopped: bool  # True if a stop request ended it early
+    steps: int
+    events: list[ProgressEvent] = field(default_factory=list, repr=False)
+
+    def metadata(self) -> dict:
+        """The JSON record saved beside the model in the store."""
+        return {
+            "architecture": self.config.architecture,
+            "config": asdict(self.config),
+            "history": self.history,
+            "test_accuracy": self.test_accuracy,
+            "train_seconds": round(self.seconds, 2),
+            "steps": self.steps,
+            "epochs_completed": len(self.history.get("loss", [])),
+            "stopped_early": self.stopped,
+        }
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: the learning rate is too high for this model."""
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Turn Keras' batch and epoch ends into ProgressEvents, watch for NaN and for a stop request."""
+
+    def __init__(self, listener, stop: threading.Event | None, steps_per_epoch: int, epochs: int, batch_size: int):
+        super().__init__()
+        self.listener, self.stop = listener, stop
+        self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
+        self.total_steps = steps_per_epoch * epochs
+        self.step, self.epoch, self.last_report = 0, 0, 0.0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        # `batch` is the nominal last batch of the execution, which can pass the epoch's end.
+        self.step = (self.epoch - 1) * self.steps_per_epoch + min(batch + 1, self.steps_per_epoch)
+        if self.stop is not None and self.stop.is_set():
+            self.model.stop_training = True
+        now = time.perf_counter()
+        if now - self.last_report >= REPORT_INTERVAL:
+            self.last_report = now
+            self.report("batch", logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.report("epoch", logs)
+
+    def report(self, kind: str, logs: dict) -> None:
+        loss = float(logs["loss"])
+        if not math.isfinite(loss):
+            raise TrainingDiverged(
+                f"The loss became {loss} at step {self.step}: the learning rate is too high. "
+                "Lower it (try a tenth) and train again."
+            )
+        elapsed = time.perf_counter() - self.start
+        event = ProgressEvent(
+            kind=kind,
+            epoch=self.epoch,
+            step=self.step,
+            total_steps=self.total_steps,
+            loss=loss,
+            accuracy=float(logs["accuracy"]),
+            examples_per_second=self.step * self.batch_size / max(elapsed, 1e-9),
+            elapsed=elapsed,
+            val_loss=float(logs["val_loss"]) if "val_loss" in logs else None,
+            val_accuracy=float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
+        )
+        self.listener(event)
+
+
+def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
+    """Return the configured optimizer, with a one-cycle learning-rate schedule if asked for."""
+    rate = config.learning_rate
+    if config.schedule == "onecycle":
+        warmup = max(1, total_steps // 5)
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate / 20,
+            decay_steps=max(1, total_steps - warmup),
+            warmup_target=config.learning_rate,
+            warmup_steps=warmup,
+            alpha=0.01,
+        )
+    return OPTIMIZERS[config.optimizer](learning_rate=rate)
+
+
+def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.Dataset:
+    """Batches of (float pixels 0-255, labels), reshuffled every epoch, augmented if configured."""
+    images = tf.constant(x, dtype=tf.float32)
+    labels = tf.constant(y, dtype=tf.int32)
+    batches = (
+        tf.data.Dataset.range(len(x))
+        .shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size)
+        .map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx)))
+    )
+    if config.augment:
+        batches = batches.enumerate().map(
+            lambda i, xy: (augment_batch(xy[0], tf.stack([tf.cast(i, tf.int32), config.seed])), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def train_model(
+    config: TrainConfig,
+    data: Dataset,
+    listener: Callable[[ProgressEvent], None] | None = None,
+    stop: threading.Event | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+) -> TrainResult:
+    """Train a model from scratch.
+
+    Args:
+        config: architecture and hyperparameters.
+        data: MNIST; trains on the first 55,000 images (all 60,000 if validation is off).
+        listener: called with a ProgressEvent about ten times a second and at every epoch end.
+        stop: when set, training ends after the current batch and keeps what it has learned.
+        strategy: a tf.distribute strategy (default: the current one, e.g. one device).
+    Returns:
+        A TrainResult with the model, its per-epoch history and test accuracy.
+    Raises:
+        ValueError: the config cannot train. TrainingDiverged: the loss became NaN.
+    """
+    x, y = (data.x_fit, data.y_fit) if config.validation else (data.x_train, data.y_train)
+    if config.train_limit:
+        x, y = x[: config.train_limit], y[: config.train_limit]
+    config.validate(len(x))
+    keras.utils.set_random_seed(config.seed)
+    steps_per_epoch = math.ceil(len(x) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = build_model(config.architecture)
+        model.compile(
+            optimizer=make_optimizer(config, total_steps),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=STEPS_PER_EXECUTION if strategy.num_replicas_in_sync == 1 else 1,
+        )
+    events: list[ProgressEvent] = []
+
+    def record(event: ProgressEvent) -> None:
+        events.append(event)
+        if listener is not None:
+            listener(event)
+
+    progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size)
+    validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
+    start = time.perf_counter()
+    keras_history = model.fit(
+        make_dataset(x, y, config),
+        epochs=config.epochs,
+        validation_data=validation,
+        validation_batch_size=1000,
+        callbacks=[progress],
+        shuffle=False,  # the dataset reshuffles itself
+        verbose=0,
+    )
+    seconds = time.perf_counter() - start
+    _, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
+    return TrainResult(
+        model=model,
+        config=config,
+        history={k: [float(v) for v in vs] for k, vs in keras_history.history.items()},
+        test_accuracy=float(test_accuracy),
+        seconds=seconds,
+        stopped=progress.step < total_steps,
+        steps=progress.step,
+        events=events,
+    )

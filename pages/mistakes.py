@@ -1,0 +1,87 @@
+"""Mistakes: where the active model goes wrong on the 10,000 test digits."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
+
+PER_PAGE = 40
+
+st.title("❌ Mistakes")
+st.write(
+    "Every test digit the active model gets wrong, the most confident mistakes first. "
+    "Pick a cell of the confusion matrix, or the filters, to narrow them down."
+)
+
+entry = ui.active_model()
+if entry is None:
+    st.info("Train a model first.")
+    st.stop()
+data = ui.dataset()
+result = ui.evaluation_for(entry)
+
+a, b, c = st.columns(3)
+a.metric("Model", entry.name)
+b.metric("Test accuracy", f"{result.accuracy:.2%}")
+c.metric("Mistakes", f"{int((result.predictions != result.labels).sum())} of {len(result.labels):,}")
+
+matrix, per_class = st.columns(2)
+with matrix:
+    st.subheader("Confusion matrix")
+    event = st.vega_lite_chart(confusion_spec(result.confusion), on_select="rerun", key="confusion")
+    picked = (event.selection.get("cell") or [{}])[0] if event else {}
+    st.caption("Rows: the true digit. Columns: the model's answer. Green: right.")
+with per_class:
+    st.subheader("Accuracy per digit")
+    st.vega_lite_chart(
+        bar_spec(list(range(10)), result.per_class_accuracy.round(4).tolist(), "digit", "accuracy"), width="stretch"
+    )
+
+st.subheader("The gallery of mistakes")
+choices = ["any", *range(10)]
+
+
+def index_of(value) -> int:
+    return choices.index(int(value)) if value is not None and str(value).isdigit() else 0
+
+
+f1, f2, f3 = st.columns(3)
+true = f1.selectbox("True digit", choices, index=index_of(picked.get("true")), key="true")
+predicted = f2.selectbox("Predicted digit", choices, index=index_of(picked.get("predicted")), key="predicted")
+order = f3.selectbox("Order", ["most confident first", "least confident first"])
+mistakes = result.mistakes(true=None if true == "any" else true, predicted=None if predicted == "any" else predicted)
+if order.startswith("least"):
+    mistakes = mistakes[::-1]
+
+if len(mistakes) == 0:
+    st.success("No mistakes with these filters.")
+else:
+    pages = -(-len(mistakes) // PER_PAGE)
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
+    shown = mistakes[(page - 1) * PER_PAGE : page * PER_PAGE]
+    captions = [f"#{i}: {result.labels[i]}→{result.predictions[i]} ({result.confidence[i]:.0%})" for i in shown]
+    st.image([ui.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84)
+
+    st.subheader("What the model thought")
+    chosen = st.selectbox("Test digit", shown, format_func=lambda i: captions[list(shown).index(i)])
+    left, right = st.columns([1, 3])
+    left.image(ui.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}")
+    right.vega_lite_chart(
+        bar_spec(
+            list(range(10)),
+            result.probabilities[chosen].round(4).tolist(),
+            "digit",
+            "probability",
+            highlight=int(result.predictions[chosen]),
+        ),
+        width="stretch",
+    )
+
+st.subheader("Right and wrong at a glance")
+n = st.slider("First N test digits", 100, 1000, 300, step=100)
+correct = result.predictions[:n] == result.labels[:n]
+st.image(
+    image_grid(tinted(data.x_test[:n], correct), columns=25, pad=1, scale=2),
+    caption=f"Green: right, red: wrong ({(~correct).sum()} wrong of {n})",
+)

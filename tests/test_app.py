@@ -1,0 +1,132 @@
+"""The pages, run by Streamlit's AppTest: every page renders, and each does its job."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitlab import store
+from digitlab.models import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
+
+
+def page(name: str) -> AppTest:
+    """The app, opened through its entry point (so the sidebar runs), switched to page `name`."""
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    app.switch_page(f"pages/{name}.py")
+    return app
+
+
+@pytest.fixture(autouse=True)
+def private_home(home):
+    return home
+
+
+def test_entry_point_navigates_every_page():
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
+    assert not app.exception
+    assert app.title[0].value.endswith("DigitLab")
+    assert app.sidebar.selectbox[0].value == "default"  # the shipped model is active
+    for name in PAGES[1:]:
+        app.switch_page(f"pages/{name}.py").run()
+        assert not app.exception, (name, app.exception)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders(name):
+    with mock.patch("ui.draw_canvas", return_value=None):
+        app = page(name).run()
+    assert not app.exception, app.exception
+    assert app.title
+
+
+def grid_caption(app: AppTest) -> str:
+    return app.get("image")[0].captions[0]
+
+
+def test_dataset_filter_changes_the_grid(mnist):
+    app = page("dataset").run()
+    assert not app.exception, app.exception
+    assert grid_caption(app).startswith("55,000 digits")
+    app.selectbox(key="digit").set_value(3).run()
+    assert grid_caption(app).startswith(f"{(mnist.y_fit == 3).sum():,} digits")
+    shown_large = app.number_input(key="pick-train-3-1").value
+    assert mnist.y_fit[shown_large] == 3  # the digit shown large follows the filter
+    app.selectbox(key="split").set_value("test").run()
+    assert grid_caption(app).startswith(f"{(mnist.y_test == 3).sum():,} digits")
+
+
+def gallery_captions(app: AppTest) -> list[str]:
+    return next(image.captions for image in app.get("image") if len(image.captions) > 1)
+
+
+def test_mistakes_gallery_shows_only_wrong_predictions():
+    app = page("mistakes").run()
+    assert not app.exception
+    captions = gallery_captions(app)
+    assert captions
+    for caption in captions:
+        true, predicted = caption.split(": ")[1].split(" ")[0].split("→")
+        assert true != predicted
+    app.selectbox(key="true").set_value(9).run()
+    captions = gallery_captions(app)
+    assert captions and all(c.split(": ")[1].startswith("9→") for c in captions)
+
+
+def canvas_with(pixels: np.ndarray | None):
+    return mock.patch("ui.draw_canvas", return_value=pixels)
+
+
+def test_empty_canvas_gives_no_prediction():
+    with canvas_with(np.zeros((280, 280, 4), np.uint8)):
+        app = page("draw").run()
+    assert not app.exception
+    assert not app.metric
+    assert "blank" in app.info[0].value
+
+
+def test_drawn_digit_is_predicted(mnist):
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    big = np.kron(mnist.x_test[0], np.ones((8, 8), np.uint8))  # a 7, 224x224
+    canvas[20:244, 30:254, :3] = big[..., None]
+    canvas[..., 3] = 255
+    with canvas_with(canvas):
+        app = page("draw").run()
+    assert not app.exception
+    assert app.metric[0].label == "Prediction" and app.metric[0].value == "7"
+
+
+def test_short_training_from_the_train_page_saves_a_model():
+    app = page("train").run()
+    app.selectbox(key="architecture").set_value("softmax").run()
+    app.number_input(key="ep-softmax").set_value(1)
+    app.number_input(key="limit").set_value(2000)
+    app.text_input(key="name").set_value("from-page")
+    app.button(key="FormSubmitter:settings-Train").click().run()
+    assert not app.exception
+    job = app.session_state["job"]
+    status = job.wait(120)
+    assert status.state == "done" and status.saved_name == "from-page"
+    app.run()
+    assert any("Saved as **from-page**" in s.value for s in app.success)
+    assert store.load_model("from-page")[1]["test_accuracy"] > 0.8
+
+
+def test_models_page_renames_and_deletes():
+    store.save_model(build_model("softmax"), "old", {"architecture": "softmax", "test_accuracy": 0.9})
+    app = page("models").run()
+    app.text_input(key="new_name").set_value("new").run()
+    app.button(key="rename").click().run()
+    assert not app.exception
+    assert [e.name for e in store.list_models(include_default=False)] == ["new"]
+    assert "Renamed old to new" in app.success[0].value
+    app.checkbox(key="confirm").check().run()
+    app.button(key="delete").click().run()
+    assert store.list_models(include_default=False) == []

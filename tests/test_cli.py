@@ -1,0 +1,65 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, home):
+    env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run(
+        [sys.executable, "-m", "digitlab", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_train_list_evaluate(tmp_path):
+    out = cli("train", "--model", "softmax", "--epochs", "1", "--limit", "3000", "--name", "tiny", home=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("test_accuracy=") and float(last.split("=")[1]) > 0.8
+    assert "saved as 'tiny'" in out.stderr
+
+    listing = cli("list", home=tmp_path)
+    assert listing.returncode == 0
+    rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
+    assert "softmax" in rows["tiny"] and "7,850" in rows["tiny"]
+    assert "default" in rows
+
+    evaluation = cli("evaluate", "tiny", home=tmp_path)
+    assert evaluation.returncode == 0
+    lines = evaluation.stdout.strip().splitlines()
+    assert len(lines) == 11 and lines[0].startswith("digit 0: ") and lines[-1] == last
+
+
+def test_predict_json_with_a_bad_file(tmp_path, mnist):
+    seven = tmp_path / "seven.png"
+    big = Image.fromarray(255 - mnist.x_test[0]).resize((300, 300))  # dark on light, any size
+    big.save(seven)
+    (tmp_path / "junk.png").write_text("not an image")
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((64, 64), 255, np.uint8)).save(blank)
+
+    out = cli("predict", str(seven), str(tmp_path / "junk.png"), str(blank), "--json", home=tmp_path)
+    assert out.returncode == 1  # some files failed
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert records[0]["file"] == str(seven) and records[0]["digit"] == 7
+    assert len(records[0]["probabilities"]) == 10 and abs(sum(records[0]["probabilities"]) - 1) < 1e-3
+    assert "Not a readable image" in records[1]["error"]
+    assert "blank" in records[2]["error"]
+
+    good = cli("predict", str(seven), home=tmp_path)
+    assert good.returncode == 0 and good.stdout.startswith(f"{seven}: 7")
+
+
+def test_clear_errors(tmp_path):
+    out = cli("train", "--model", "softmax", "--learning-rate", "0", home=tmp_path)
+    assert out.returncode == 2 and "error: Learning rate must be a positive" in out.stderr
+    out = cli("evaluate", "../../etc/passwd", home=tmp_path)
+    assert out.returncode == 2 and "No saved model" in out.stderr
+    out = cli("train", "--model", "resnet", home=tmp_path)
+    assert out.returncode == 2 and "invalid choice" in out.stderr

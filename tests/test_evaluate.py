@@ -1,0 +1,37 @@
+import numpy as np
+
+from digitlab.evaluate import confusion_matrix, evaluate_model
+from digitlab.predict import Predictor
+from digitlab.store import load_model
+
+
+def test_confusion_matrix_counts():
+    counts = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), classes=3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [0, 1, 0]]
+
+
+def test_evaluation_of_the_default_model(mnist):
+    model, meta = load_model("default")
+    x, y = mnist.x_test[:2000], mnist.y_test[:2000]
+    result = evaluate_model(model, x, y)
+    assert result.probabilities.shape == (2000, 10)
+    assert result.accuracy > 0.97
+    assert result.confusion.sum() == 2000 and np.trace(result.confusion) == round(result.accuracy * 2000)
+    assert np.allclose(result.per_class_accuracy, np.diag(result.confusion) / np.bincount(y, minlength=10))
+
+    mistakes = result.mistakes()
+    assert len(mistakes) == 2000 - np.trace(result.confusion)
+    assert np.all(result.predictions[mistakes] != y[mistakes])
+    confidence = result.confidence[mistakes]
+    assert np.all(np.diff(confidence) <= 0)  # most confident mistakes first
+    true = int(y[mistakes[0]])
+    assert np.all(y[result.mistakes(true=true)] == true)
+
+
+def test_predictor_matches_the_model(mnist):
+    predictor = Predictor.from_store("default")
+    probabilities = predictor.probabilities(mnist.x_test[:5])
+    direct = predictor.model.predict_on_batch(mnist.x_test[:5].astype("float32"))
+    np.testing.assert_allclose(probabilities, direct, atol=1e-5)
+    single = predictor.predict_image(mnist.x_test[0])
+    assert single.shape == (10,) and single.argmax() == mnist.y_test[0]

@@ -1,0 +1,104 @@
+import json
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from digitlab import store
+from digitlab.models import build_model
+from digitlab.store import StoreError
+
+
+@pytest.fixture
+def model():
+    return build_model("softmax")
+
+
+def test_round_trip_gives_same_predictions(home, model, mnist):
+    name = store.save_model(model, "My Model", {"architecture": "softmax", "test_accuracy": 0.5})
+    assert name == "my-model"
+    loaded, meta = store.load_model(name)
+    x = mnist.x_test[:20].astype("float32")
+    np.testing.assert_allclose(loaded.predict_on_batch(x), model.predict_on_batch(x), rtol=1e-6)
+    assert meta["schema_version"] == store.SCHEMA_VERSION and meta["params"] == 7850
+    assert meta["test_accuracy"] == 0.5 and meta["created"]
+    assert [e.name for e in store.list_models(include_default=False)] == ["my-model"]
+
+
+def test_names_are_slugs_never_paths(home, model):
+    assert store.save_model(model, "../../etc/passwd", {}) == "etc-passwd"
+    assert (store.models_dir() / "etc-passwd" / "model.keras").is_file()
+    assert not (home.parent / "etc").exists()
+    for bad in ["", "../..", "///"]:
+        with pytest.raises(StoreError, match="not a usable model name"):
+            store.save_model(model, bad, {})
+    with pytest.raises(StoreError, match="No saved model"):
+        store.load_model("../../etc/passwd")
+
+
+def test_duplicate_names_are_kept_apart(home, model):
+    names = [store.save_model(model, "twin", {"n": i}) for i in range(3)]
+    assert names == ["twin", "twin-2", "twin-3"]
+    assert [store.load_model(n)[1]["n"] for n in names] == [0, 1, 2]
+
+
+def test_failed_save_leaves_nothing(home, model, monkeypatch):
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_json_atomic", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.save_model(model, "half", {})
+    assert store.list_models(include_default=False) == []
+    assert list(store.models_dir().iterdir()) == []
+
+
+def test_broken_entries_are_listed_as_broken(home, model):
+    for name in ["good", "truncated", "nometa", "badjson"]:
+        store.save_model(model, name, {})
+    root = store.models_dir()
+    data = (root / "truncated" / "model.keras").read_bytes()
+    (root / "truncated" / "model.keras").write_bytes(data[: len(data) // 2])
+    (root / "nometa" / "meta.json").unlink()
+    (root / "badjson" / "meta.json").write_text("{not json")
+    entries = {e.name: e for e in store.list_models(include_default=False)}
+    assert entries["good"].ok
+    assert "corrupt or truncated" in entries["truncated"].error
+    assert "meta.json is missing" in entries["nometa"].error
+    assert "not valid JSON" in entries["badjson"].error
+    with pytest.raises(StoreError, match="broken"):
+        store.load_model("truncated")
+    assert store.load_model("good")[0] is not None
+
+
+def test_model_with_code_is_refused_by_safe_mode(home):
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Flatten()])
+    name = store.save_model(model, "sneaky", {})
+    with pytest.raises(StoreError, match="could not be loaded.*"):
+        store.load_model(name)
+
+
+def test_rename_and_delete(home, model):
+    store.save_model(model, "a", {})
+    store.save_model(model, "b", {})
+    with pytest.raises(StoreError, match="already exists"):
+        store.rename_model("a", "b")
+    assert store.rename_model("a", "Better Name") == "better-name"
+    store.delete_model("b")
+    assert [e.name for e in store.list_models(include_default=False)] == ["better-name"]
+    with pytest.raises(StoreError, match="No saved model"):
+        store.delete_model("b")
+
+
+def test_shipped_default_is_listed_and_protected(home):
+    entries = store.list_models()
+    default = [e for e in entries if e.builtin]
+    assert len(default) == 1 and default[0].name == "default" and default[0].ok
+    assert default[0].test_accuracy >= 0.99
+    with pytest.raises(StoreError, match="cannot be deleted"):
+        store.delete_model("default")
+    model, meta = store.load_model("default")
+    assert meta["architecture"] == "fast" and meta["config"]["augment"] is True
+    assert zipfile.is_zipfile(store.DEFAULT_MODEL_DIR / "model.keras")
+    assert json.loads((store.DEFAULT_MODEL_DIR / "meta.json").read_text())["params"] == model.count_params()

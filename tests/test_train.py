@@ -1,0 +1,119 @@
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from digitlab.augment import augment_batch
+from digitlab.train import TrainConfig, TrainingDiverged, train_model
+
+QUICK = dict(epochs=1, train_limit=2000)
+
+
+def test_short_training_learns(mnist):
+    result = train_model(TrainConfig.for_architecture("softmax", **QUICK), mnist)
+    assert result.test_accuracy > 0.8  # chance is 0.1
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert result.steps == 20 and not result.stopped
+    assert result.seconds > 0
+
+
+def test_fast_cnn_learns_from_a_slice(mnist):
+    result = train_model(TrainConfig.for_architecture("fast", batch_size=32, **QUICK), mnist)
+    assert result.test_accuracy > 0.6
+
+
+def test_progress_events(mnist):
+    events = []
+    config = TrainConfig.for_architecture("mlp", epochs=2, train_limit=3200, batch_size=32)
+    train_model(config, mnist, listener=events.append)
+    epochs = [e for e in events if e.kind == "epoch"]
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert all(e.val_accuracy is not None and 0 <= e.val_accuracy <= 1 for e in epochs)
+    steps = [e.step for e in events]
+    assert steps == sorted(steps) and steps[-1] == 200 == events[-1].total_steps
+    assert all(e.examples_per_second > 0 and np.isfinite(e.loss) for e in events)
+    assert epochs[-1].seconds_left == 0
+
+
+def test_stop_keeps_what_was_learned(mnist):
+    stop = threading.Event()
+    config = TrainConfig.for_architecture("mlp", epochs=50, train_limit=5000, batch_size=32)
+
+    def listener(event):
+        if event.step >= 100:
+            stop.set()
+
+    result = train_model(config, mnist, listener=listener, stop=stop)
+    assert result.stopped and result.steps < config.epochs * 157
+    assert result.test_accuracy > 0.6  # the model it stopped with has learned
+
+
+def test_nan_loss_stops_with_clear_error(mnist):
+    config = TrainConfig.for_architecture("mlp", learning_rate=1e6, **QUICK)
+    with pytest.raises(TrainingDiverged, match="learning rate is too high"):
+        train_model(config, mnist)
+
+
+def test_same_seed_same_model(mnist):
+    def weights(seed):
+        config = TrainConfig.for_architecture("fast", seed=seed, augment=True, epochs=1, train_limit=512)
+        return train_model(config, mnist).model.get_weights()
+
+    first, again, other = weights(1), weights(1), weights(2)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(learning_rate=0), "Learning rate must be a positive"),
+        (dict(learning_rate=-1), "Learning rate must be a positive"),
+        (dict(batch_size=0), "Batch size must be between 1"),
+        (dict(batch_size=10**6), "Batch size must be between 1"),
+        (dict(epochs=0), "Epochs must be at least 1"),
+        (dict(optimizer="adagrad"), "Unknown optimizer 'adagrad'"),
+        (dict(architecture="resnet"), "Unknown architecture 'resnet'"),
+    ],
+)
+def test_bad_settings_are_refused(mnist, change, message):
+    config = TrainConfig.for_architecture("softmax", **QUICK)
+    for key, value in change.items():
+        setattr(config, key, value)
+    with pytest.raises(ValueError, match=message):
+        train_model(config, mnist)
+
+
+def test_augmentation_moves_digits_but_keeps_them(mnist):
+    images = tf.constant(mnist.x_test[:64].astype("float32"))
+    out = augment_batch(images, tf.constant([0, 1])).numpy()
+    assert out.shape == (64, 28, 28) and out.min() >= 0 and out.max() <= 255.5
+    assert not np.allclose(out, images.numpy())
+    ink_ratio = out.sum(axis=(1, 2)) / images.numpy().sum(axis=(1, 2))
+    assert 0.4 < ink_ratio.min() and ink_ratio.max() < 2.5  # distorted, not erased or smeared
+    again = augment_batch(images, tf.constant([0, 1])).numpy()
+    assert np.array_equal(out, again)
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    script = textwrap.dedent(
+        """
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from digitlab.data import load_mnist
+        from digitlab.train import TrainConfig, train_model
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        config = TrainConfig.for_architecture("softmax", epochs=1, train_limit=2000)
+        result = train_model(config, load_mnist(), strategy=strategy)
+        print("replicas", strategy.num_replicas_in_sync, "accuracy", result.test_accuracy)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    words = out.stdout.split()
+    assert words[1] == "2" and float(words[3]) > 0.8

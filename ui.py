@@ -1,0 +1,110 @@
+"""What every page shares: cached data and models, the active-model picker, the canvas wrapper."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from digitlab import store
+from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
+from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.predict import Predictor
+
+CANVAS_SIZE = 280
+PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
+
+
+def dataset() -> Dataset:
+    """MNIST, or an error on the page (with how to fix it) and a stop."""
+    try:
+        return cached_mnist()
+    except DataError as error:
+        st.error(f"MNIST could not be loaded. {error}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner="Loading MNIST...")
+def cached_mnist() -> Dataset:
+    return load_mnist()  # read-only arrays: safe to share between sessions
+
+
+@st.cache_resource
+def split_summary(split: str) -> SplitSummary:
+    return summarize(*cached_mnist().split(split))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading model...")
+def cached_predictor(name: str, created: str) -> Predictor:
+    """The loaded model `name`; `created` in the key drops stale entries after a rename or retrain."""
+    return Predictor.from_store(name)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
+def cached_evaluation(name: str, created: str) -> Evaluation:
+    data = cached_mnist()
+    return evaluate_model(cached_predictor(name, created).model, data.x_test, data.y_test)
+
+
+def usable_models() -> list[store.SavedModel]:
+    """Saved models that load, best test accuracy first."""
+    return sorted((m for m in store.list_models() if m.ok), key=lambda m: -m.test_accuracy)
+
+
+def model_picker() -> None:
+    """The sidebar's choice of the active model (default: the best one)."""
+    models = usable_models()
+    if not models:
+        st.sidebar.warning("No model yet: train one on the Train page.")
+        return
+    names = [m.name for m in models]
+    if st.session_state.get("active_model") not in names:
+        st.session_state["active_model"] = names[0]
+    accuracy = {m.name: m.test_accuracy for m in models}
+    st.sidebar.selectbox(
+        "Active model",
+        names,
+        key="active_model",
+        format_func=lambda n: f"{n} ({accuracy[n]:.2%})",
+        help="Used by the Mistakes and Draw pages.",
+    )
+
+
+def active_model() -> store.SavedModel | None:
+    """The model picked in the sidebar, or the best one; None if there is none."""
+    models = usable_models()
+    chosen = st.session_state.get("active_model")
+    return next((m for m in models if m.name == chosen), models[0] if models else None)
+
+
+def predictor_for(entry: store.SavedModel) -> Predictor:
+    return cached_predictor(entry.name, entry.meta.get("created", ""))
+
+
+def evaluation_for(entry: store.SavedModel) -> Evaluation:
+    return cached_evaluation(entry.name, entry.meta.get("created", ""))
+
+
+def draw_canvas(key: str) -> np.ndarray | None:
+    """The drawing canvas: returns its (280, 280, 4) RGBA pixels, or None before the first stroke.
+
+    White ink on black, as MNIST. Tests patch this function (the component needs a browser).
+    """
+    from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
+
+    result = st_canvas(
+        stroke_width=PEN_WIDTH,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
+    return result.image_data
+
+
+def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
+    """Enlarge a 28x28 image with square pixels, so the viewer sees what the model sees."""
+    scale = max(1, size // pixels.shape[0])
+    return np.clip(pixels, 0, 255).astype(np.uint8).repeat(scale, 0).repeat(scale, 1)
