@@ -4,15 +4,15 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="DigitLab", page_icon="✍️", layout="wide")
+st.set_page_config(page_title="DigitLab", page_icon=":material/draw:", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/dataset.py", title="Dataset", icon="🗂️"),
-    st.Page("pages/mistakes.py", title="Mistakes", icon="❌"),
-    st.Page("pages/draw.py", title="Draw", icon="✏️"),
-    st.Page("pages/models.py", title="Models", icon="📦"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
+    st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/error:"),
+    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("app_pages/models.py", title="Models", icon=":material/inventory_2:"),
 ]
 page = st.navigation(pages)
 ui.model_picker()

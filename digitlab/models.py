@@ -1,5 +1,8 @@
 """The architectures, by name: each a small builder, with the tutorial's training defaults.
 
+Every layer is named explicitly: Keras' automatic names come from per-thread counters, and a
+model built in a training thread once got two layers called 'dense'.
+
 Every model takes raw pixels: (n, 28, 28) floats in 0-255, exactly as MNIST stores them.
 Its first layer scales them, so the canvas, the CLI and evaluation all feed it the same way.
 """
@@ -17,17 +20,22 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels on the 0-1 scal
 
 def to_unit() -> layers.Layer:
     """Scale 0-255 pixels to 0-1."""
-    return layers.Rescaling(1 / 255)
+    return layers.Rescaling(1 / 255, name="scale")
 
 
 def standardize() -> layers.Layer:
     """Scale 0-255 pixels to zero mean, unit variance over the MNIST training set."""
-    return layers.Rescaling(1 / (255 * MNIST_STD), offset=-MNIST_MEAN / MNIST_STD)
+    return layers.Rescaling(1 / (255 * MNIST_STD), offset=-MNIST_MEAN / MNIST_STD, name="standardize")
+
+
+def output() -> layers.Layer:
+    """The ten-way softmax every model ends with."""
+    return layers.Dense(10, activation="softmax", name="probabilities")
 
 
 def softmax_regression() -> keras.Model:
     return keras.Sequential(
-        [keras.Input((28, 28)), to_unit(), layers.Flatten(), layers.Dense(10, activation="softmax")],
+        [keras.Input((28, 28)), to_unit(), layers.Flatten(name="flatten"), output()],
         name="softmax",
     )
 
@@ -37,10 +45,10 @@ def relu_mlp() -> keras.Model:
         [
             keras.Input((28, 28)),
             standardize(),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10, activation="softmax"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(128, activation="relu", name="hidden1"),
+            layers.Dense(128, activation="relu", name="hidden2"),
+            output(),
         ],
         name="mlp",
     )
@@ -51,9 +59,9 @@ def tanh_mlp() -> keras.Model:
         [
             keras.Input((28, 28)),
             to_unit(),
-            layers.Flatten(),
-            layers.Dense(64, activation="tanh"),
-            layers.Dense(10, activation="softmax"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(64, activation="tanh", name="hidden"),
+            output(),
         ],
         name="tanh",
     )
@@ -64,27 +72,27 @@ def tutorial_cnn() -> keras.Model:
         [
             keras.Input((28, 28)),
             to_unit(),
-            layers.Reshape((28, 28, 1)),
-            layers.Conv2D(32, 5, activation="relu"),  # (24, 24, 32)
-            layers.MaxPooling2D(),  # (12, 12, 32)
-            layers.Conv2D(64, 5, activation="relu"),  # (8, 8, 64)
-            layers.MaxPooling2D(),  # (4, 4, 64)
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
+            layers.Reshape((28, 28, 1), name="channels"),
+            layers.Conv2D(32, 5, activation="relu", name="conv1"),  # (24, 24, 32)
+            layers.MaxPooling2D(name="pool1"),  # (12, 12, 32)
+            layers.Conv2D(64, 5, activation="relu", name="conv2"),  # (8, 8, 64)
+            layers.MaxPooling2D(name="pool2"),  # (4, 4, 64)
+            layers.Flatten(name="flatten"),
+            layers.Dense(128, activation="relu", name="hidden"),
+            layers.Dropout(0.5, name="dropout"),
+            output(),
         ],
         name="cnn",
     )
 
 
-def conv_block(filters: int, kernel: int) -> list[layers.Layer]:
+def conv_block(name: str, filters: int, kernel: int) -> list[layers.Layer]:
     """Conv without bias (batch norm brings its own), batch norm, ReLU."""
     return [
-        layers.Conv2D(filters, kernel, use_bias=False),
+        layers.Conv2D(filters, kernel, use_bias=False, name=name),
         # momentum 0.9, not Keras' 0.99: the moving statistics must settle within one short epoch
-        layers.BatchNormalization(momentum=0.9),
-        layers.ReLU(),
+        layers.BatchNormalization(momentum=0.9, name=f"{name}_norm"),
+        layers.ReLU(name=f"{name}_relu"),
     ]
 
 
@@ -93,15 +101,15 @@ def fast_cnn() -> keras.Model:
         [
             keras.Input((28, 28)),
             to_unit(),
-            layers.Reshape((28, 28, 1)),
-            *conv_block(16, 5),  # (24, 24, 16)
-            layers.MaxPooling2D(),  # (12, 12, 16)
-            *conv_block(32, 3),  # (10, 10, 32)
-            layers.MaxPooling2D(),  # (5, 5, 32)
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.25),
-            layers.Dense(10, activation="softmax"),
+            layers.Reshape((28, 28, 1), name="channels"),
+            *conv_block("conv1", 16, 5),  # (24, 24, 16)
+            layers.MaxPooling2D(name="pool1"),  # (12, 12, 16)
+            *conv_block("conv2", 32, 3),  # (10, 10, 32)
+            layers.MaxPooling2D(name="pool2"),  # (5, 5, 32)
+            layers.Flatten(name="flatten"),
+            layers.Dense(128, activation="relu", name="hidden"),
+            layers.Dropout(0.25, name="dropout"),
+            output(),
         ],
         name="fast",
     )

@@ -70,17 +70,22 @@ def line_spec(rows: list[dict], x: str, y: str, color: str, title: str = "", hei
     }
 
 
-def bar_spec(labels: list, values: list[float], x_title: str, y_title: str, highlight: int | None = None) -> dict:
-    """A Vega-Lite bar chart of one value per label; the `highlight` bar drawn in a second color."""
+def bar_spec(
+    labels: list, values: list[float], x_title: str, y_title: str, highlight: int | None = None, zero: bool = True
+) -> dict:
+    """A Vega-Lite bar chart of one value per label; the `highlight` bar in a second color.
+
+    With `zero=False` the axis starts near the smallest bar, so small differences show.
+    """
     rows = [
         {"label": str(k), "value": float(v), "picked": i == highlight} for i, (k, v) in enumerate(zip(labels, values))
     ]
     return {
         "data": {"values": rows},
-        "mark": {"type": "bar", "tooltip": True},
+        "mark": {"type": "bar", "tooltip": True, "clip": True},
         "encoding": {
             "x": {"field": "label", "type": "ordinal", "title": x_title, "sort": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "value", "type": "quantitative", "title": y_title},
+            "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": zero}},
             "color": {
                 "field": "picked",
                 "type": "nominal",
@@ -112,7 +117,10 @@ def confusion_spec(confusion: np.ndarray) -> dict:
                 "mark": {"type": "rect", "tooltip": True},
                 "encoding": {
                     "color": {
-                        "condition": {"test": "datum.correct", "value": "#2e9e4f"},
+                        "condition": [
+                            {"test": "datum.correct", "value": "#2e9e4f"},
+                            {"test": "datum.count == 0", "value": "#ffffff"},
+                        ],
                         "field": "count",
                         "type": "quantitative",
                         "scale": {"type": "symlog", "scheme": "reds"},

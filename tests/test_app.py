@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from unittest import mock
 
@@ -20,7 +19,7 @@ PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
 def page(name: str) -> AppTest:
     """The app, opened through its entry point (so the sidebar runs), switched to page `name`."""
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    app.switch_page(f"pages/{name}.py")
+    app.switch_page(f"app_pages/{name}.py")
     return app
 
 
@@ -35,7 +34,7 @@ def test_entry_point_navigates_every_page():
     assert app.title[0].value.endswith("DigitLab")
     assert app.sidebar.selectbox[0].value == "default"  # the shipped model is active
     for name in PAGES[1:]:
-        app.switch_page(f"pages/{name}.py").run()
+        app.switch_page(f"app_pages/{name}.py").run()
         assert not app.exception, (name, app.exception)
 
 
@@ -104,12 +103,7 @@ def test_drawn_digit_is_predicted(mnist):
 
 
 def test_short_training_from_the_train_page_saves_a_model():
-    app = page("train").run()
-    app.selectbox(key="architecture").set_value("softmax").run()
-    app.number_input(key="ep-softmax").set_value(1)
-    app.number_input(key="limit").set_value(2000)
-    app.text_input(key="name").set_value("from-page")
-    app.button(key="FormSubmitter:settings-Train").click().run()
+    app = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "from-page"})
     assert not app.exception
     job = app.session_state["job"]
     status = job.wait(120)
@@ -130,3 +124,40 @@ def test_models_page_renames_and_deletes():
     app.checkbox(key="confirm").check().run()
     app.button(key="delete").click().run()
     assert store.list_models(include_default=False) == []
+
+
+def start_training(app: AppTest, arch: str, **fields) -> AppTest:
+    app.selectbox(key="architecture").set_value(arch).run()
+    for key, value in fields.items():
+        widget = app.text_input(key=key) if key == "name" else app.number_input(key=key)
+        widget.set_value(value)
+    return app.button(key="FormSubmitter:settings-Train").click().run()
+
+
+def test_exploding_learning_rate_is_reported_and_nothing_saved():
+    app = start_training(page("train").run(), "mlp", **{"lr-mlp": 1e6, "ep-mlp": 1, "limit": 2000})
+    status = app.session_state["job"].wait(120)
+    assert status.state == "failed" and "learning rate is too high" in status.error
+    app.run()
+    assert any("learning rate is too high" in e.value for e in app.error)
+    assert store.list_models(include_default=False) == []
+
+
+def test_a_second_run_is_refused_while_one_trains():
+    app = start_training(page("train").run(), "softmax", **{"ep-softmax": 100})
+    first = app.session_state["job"]
+    app.button(key="FormSubmitter:settings-Train").click().run()
+    assert any("already in progress" in w.value for w in app.warning)
+    assert app.session_state["job"] is first
+    first.stop()
+    assert first.wait(60).state == "stopped"
+
+
+def test_two_sessions_train_independently():
+    first = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "alice"})
+    second = start_training(page("train").run(), "mlp", **{"ep-mlp": 1, "limit": 2000, "name": "bob"})
+    a, b = first.session_state["job"], second.session_state["job"]
+    assert a is not b
+    assert a.wait(120).saved_name == "alice" and b.wait(120).saved_name == "bob"
+    architectures = {e.name: e.meta["architecture"] for e in store.list_models(include_default=False)}
+    assert architectures == {"alice": "softmax", "bob": "mlp"}

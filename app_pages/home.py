@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from digitlab.models import ARCHITECTURES
 
-st.title("✍️ DigitLab")
+st.title("DigitLab")
 st.write(
     "Learn how a neural network reads handwriting. Train a model on MNIST while its loss falls "
     "live, browse the digits it learns from, study the ones it gets wrong, and draw your own."
@@ -14,11 +14,11 @@ st.write(
 left, right = st.columns(2)
 with left:
     st.subheader("Start here")
-    st.page_link("pages/draw.py", label="Draw a digit and see what the model thinks", icon="✏️")
-    st.page_link("pages/train.py", label="Train a model and watch it learn", icon="🏋️")
-    st.page_link("pages/dataset.py", label="Browse the 70,000 MNIST digits", icon="🗂️")
-    st.page_link("pages/mistakes.py", label="Study the digits a model gets wrong", icon="❌")
-    st.page_link("pages/models.py", label="Compare, rename and delete saved models", icon="📦")
+    st.page_link("app_pages/draw.py", label="Draw a digit and see what the model thinks", icon=":material/draw:")
+    st.page_link("app_pages/train.py", label="Train a model and watch it learn", icon=":material/model_training:")
+    st.page_link("app_pages/dataset.py", label="Browse the 70,000 MNIST digits", icon=":material/grid_view:")
+    st.page_link("app_pages/mistakes.py", label="Study the digits a model gets wrong", icon=":material/error:")
+    st.page_link("app_pages/models.py", label="Compare, rename and delete saved models", icon=":material/inventory_2:")
 with right:
     st.subheader("Architectures")
     st.dataframe(

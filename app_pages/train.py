@@ -8,7 +8,7 @@ from digitlab.models import ARCHITECTURES
 from digitlab.plots import history_rows, line_spec
 from digitlab.train import OPTIMIZERS, TrainConfig
 
-st.title("🏋️ Train")
+st.title("Train")
 st.write(
     "Pick an architecture; its tutorial settings fill in. Training runs in the background: "
     "you can visit other pages and come back."
@@ -39,9 +39,11 @@ with st.form("settings"):
     augment = a.checkbox("Augment (shift, rotate, zoom, stroke width)")
     keep_on_stop = b.checkbox("Keep the model if I press Stop", value=True)
     limit = c.number_input("Training images (0 = all 55,000)", value=0, min_value=0, step=1000, key="limit")
-    start = st.form_submit_button("Train", type="primary", disabled=bool(job and job.running))
+    start = st.form_submit_button("Train", type="primary")
 
-if start:
+if start and job is not None and job.running:
+    st.warning("A training run is already in progress: stop it or let it finish first.")
+elif start:
     config = TrainConfig.for_architecture(
         arch,
         optimizer=optimizer,

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-import ui
 from digitlab import store
 from digitlab.plots import line_spec
 
-st.title("📦 Models")
+st.title("Models")
 st.write(
     "Every saved model with how it was trained and how well it does. The shipped default "
     "model cannot be renamed or deleted."

@@ -6,7 +6,7 @@ import ui
 from digitlab.plots import bar_spec
 from digitlab.preprocess import BlankImageError, ImageReadError, preprocess
 
-st.title("✏️ Draw")
+st.title("Draw")
 st.write(
     "Draw a digit: the model answers as you draw. On the right, the 28x28 image it "
     "really receives, after the same normalization MNIST's digits went through."
@@ -45,7 +45,7 @@ with result:
     probabilities = predictor.probabilities(pixels)
     digit = int(probabilities.argmax())
     seen, answer = st.columns(2)
-    seen.image(ui.big_digit(pixels), caption="What the model sees (28x28)")
+    seen.image(ui.big_digit(pixels), caption="What the model sees (28x28)", output_format="PNG")
     answer.metric("Prediction", digit)
     answer.caption(f"{probabilities[digit]:.1%} sure · model: {entry.name}")
     st.vega_lite_chart(

@@ -1,6 +1,5 @@
 """Mistakes: where the active model goes wrong on the 10,000 test digits."""
 
-import numpy as np
 import streamlit as st
 
 import ui
@@ -8,7 +7,7 @@ from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
 
 PER_PAGE = 40
 
-st.title("❌ Mistakes")
+st.title("Mistakes")
 st.write(
     "Every test digit the active model gets wrong, the most confident mistakes first. "
     "Pick a cell of the confusion matrix, or the filters, to narrow them down."
@@ -35,7 +34,8 @@ with matrix:
 with per_class:
     st.subheader("Accuracy per digit")
     st.vega_lite_chart(
-        bar_spec(list(range(10)), result.per_class_accuracy.round(4).tolist(), "digit", "accuracy"), width="stretch"
+        bar_spec(list(range(10)), result.per_class_accuracy.round(4).tolist(), "digit", "accuracy", zero=False),
+        width="stretch",
     )
 
 st.subheader("The gallery of mistakes")
@@ -61,12 +61,12 @@ else:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
     shown = mistakes[(page - 1) * PER_PAGE : page * PER_PAGE]
     captions = [f"#{i}: {result.labels[i]}→{result.predictions[i]} ({result.confidence[i]:.0%})" for i in shown]
-    st.image([ui.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84)
+    st.image([ui.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84, output_format="PNG")
 
     st.subheader("What the model thought")
     chosen = st.selectbox("Test digit", shown, format_func=lambda i: captions[list(shown).index(i)])
     left, right = st.columns([1, 3])
-    left.image(ui.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}")
+    left.image(ui.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}", output_format="PNG")
     right.vega_lite_chart(
         bar_spec(
             list(range(10)),
@@ -84,4 +84,5 @@ correct = result.predictions[:n] == result.labels[:n]
 st.image(
     image_grid(tinted(data.x_test[:n], correct), columns=25, pad=1, scale=2),
     caption=f"Green: right, red: wrong ({(~correct).sum()} wrong of {n})",
+    output_format="PNG",
 )

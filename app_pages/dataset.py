@@ -8,7 +8,7 @@ from digitlab.plots import bar_spec, image_grid
 
 PER_PAGE = 100
 
-st.title("🗂️ Dataset")
+st.title("Dataset")
 st.write(
     "MNIST: 60,000 training and 10,000 test digits, 28x28 grey pixels, white ink on black. "
     "The last 5,000 training digits are held out for validation."
@@ -25,7 +25,11 @@ page = c.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=
 shown = indices[(page - 1) * PER_PAGE : page * PER_PAGE]
 
 grid, detail = st.columns([3, 2])
-grid.image(image_grid(images[shown], columns=10, scale=2), caption=f"{len(indices):,} digits; showing {len(shown)}")
+grid.image(
+    image_grid(images[shown], columns=10, scale=2),
+    caption=f"{len(indices):,} digits; showing {len(shown)}",
+    output_format="PNG",
+)
 with detail:
     pick = st.number_input(
         "Show digit #",
@@ -34,7 +38,7 @@ with detail:
         max_value=len(labels) - 1,
         value=int(shown[0]) if len(shown) else 0,
     )
-    st.image(ui.big_digit(images[pick], 224), caption=f"{split} #{pick}: label {labels[pick]}")
+    st.image(ui.big_digit(images[pick], 224), caption=f"{split} #{pick}: label {labels[pick]}", output_format="PNG")
 
 summary = ui.split_summary(split)
 st.subheader("Class counts")
@@ -42,7 +46,9 @@ st.vega_lite_chart(bar_spec(list(range(10)), summary.counts.tolist(), "digit", f
 
 st.subheader("The mean digit of each class")
 st.image(
-    image_grid(summary.class_means, columns=10, scale=3), caption="0 to 9: the average of every image of that class"
+    image_grid(summary.class_means, columns=10, scale=3),
+    caption="0 to 9: the average of every image of that class",
+    output_format="PNG",
 )
 
 st.subheader("Pixel statistics")

@@ -1,0 +1,103 @@
+"""The app in a real browser: draw with the mouse, train live, and every page renders."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import screenshot
+
+STROKES = {  # in canvas pixels (280x280)
+    "1": [[(140, 40), (140, 240)]],
+    "7": [[(70, 50), (210, 50), (120, 245)]],
+    "0": [[(140, 40), (80, 90), (75, 180), (140, 240), (200, 180), (200, 90), (140, 40)]],
+}
+
+
+def wait_for_app(page) -> None:
+    page.wait_for_selector("h1")
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def draw(page, strokes) -> None:
+    """Draw polylines on the canvas with real mouse events, ten moves per segment."""
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in range(1, 11):
+                page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
+        page.mouse.up()
+
+
+def test_drawing_digits_predicts_them(app_url, page):
+    page.goto(f"{app_url}/draw")
+    page.locator("canvas.upper-canvas").wait_for()
+    assert page.get_by_text("Draw a digit on the canvas").is_visible()
+    for digit, strokes in STROKES.items():
+        draw(page, strokes)
+        prediction = page.get_by_test_id("stMetricValue")
+        prediction.wait_for()
+        page.wait_for_function(
+            f"document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.trim() === '{digit}'",
+            timeout=30_000,
+        )
+        screenshot(page, f"draw-{digit}")
+        page.get_by_role("button", name="Clear").click()
+        prediction.wait_for(state="detached")
+    screenshot(page, "draw-cleared")
+
+
+def progress_value(page) -> float:
+    bar = page.locator('[data-testid="stProgress"] [role="progressbar"]')
+    return float(bar.get_attribute("aria-valuenow") or 0) if bar.count() else 0.0
+
+
+def test_live_training_grows_the_chart_and_stops(app_url, page):
+    page.goto(f"{app_url}/train")
+    wait_for_app(page)
+    page.get_by_label("Epochs").fill("100")  # softmax: long enough to watch, stopped below
+    page.get_by_label("Model name").fill("live-run")
+    page.get_by_role("button", name="Train").click()
+
+    seen, charts = set(), set()
+    deadline = time.time() + 90
+    while time.time() < deadline and (len(seen) < 3 or len(charts) < 2):
+        value = progress_value(page)
+        if value > 0:
+            seen.add(value)
+            chart = page.get_by_test_id("stVegaLiteChart").first
+            if chart.count():
+                charts.add(chart.screenshot())
+        time.sleep(0.5)
+    screenshot(page, "train-running")
+    assert len(seen) >= 3, f"the progress bar did not move: {seen}"
+    assert len(charts) >= 2, "the loss chart did not change while training"
+
+    # Leave for another page and come back: the run went on, its charts are still there.
+    before = max(seen)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Draw").click()
+    page.locator("canvas.upper-canvas").wait_for()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+    page.get_by_test_id("stVegaLiteChart").first.wait_for()
+    page.wait_for_function(
+        f'Number(document.querySelector(\'[data-testid="stProgress"] [role="progressbar"]\')'
+        f"?.getAttribute('aria-valuenow')) > {before}"
+    )
+
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Saved as live-run").wait_for(timeout=60_000)
+    assert page.get_by_text("stopped early").is_visible()
+    assert max(seen) < 100
+    screenshot(page, "train")
+
+
+@pytest.mark.parametrize("name", ["home", "dataset", "mistakes", "models"])
+def test_every_page_renders_without_error(app_url, page, name):
+    page.goto(f"{app_url}/{'' if name == 'home' else name}")
+    wait_for_app(page)
+    page.wait_for_timeout(1500)  # charts and images finish drawing
+    assert page.get_by_test_id("stException").count() == 0
+    screenshot(page, name)
