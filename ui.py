@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import streamlit as st
 
@@ -17,20 +19,21 @@ PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13
 def dataset() -> Dataset:
     """MNIST, or an error on the page (with how to fix it) and a stop."""
     try:
-        return cached_mnist()
+        return cached_mnist(os.environ.get("DIGITLAB_DATA_DIR", ""))
     except DataError as error:
         st.error(f"MNIST could not be loaded. {error}")
         st.stop()
 
 
 @st.cache_resource(show_spinner="Loading MNIST...")
-def cached_mnist() -> Dataset:
-    return load_mnist()  # read-only arrays: safe to share between sessions
+def cached_mnist(directory: str) -> Dataset:
+    """MNIST from `directory` (empty: the default); read-only arrays, safe to share between sessions."""
+    return load_mnist(directory or None)
 
 
 @st.cache_resource
 def split_summary(split: str) -> SplitSummary:
-    return summarize(*cached_mnist().split(split))
+    return summarize(*dataset().split(split))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading model...")
@@ -41,7 +44,7 @@ def cached_predictor(name: str, created: str) -> Predictor:
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
 def cached_evaluation(name: str, created: str) -> Evaluation:
-    data = cached_mnist()
+    data = dataset()
     return evaluate_model(cached_predictor(name, created).model, data.x_test, data.y_test)
 
 

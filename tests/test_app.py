@@ -161,3 +161,50 @@ def test_two_sessions_train_independently():
     assert a.wait(120).saved_name == "alice" and b.wait(120).saved_name == "bob"
     architectures = {e.name: e.meta["architecture"] for e in store.list_models(include_default=False)}
     assert architectures == {"alice": "softmax", "bob": "mlp"}
+
+
+def upload(app: AppTest, name: str, content: bytes, mime: str = "image/png") -> AppTest:
+    with canvas_with(None):
+        app.file_uploader[0].set_value((name, content, mime))
+        return app.run()
+
+
+def png(array: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploads_good_bad_and_blank(mnist):
+    with canvas_with(None):
+        app = page("draw").run()
+    app = upload(app, "seven.png", png(255 - np.kron(mnist.x_test[0], np.ones((6, 6), np.uint8))))
+    assert app.metric[0].value == "7"
+    app = upload(app, "notes.png", b"this is not a picture")
+    assert not app.metric and "could not be used" in app.error[0].value
+    app = upload(app, "white.png", png(np.full((100, 100), 255, np.uint8)))
+    assert not app.metric and "blank" in app.info[0].value
+    assert not app.exception
+
+
+def test_broken_model_is_listed_not_fatal(home):
+    store.save_model(build_model("softmax"), "fine", {"architecture": "softmax", "test_accuracy": 0.9})
+    store.save_model(build_model("softmax"), "broken", {"architecture": "softmax"})
+    (store.models_dir() / "broken" / "model.keras").write_bytes(b"garbage")
+    app = page("models").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert "corrupt or truncated" in table.set_index("name").loc["broken", "status"]
+    assert table.set_index("name").loc["fine", "status"] == "ok"
+    assert "broken" not in app.sidebar.selectbox[0].options  # only loadable models are offered
+
+
+def test_missing_mnist_is_shown_on_the_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_DATA_DIR", str(tmp_path))
+    app = page("dataset").run()
+    assert not app.exception
+    assert "MNIST could not be loaded" in app.error[0].value and "is missing" in app.error[0].value

@@ -108,3 +108,32 @@ def test_huge_image_is_refused():
     header.save(buffer, format="PNG")
     with pytest.raises(ImageReadError, match="too large"):
         preprocess(buffer.getvalue())
+
+
+def test_transparent_png_palette_and_16_bit_files(mnist, tmp_path):
+    reference = preprocess(mnist.x_test[4])
+    ink = big_canvas(mnist.x_test[4])
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = ink  # black ink on a transparent background
+    palette = Image.fromarray(255 - ink).convert("P")
+    sixteen = Image.fromarray(ink.astype(np.uint16) * 257)  # 16-bit grey, 0-65535
+    for name, image in [("rgba.png", Image.fromarray(rgba)), ("palette.png", palette), ("deep.png", sixteen)]:
+        image.save(tmp_path / name)
+        assert similarity(preprocess(tmp_path / name), reference) > 0.85, name
+
+
+def test_photo_with_a_colored_background(mnist):
+    ink = big_canvas(mnist.x_test[5]).astype(float) / 255
+    paper = np.array([250, 230, 120], float)  # a yellow sticky note
+    pen = np.array([20, 30, 140], float)  # blue ink
+    photo = (paper * (1 - ink[..., None]) + pen * ink[..., None]).astype(np.uint8)
+    assert similarity(preprocess(photo), preprocess(mnist.x_test[5])) > 0.85
+
+
+def test_decompression_bomb_is_refused():
+    """A 6000x9000 PNG of zeros is a few kB on disk but 54 megapixels decoded."""
+    buffer = io.BytesIO()
+    Image.new("1", (6000, 9000)).save(buffer, format="PNG")
+    assert len(buffer.getvalue()) < 200_000
+    with pytest.raises(ImageReadError, match="too large"):
+        preprocess(buffer.getvalue())

@@ -102,3 +102,55 @@ def test_shipped_default_is_listed_and_protected(home):
     assert meta["architecture"] == "fast" and meta["config"]["augment"] is True
     assert zipfile.is_zipfile(store.DEFAULT_MODEL_DIR / "model.keras")
     assert json.loads((store.DEFAULT_MODEL_DIR / "meta.json").read_text())["params"] == model.count_params()
+
+
+def test_concurrent_saves_with_one_name_are_kept_apart(home, model):
+    import threading
+
+    names, barrier = [], threading.Barrier(4)
+
+    def save(i):
+        barrier.wait()
+        names.append(store.save_model(model, "same", {"writer": i}))
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(names) == ["same", "same-2", "same-3", "same-4"]
+    writers = {store.load_model(n)[1]["writer"] for n in names}
+    assert writers == {0, 1, 2, 3}  # each name holds one whole model, never a mix
+
+
+KILLER_SCRIPT = """
+import sys
+from digitlab import store
+from digitlab.models import build_model
+model = build_model("softmax")
+print("ready", flush=True)
+for i in range(10_000):
+    store.save_model(model, "victim", {"i": i})
+"""
+
+
+def test_kill_9_while_saving_leaves_only_whole_models(home, mnist):
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    rng = random.Random(0)
+    for _ in range(20):
+        saver = subprocess.Popen([sys.executable, "-c", KILLER_SCRIPT], env=env, stdout=subprocess.PIPE, text=True)
+        assert saver.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.4))  # a save takes about 20 ms: most kills land mid-save
+        saver.send_signal(signal.SIGKILL)
+        saver.wait()
+    entries = store.list_models(include_default=False)
+    assert entries and all(e.ok for e in entries), [e.error for e in entries if not e.ok]
+    for entry in entries:
+        model, meta = store.load_model(entry.name)
+        assert model.predict_on_batch(mnist.x_test[:2].astype("float32")).shape == (2, 10)
+        assert "i" in meta

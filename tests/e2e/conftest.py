@@ -4,65 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start the app on a free local port with an empty DigitLab home; stop it afterwards."""
-    port = free_port()
-    env = {**os.environ, "DIGITLAB_HOME": str(tmp_path_factory.mktemp("home")), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("the Streamlit server did not start")
+    """The app on a free local port with an empty DigitLab home; stopped afterwards."""
+    server, url = start_app(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("log") / "streamlit.log")
     yield url
     server.terminate()
     server.wait(20)

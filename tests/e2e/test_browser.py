@@ -7,29 +7,12 @@ import time
 import pytest
 
 from tests.e2e.conftest import screenshot
-
-STROKES = {  # in canvas pixels (280x280)
-    "1": [[(140, 40), (140, 240)]],
-    "7": [[(70, 50), (210, 50), (120, 245)]],
-    "0": [[(140, 40), (80, 90), (75, 180), (140, 240), (200, 180), (200, 90), (140, 40)]],
-}
+from tests.e2e.server import STROKES, draw
 
 
 def wait_for_app(page) -> None:
     page.wait_for_selector("h1")
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
-def draw(page, strokes) -> None:
-    """Draw polylines on the canvas with real mouse events, ten moves per segment."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-            for t in range(1, 11):
-                page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
-        page.mouse.up()
 
 
 def test_drawing_digits_predicts_them(app_url, page):

@@ -1,0 +1,84 @@
+"""Training throughput: digitlab.train_model with the live view attached vs a plain `model.fit`.
+
+    python bench/train_speed.py [--runs 3] [--only fast mlp]
+
+For every architecture, alternately: (a) train_model with a listener whose buffer a second
+thread drains once a second, rebuilding both chart specs as the Train page does, and (b) the
+same model, batch size and data with plain `model.fit(x, y, verbose=0)`. One epoch on the
+55,000 training images each. Prints the median seconds of each and the throughput ratio
+digitlab/plain (above 1.0: digitlab is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+
+from digitlab.data import load_mnist  # noqa: E402
+from digitlab.models import ARCHITECTURES, build_model  # noqa: E402
+from digitlab.plots import history_rows, line_spec  # noqa: E402
+from digitlab.train import TrainConfig, make_optimizer, train_model  # noqa: E402
+
+
+def digitlab_run(config: TrainConfig, data) -> float:
+    """Seconds of training with the live view attached and drained as the page does."""
+    events, done = [], threading.Event()
+    steps_per_epoch = -(-len(data.x_fit) // config.batch_size)
+
+    def page_redraws() -> None:
+        while not done.wait(1.0):
+            rows = history_rows(list(events), steps_per_epoch)
+            line_spec(rows, "epoch", "loss", "split"), line_spec(rows, "epoch", "accuracy", "split")
+
+    drainer = threading.Thread(target=page_redraws)
+    drainer.start()
+    try:
+        return train_model(config, data, listener=events.append).seconds
+    finally:
+        done.set()
+        drainer.join()
+
+
+def plain_run(config: TrainConfig, data) -> float:
+    """Seconds of a plain Keras fit of the same model on the same arrays."""
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config.architecture)
+    steps = -(-len(data.x_fit) // config.batch_size) * config.epochs
+    model.compile(make_optimizer(config, steps), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = data.x_fit.astype("float32"), data.y_fit
+    start = time.perf_counter()
+    model.fit(
+        x, y, batch_size=config.batch_size, epochs=config.epochs, validation_data=(data.x_val, data.y_val), verbose=0
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=list(ARCHITECTURES))
+    args = parser.parse_args()
+    data = load_mnist()
+    print("| model | batch | digitlab s | plain fit s | throughput ratio digitlab/plain |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in args.only:
+        config = TrainConfig.for_architecture(name, epochs=1)
+        plain_run(config, data)  # warm-up: first traces and allocations
+        ours, plain = [], []
+        for _ in range(args.runs):
+            ours.append(digitlab_run(config, data))
+            plain.append(plain_run(config, data))
+        a, b = statistics.median(ours), statistics.median(plain)
+        print(f"| {name} | {config.batch_size} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

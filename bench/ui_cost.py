@@ -1,0 +1,107 @@
+"""Server-side cost of the UI: training-chart redraw, Dataset grid, each page's warm render.
+
+    python bench/ui_cost.py
+
+- chart redraw: what the Train page's fragment does each second with a 2,000-event history
+  (rows, two Vega-Lite specs, and Streamlit marshalling them), median of 50. Target <= 5 ms.
+- Dataset grid: compose 100 digits into one image and marshal it as PNG, median of 50. Target <= 50 ms.
+- first render of each page once the app is warm (AppTest, after one run has filled the caches).
+  Target <= 1 s. AppTest adds its own setup to each run (an empty page is printed for scale).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import os  # noqa: E402
+
+os.environ.setdefault("DIGITLAB_HOME", tempfile.mkdtemp())
+
+import numpy as np  # noqa: E402
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from digitlab.data import load_mnist  # noqa: E402
+from digitlab.plots import history_rows, image_grid, line_spec  # noqa: E402
+from digitlab.train import ProgressEvent  # noqa: E402
+
+PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
+
+
+def median_ms(function, repeats: int = 50) -> float:
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def fake_history(n: int, steps_per_epoch: int = 430) -> list[ProgressEvent]:
+    rng = np.random.default_rng(0)
+    events = []
+    for i in range(1, n + 1):
+        step = i * 2
+        epoch_end = step % steps_per_epoch == 0
+        events.append(
+            ProgressEvent(
+                kind="epoch" if epoch_end else "batch",
+                epoch=step // steps_per_epoch + 1,
+                step=step,
+                total_steps=2 * n,
+                loss=float(rng.random()),
+                accuracy=float(rng.random()),
+                examples_per_second=5000.0,
+                elapsed=i * 0.1,
+                val_loss=0.1 if epoch_end else None,
+                val_accuracy=0.9 if epoch_end else None,
+            )
+        )
+    return events
+
+
+def chart_redraw(events) -> None:
+    rows = history_rows(events, 430)
+    st.vega_lite_chart(line_spec(rows, "epoch", "loss", "split", "Loss"))
+    st.vega_lite_chart(line_spec(rows, "epoch", "accuracy", "split", "Accuracy"))
+
+
+def page_render_seconds(name: str) -> float:
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+    app.switch_page(f"app_pages/{name}.py")
+    start = time.perf_counter()
+    app.run()
+    assert not app.exception, app.exception
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    data = load_mnist()
+    events = fake_history(2000)
+    print("| what | measured | target |")
+    print("| --- | --- | --- |")
+    print(
+        f"| training charts redraw, 2,000-event history | {median_ms(lambda: chart_redraw(events)):.2f} ms | <= 5 ms |"
+    )
+    grid = median_ms(lambda: st.image(image_grid(data.x_train[:100], columns=10, scale=2), output_format="PNG"))
+    print(f"| Dataset grid of 100 digits | {grid:.2f} ms | <= 50 ms |")
+    for name in PAGES:
+        page_render_seconds(name)  # cold: loads MNIST, the model, scores the test set
+    empty = AppTest.from_string("import streamlit as st\nst.title('empty')")
+    start = time.perf_counter()
+    empty.run()
+    print(f"| (AppTest's own cost: an empty page) | {(time.perf_counter() - start) * 1000:.0f} ms | |")
+    for name in PAGES:
+        print(f"| {name} page, warm render | {page_render_seconds(name) * 1000:.0f} ms | <= 1000 ms |")
+
+
+if __name__ == "__main__":
+    main()
