@@ -58,7 +58,7 @@ def main() -> None:
             drawer.locator("canvas.upper-canvas").wait_for(timeout=120_000)
             idle = rss(process)
             while not trainer.get_by_text("Saved as").is_visible():
-                for digit, strokes in STROKES.items():
+                for strokes in STROKES.values():
                     draw(drawer, strokes)
                     drawer.get_by_test_id("stMetricValue").wait_for(timeout=60_000)
                     drawer.get_by_role("button", name="Clear").click()
