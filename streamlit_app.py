@@ -12,6 +12,7 @@ pages = [
     st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
     st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("app_pages/drawings.py", title="My drawings", icon=":material/school:"),
     st.Page("app_pages/models.py", title="Models", icon=":material/inventory_2:"),
 ]
 page = st.navigation(pages)

@@ -1,15 +1,17 @@
-"""Draw: a digit on the canvas (or a photo), and what the active model makes of it."""
+"""Draw: a digit on the canvas (or a photo), what the active model makes of it, and why."""
 
 import streamlit as st
 
 import ui
-from digitlab.plots import bar_spec
+from digitlab import explain
+from digitlab.drawings import save_drawing
+from digitlab.plots import bar_spec, image_grid
 from digitlab.preprocess import BlankImageError, ImageReadError, preprocess
 
 st.title("Draw")
 st.write(
-    "Draw a digit: the model answers as you draw. On the right, the 28x28 image it "
-    "really receives, after the same normalization MNIST's digits went through."
+    "Draw a digit: the model answers as you draw. On the right, the 28x28 image it really "
+    "receives, after the same normalization MNIST's digits went through."
 )
 
 entry = ui.active_model()
@@ -25,9 +27,8 @@ with source:
     if st.button("Clear"):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
         st.rerun()
-    upload = st.file_uploader(
-        "...or upload a photo of a digit", type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
-    )
+    kinds = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+    upload = st.file_uploader("...or upload a photo of a digit", type=kinds)
 
 image = upload.getvalue() if upload is not None else drawing
 with result:
@@ -47,8 +48,54 @@ with result:
     seen, answer = st.columns(2)
     seen.image(ui.big_digit(pixels), caption="What the model sees (28x28)", output_format="PNG")
     answer.metric("Prediction", digit)
-    answer.caption(f"{probabilities[digit]:.1%} sure · model: {entry.name}")
+    alternatives = " · ".join(f"{d}: {p:.1%}" for d, p in explain.top_k(probabilities, 3))
+    answer.caption(f"Top 3: {alternatives} · model: {entry.name}")
     st.vega_lite_chart(
         bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=digit),
         width="stretch",
     )
+
+st.subheader("Why?")
+why, inside = st.columns(2)
+with why:
+    target = st.selectbox(
+        "Explain the evidence for",
+        range(10),
+        index=digit,
+        key="why_digit",
+        format_func=lambda d: f"{d} (the prediction)" if d == digit else f"{d}: why not a {d}?",
+    )
+    attribution = explain.integrated_gradients(predictor.model, pixels, target)
+    st.image(
+        explain.attribution_overlay(pixels, attribution),
+        output_format="PNG",
+        caption=f"Red pixels push towards {target}, blue pixels push away (integrated gradients)",
+    )
+with inside:
+    layers = predictor.model
+    if explain.first_conv(layers) is not None:
+        st.image(
+            image_grid(explain.diverging(explain.conv_filters(layers)), columns=8, scale=6),
+            caption="First-layer filters (red: positive weights, blue: negative)",
+            output_format="PNG",
+        )
+        st.image(
+            image_grid(explain.feature_maps(layers, pixels), columns=8, scale=2),
+            caption="What each filter sees in your drawing (its feature map)",
+            output_format="PNG",
+        )
+    elif entry.meta.get("architecture") == "softmax":
+        st.image(
+            image_grid(explain.diverging(explain.softmax_weight_images(layers)), columns=5, scale=3),
+            caption="Weights per digit 0-9: red pixels are evidence for the digit, blue against",
+            output_format="PNG",
+        )
+    else:
+        st.caption("Filter and weight pictures exist for the convnets and for softmax regression.")
+
+st.subheader("Wrong? Teach it")
+with st.form("teach", clear_on_submit=True):
+    label = st.selectbox("This digit is really a", range(10), index=digit, key="true_digit")
+    if st.form_submit_button("Save to my drawings"):
+        save_drawing(pixels, label, image)
+        st.success(f"Saved as a {label}. Fine-tune the model on your drawings on the My drawings page.")

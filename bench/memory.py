@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, draw, start_app  # noqa: E402
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, draw, start_app, stop_app  # noqa: E402
 
 
 def rss(process: psutil.Process) -> int:
@@ -53,10 +53,10 @@ def main() -> None:
             trainer.get_by_label("Architecture").wait_for()
             trainer.get_by_role("combobox", name="Architecture").click()
             trainer.get_by_role("option", name="fast: Compact CNN").click()
-            trainer.get_by_role("button", name="Train").click()
             drawer.goto(f"{url}/draw")
             drawer.locator("canvas.upper-canvas").wait_for(timeout=120_000)
             idle = rss(process)
+            trainer.get_by_role("button", name="Train").click()
             while not trainer.get_by_text("Saved as").is_visible():
                 for strokes in STROKES.values():
                     draw(drawer, strokes)
@@ -67,7 +67,7 @@ def main() -> None:
     finally:
         done.set()
         sampler.join()
-        server.terminate()
+        stop_app(server)
     print("| measure | value |")
     print("| --- | --- |")
     print(f"| server RSS with both pages open, before training | {idle / 2**20:.0f} MiB |")

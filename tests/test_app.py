@@ -13,7 +13,7 @@ from digitlab import store
 from digitlab.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
+PAGES = ["home", "train", "dataset", "mistakes", "draw", "drawings", "models"]
 
 
 def page(name: str) -> AppTest:
@@ -208,3 +208,43 @@ def test_missing_mnist_is_shown_on_the_page(tmp_path, monkeypatch):
     app = page("dataset").run()
     assert not app.exception
     assert "MNIST could not be loaded" in app.error[0].value and "is missing" in app.error[0].value
+
+
+def drawn_seven(mnist) -> np.ndarray:
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[20:244, 30:254, :3] = np.kron(mnist.x_test[0], np.ones((8, 8), np.uint8))[..., None]
+    canvas[..., 3] = 255
+    return canvas
+
+
+def test_draw_page_explains_the_prediction(mnist):
+    with canvas_with(drawn_seven(mnist)):
+        app = page("draw").run()
+        captions = [c for image in app.get("image") for c in image.captions]
+        assert any("push towards 7" in c for c in captions)
+        assert any("First-layer filters" in c for c in captions)  # the default model is a convnet
+        assert "Top 3: 7:" in app.caption[0].value
+        app.selectbox(key="why_digit").set_value(1).run()
+        captions = [c for image in app.get("image") for c in image.captions]
+        assert any("push towards 1" in c for c in captions)
+    assert not app.exception
+
+
+def test_teach_then_fine_tune(mnist):
+    with canvas_with(drawn_seven(mnist)):
+        app = page("draw").run()
+        app.selectbox(key="true_digit").set_value(1)
+        app.button(key="FormSubmitter:teach-Save to my drawings").click().run()
+    assert "Saved as a 1" in app.success[0].value
+    from digitlab.drawings import list_drawings
+
+    assert [d.label for d in list_drawings()] == [1]
+    app = page("drawings").run()
+    assert not app.exception
+    app.number_input(key="tune_epochs").set_value(1)
+    app.button(key="tune").click().run()
+    assert not app.exception
+    assert "default-tuned" in app.success[0].value
+    assert store.load_model("default-tuned")[1]["fine_tuned_from"] == "default"
+    app.button(key="delete_drawing").click().run()
+    assert list_drawings() == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app, stop_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -18,8 +18,7 @@ def app_url(tmp_path_factory):
     """The app on a free local port with an empty DigitLab home; stopped afterwards."""
     server, url = start_app(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("log") / "streamlit.log")
     yield url
-    server.terminate()
-    server.wait(20)
+    stop_app(server)
 
 
 @pytest.fixture(scope="session")

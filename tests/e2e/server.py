@@ -74,3 +74,13 @@ def draw(page, strokes) -> None:
             for t in range(1, 11):
                 page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
         page.mouse.up()
+
+
+def stop_app(server: subprocess.Popen) -> None:
+    """Stop the server; kill it if it is still busy (a training thread) after 10 s."""
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

@@ -1,0 +1,153 @@
+"""Accuracy on digits that are not the MNIST test set as it comes, through the real preprocess + model path.
+
+    python bench/drawn.py [--per-digit 40] [--models default fast-plain ...]
+
+Three evaluation sets no model trained on:
+  (a) canvas: MNIST test digits re-drawn as the canvas produces them: random size (110-250 px)
+      and position on a black 280x280 canvas, strokes re-inked to a canvas-like pen (solid white,
+      random width, antialiased edges);
+  (b) fonts: digits typeset in every TrueType font on the machine (DejaVu, Liberation: sans,
+      serif, mono, bold, italic), random size, position and a small rotation;
+  (c) strokes: digits drawn with a 20 px round pen from hand-made polylines, jittered.
+Each goes through `preprocess` (the canvas/upload path) and the model, and is printed next to
+the clean test accuracy. Without --models: every architecture trained fresh at its tutorial
+settings, `fast` with and without augmentation, and the shipped default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
+
+from digitlab.data import load_mnist  # noqa: E402
+from digitlab.evaluate import evaluate_model  # noqa: E402
+from digitlab.models import ARCHITECTURES  # noqa: E402
+from digitlab.predict import Predictor  # noqa: E402
+from digitlab.preprocess import preprocess  # noqa: E402
+from digitlab.store import load_model  # noqa: E402
+from digitlab.train import TrainConfig, train_model  # noqa: E402
+
+CANVAS = 280
+FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
+# Hand-made strokes per digit, in a 0-1 box (x right, y down); each digit a list of polylines.
+STROKES = {
+    0: [[(0.5, 0), (0.15, 0.2), (0.1, 0.6), (0.5, 1), (0.9, 0.6), (0.85, 0.2), (0.5, 0)]],
+    1: [[(0.35, 0.2), (0.6, 0), (0.6, 1)]],
+    2: [[(0.1, 0.25), (0.5, 0), (0.9, 0.25), (0.1, 1), (0.95, 1)]],
+    3: [[(0.1, 0.1), (0.8, 0.05), (0.4, 0.45), (0.9, 0.7), (0.5, 1), (0.1, 0.9)]],
+    4: [[(0.6, 0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1)]],
+    5: [[(0.9, 0), (0.2, 0), (0.15, 0.45), (0.75, 0.45), (0.9, 0.75), (0.5, 1), (0.1, 0.9)]],
+    6: [[(0.8, 0), (0.2, 0.5), (0.15, 0.85), (0.5, 1), (0.85, 0.8), (0.5, 0.5), (0.2, 0.65)]],
+    7: [[(0.05, 0), (0.95, 0), (0.35, 1)]],
+    8: [[(0.5, 0.5), (0.15, 0.2), (0.5, 0), (0.85, 0.2), (0.5, 0.5), (0.1, 0.78), (0.5, 1), (0.9, 0.78), (0.5, 0.5)]],
+    9: [[(0.85, 0.3), (0.5, 0), (0.15, 0.25), (0.45, 0.5), (0.85, 0.3), (0.8, 1)]],
+}
+
+
+def place(digit: Image.Image, rng: np.random.Generator) -> np.ndarray:
+    """Paste a white-on-black digit image at a random spot of a black canvas."""
+    canvas = Image.new("L", (CANVAS, CANVAS))
+    x = int(rng.integers(0, CANVAS - digit.width + 1))
+    y = int(rng.integers(0, CANVAS - digit.height + 1))
+    canvas.paste(digit, (x, y))
+    return np.asarray(canvas)
+
+
+def canvas_set(data, per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
+    images, labels = [], []
+    for digit in range(10):
+        for index in np.flatnonzero(data.y_test == digit)[:per_digit]:
+            size = int(rng.integers(110, 250))
+            big = Image.fromarray(data.x_test[index]).resize((size, size), Image.BICUBIC)
+            ink = big.point(lambda v: 255 if v > 100 else 0)  # a solid pen, not MNIST's grey
+            pen = int(rng.choice([1, 3, 5, 7]))  # thinner to thicker than the upscaled stroke
+            ink = ink.filter(ImageFilter.MaxFilter(pen)) if rng.random() < 0.6 else ink.filter(ImageFilter.MinFilter(3))
+            images.append(place(ink.filter(ImageFilter.GaussianBlur(1.2)), rng))
+            labels.append(digit)
+    return images, np.array(labels)
+
+
+def font_files() -> list[Path]:
+    fonts = sorted(p for d in FONT_DIRS if d.exists() for p in d.rglob("*.ttf"))
+    return [p for p in fonts if "Math" not in p.name]  # the math font has no plain digits
+
+
+def font_set(per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
+    fonts = font_files()
+    images, labels = [], []
+    for digit in range(10):
+        for i in range(per_digit):
+            font = ImageFont.truetype(str(fonts[i % len(fonts)]), int(rng.integers(120, 220)))
+            glyph = Image.new("L", (CANVAS, CANVAS))
+            ImageDraw.Draw(glyph).text((CANVAS / 2, CANVAS / 2), str(digit), fill=255, font=font, anchor="mm")
+            glyph = glyph.rotate(float(rng.uniform(-10, 10)), resample=Image.BILINEAR)
+            box = glyph.getbbox()
+            images.append(place(glyph.crop(box), rng) if box else np.asarray(glyph))
+            labels.append(digit)
+    return images, np.array(labels)
+
+
+def stroke_set(per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
+    images, labels = [], []
+    for digit, lines in STROKES.items():
+        for _ in range(per_digit):
+            height = rng.uniform(140, 230)
+            width = height * rng.uniform(0.55, 0.8)
+            left, top = rng.uniform(10, CANVAS - width - 10), rng.uniform(10, CANVAS - height - 10)
+            canvas = Image.new("L", (CANVAS, CANVAS))
+            draw = ImageDraw.Draw(canvas)
+            for line in lines:
+                points = [
+                    (left + (x + rng.normal(0, 0.04)) * width, top + (y + rng.normal(0, 0.03)) * height)
+                    for x, y in line
+                ]
+                draw.line(points, fill=255, width=20, joint="curve")
+                for x, y in points:  # round caps, as the canvas pen draws them
+                    draw.ellipse((x - 10, y - 10, x + 10, y + 10), fill=255)
+            images.append(np.asarray(canvas))
+            labels.append(digit)
+    return images, np.array(labels)
+
+
+def accuracy_on(predictor: Predictor, images: list[np.ndarray], labels: np.ndarray) -> float:
+    pixels = np.stack([preprocess(image) for image in images])
+    return float((predictor.probabilities(pixels).argmax(axis=1) == labels).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--per-digit", type=int, default=40)
+    parser.add_argument("--models", nargs="*", help="saved model names (default: train every architecture)")
+    args = parser.parse_args()
+    data = load_mnist()
+    rng = np.random.default_rng(0)
+    sets = {
+        "canvas (a)": canvas_set(data, args.per_digit, rng),
+        "fonts (b)": font_set(args.per_digit, rng),
+        "strokes (c)": stroke_set(args.per_digit, rng),
+    }
+    if args.models:
+        models = {name: load_model(name)[0] for name in args.models}
+    else:
+        models = {"default (fast, augmented, shipped)": load_model("default")[0]}
+        for name in ARCHITECTURES:
+            models[name] = train_model(TrainConfig.for_architecture(name), data).model
+        models["fast + augment"] = train_model(TrainConfig.for_architecture("fast", augment=True), data).model
+    print(f"{len(font_files())} fonts; {args.per_digit} digits per class in each set\n")
+    print("| model | clean test | " + " | ".join(sets) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in sets) + " |")
+    for name, model in models.items():
+        predictor = Predictor(model)
+        clean = evaluate_model(model, data.x_test, data.y_test).accuracy
+        scores = [accuracy_on(predictor, *s) for s in sets.values()]
+        print(f"| {name} | {clean:.4f} | " + " | ".join(f"{s:.4f}" for s in scores) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

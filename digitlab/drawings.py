@@ -1,0 +1,88 @@
+"""The user's own labelled drawings: saved when the model got them wrong, used to fine-tune it.
+
+Layout: `<home>/drawings/<id>.npz`, each holding `pixels` (the 28x28 input, 0-255), `label`,
+`original` (the drawing or upload as PNG bytes) and `created`. Written to a temporary file and
+renamed, so a drawing is either whole or absent.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from digitlab.store import home
+
+
+@dataclass
+class Drawing:
+    id: str
+    pixels: np.ndarray  # (28, 28) float32, 0-255: what the model sees
+    label: int  # what the user says it is
+    original: bytes  # PNG of what the user drew or uploaded
+    created: float
+
+
+def drawings_dir() -> Path:
+    return home() / "drawings"
+
+
+def png_bytes(image: np.ndarray | bytes) -> bytes:
+    """The original as PNG bytes (uploads are kept as they came)."""
+    if isinstance(image, bytes):
+        return image
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes) -> str:
+    """Save a labelled drawing; return its id."""
+    if not 0 <= int(label) <= 9:
+        raise ValueError(f"A digit is 0-9, not {label}")
+    pixels = np.asarray(pixels, np.float32)
+    if pixels.shape != (28, 28):
+        raise ValueError(f"Expected the 28x28 model input, got shape {pixels.shape}")
+    folder = drawings_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    data = png_bytes(original)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
+        np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
+    os.replace(f.name, folder / f"{drawing_id}.npz")
+    return drawing_id
+
+
+def list_drawings() -> list[Drawing]:
+    """Every saved drawing, oldest first; unreadable files are skipped."""
+    drawings = []
+    for path in sorted(drawings_dir().glob("[!.]*.npz")):
+        try:
+            with np.load(path) as f:
+                drawings.append(
+                    Drawing(path.stem, f["pixels"], int(f["label"]), f["original"].tobytes(), float(f["created"]))
+                )
+        except (OSError, KeyError, ValueError):
+            continue
+    return drawings
+
+
+def delete_drawing(drawing_id: str) -> None:
+    """Delete one drawing by id (an id is a file name in the drawings folder, never a path)."""
+    if Path(drawing_id).name != drawing_id or drawing_id.startswith("."):
+        raise ValueError(f"Not a drawing id: {drawing_id!r}")
+    (drawings_dir() / f"{drawing_id}.npz").unlink(missing_ok=True)
+
+
+def as_arrays(drawings: list[Drawing]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 28, 28) float32 pixels and (n,) labels."""
+    if not drawings:
+        return np.zeros((0, 28, 28), np.float32), np.zeros((0,), np.int64)
+    return np.stack([d.pixels for d in drawings]), np.array([d.label for d in drawings])

@@ -1,0 +1,97 @@
+"""Why a model says what it says: saliency maps, softmax weight images, conv filters and feature maps."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+IG_STEPS = 32  # integrated-gradients path steps: enough for stable maps at 28x28
+
+
+def integrated_gradients(model: keras.Model, pixels: np.ndarray, target: int, steps: int = IG_STEPS) -> np.ndarray:
+    """Attribution of each pixel to the `target` probability (Sundararajan et al., 2017).
+
+    Args:
+        pixels: (28, 28) floats in 0-255, as the model takes them.
+        target: the digit to explain (the prediction, or any other: "why not a 7?").
+    Returns:
+        (28, 28) attributions: positive pixels push towards `target`, negative away. They add
+        up to about p(target | pixels) - p(target | black image).
+    """
+    image = tf.constant(np.asarray(pixels, np.float32))
+    alphas = tf.reshape(tf.linspace(1.0 / steps, 1.0, steps), (steps, 1, 1))
+    path = alphas * image[tf.newaxis]  # (steps, 28, 28): from black to the image
+    with tf.GradientTape() as tape:
+        tape.watch(path)
+        probabilities = model(path, training=False)[:, target]
+    gradients = tape.gradient(probabilities, path)
+    return (image * tf.reduce_mean(gradients, axis=0)).numpy()
+
+
+def attribution_overlay(pixels: np.ndarray, attribution: np.ndarray, size: int = 196) -> np.ndarray:
+    """(size, size, 3) uint8: the digit in grey, red where pixels push towards the class, blue against."""
+    scale = np.abs(attribution).max() or 1.0
+    signed = attribution / scale  # [-1, 1]
+    grey = np.asarray(pixels, np.float32)[..., None] / 255 * 0.45
+    red = np.clip(signed, 0, 1)[..., None] * np.array([1.0, 0.15, 0.1])
+    blue = np.clip(-signed, 0, 1)[..., None] * np.array([0.15, 0.35, 1.0])
+    image = np.clip(grey + red + blue, 0, 1) * 255
+    factor = max(1, size // 28)
+    return image.astype(np.uint8).repeat(factor, 0).repeat(factor, 1)
+
+
+def diverging(images: np.ndarray) -> np.ndarray:
+    """(n, h, w) signed weights -> (n, h, w, 3) uint8: red positive, blue negative, each image scaled alone."""
+    images = np.asarray(images, np.float32)
+    scale = np.abs(images).max(axis=(1, 2), keepdims=True)
+    signed = images / np.where(scale == 0, 1, scale)
+    red = np.clip(signed, 0, 1)[..., None] * np.array([1.0, 0.2, 0.15])
+    blue = np.clip(-signed, 0, 1)[..., None] * np.array([0.15, 0.4, 1.0])
+    white = 1 - np.abs(signed)[..., None]  # zero weight is white, as in the tutorial's figure
+    return (np.clip(white + red + blue, 0, 1) * 255).astype(np.uint8)
+
+
+def softmax_weight_images(model: keras.Model) -> np.ndarray:
+    """(10, 28, 28): for softmax regression, the evidence each pixel gives for each digit."""
+    kernel = model.get_layer("probabilities").kernel.numpy()  # (784, 10)
+    if kernel.shape[0] != 784:
+        raise ValueError("Weight images exist only for softmax regression (a single dense layer on the pixels).")
+    return kernel.T.reshape(10, 28, 28)
+
+
+def first_conv(model: keras.Model) -> keras.layers.Layer | None:
+    """The model's first convolution, or None for models without one."""
+    return next((layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)), None)
+
+
+def conv_filters(model: keras.Model) -> np.ndarray:
+    """(filters, k, k) kernels of the first convolution."""
+    layer = first_conv(model)
+    if layer is None:
+        raise ValueError("This model has no convolution layer.")
+    return np.moveaxis(layer.kernel.numpy()[:, :, 0, :], -1, 0)
+
+
+def feature_maps(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
+    """(filters, h, w): the first convolution's response to `pixels` (after its activation), 0-255."""
+    layer = first_conv(model)
+    if layer is None:
+        raise ValueError("This model has no convolution layer.")
+    index = model.layers.index(layer)
+    x = tf.constant(np.asarray(pixels, np.float32)[np.newaxis])
+    for current in model.layers[: index + 1]:
+        x = current(x, training=False)
+    # After a batch norm + ReLU pair (the `fast` model), show the response the next layer sees.
+    for following in model.layers[index + 1 : index + 3]:
+        if isinstance(following, (keras.layers.BatchNormalization, keras.layers.ReLU)):
+            x = following(x, training=False)
+    maps = np.moveaxis(np.maximum(x.numpy()[0], 0), -1, 0)
+    top = maps.max(axis=(1, 2), keepdims=True)
+    return maps / np.where(top == 0, 1, top) * 255
+
+
+def top_k(probabilities: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
+    """The k most likely digits with their probabilities, most likely first."""
+    order = np.argsort(-probabilities)[:k]
+    return [(int(d), float(probabilities[d])) for d in order]

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from digitlab import explain
+from digitlab.models import build_model
+from digitlab.store import load_model
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    return load_model("default")[0]
+
+
+def test_integrated_gradients_add_up_to_the_probability_change(default_model, mnist):
+    pixels = mnist.x_test[0].astype("float32")
+    attribution = explain.integrated_gradients(default_model, pixels, target=7, steps=64)
+    assert attribution.shape == (28, 28)
+    p_image = float(default_model(pixels[None], training=False)[0, 7])
+    p_black = float(default_model(np.zeros((1, 28, 28), "float32"), training=False)[0, 7])
+    assert attribution.sum() == pytest.approx(p_image - p_black, abs=0.1)  # completeness
+    assert np.all(attribution[pixels == 0] == 0)  # black pixels carry no evidence
+    overlay = explain.attribution_overlay(pixels, attribution)
+    assert overlay.shape == (196, 196, 3) and overlay.dtype == np.uint8
+
+
+def test_why_not_another_digit_points_elsewhere(default_model, mnist):
+    pixels = mnist.x_test[0].astype("float32")  # a 7
+    for_seven = explain.integrated_gradients(default_model, pixels, 7)
+    for_one = explain.integrated_gradients(default_model, pixels, 1)
+    assert for_seven.sum() > 0.5 and for_one.sum() < 0.1
+
+
+def test_softmax_weight_images_and_conv_pictures(default_model, mnist):
+    weights = explain.softmax_weight_images(build_model("softmax"))
+    assert weights.shape == (10, 28, 28)
+    with pytest.raises(ValueError, match="softmax regression"):
+        explain.softmax_weight_images(build_model("tanh"))
+    assert explain.conv_filters(default_model).shape == (16, 5, 5)
+    maps = explain.feature_maps(default_model, mnist.x_test[0])
+    assert maps.shape == (16, 24, 24) and maps.min() >= 0 and maps.max() <= 255
+    assert explain.first_conv(build_model("mlp")) is None
+    colored = explain.diverging(weights)
+    assert colored.shape == (10, 28, 28, 3)
+
+
+def test_top_k():
+    probabilities = np.array([0.1, 0.5, 0.0, 0.3, 0.1, 0, 0, 0, 0, 0])
+    assert explain.top_k(probabilities, 3) == [(1, 0.5), (3, 0.3), (0, 0.1)]
