@@ -57,37 +57,40 @@ with result:
 
 st.subheader("Why?")
 why, inside = st.columns(2)
+model = predictor.model
 with why:
-    target = st.selectbox(
+    target = st.selectbox(  # keyed by the prediction: a new prediction starts by explaining itself
         "Explain the evidence for",
         range(10),
         index=digit,
-        key="why_digit",
+        key=f"why-{digit}",
         format_func=lambda d: f"{d} (the prediction)" if d == digit else f"{d}: why not a {d}?",
     )
-    attribution = explain.integrated_gradients(predictor.model, pixels, target)
     st.image(
-        explain.attribution_overlay(pixels, attribution),
-        output_format="PNG",
+        explain.attribution_overlay(pixels, explain.integrated_gradients(model, pixels, target)),
         caption=f"Red pixels push towards {target}, blue pixels push away (integrated gradients)",
+        width=280,
+        output_format="PNG",
     )
 with inside:
-    layers = predictor.model
-    if explain.first_conv(layers) is not None:
+    if explain.first_conv(model) is not None:
         st.image(
-            image_grid(explain.diverging(explain.conv_filters(layers)), columns=8, scale=6),
+            image_grid(explain.diverging(explain.conv_filters(model)), columns=8, scale=6),
             caption="First-layer filters (red: positive weights, blue: negative)",
+            width=400,
             output_format="PNG",
         )
         st.image(
-            image_grid(explain.feature_maps(layers, pixels), columns=8, scale=2),
+            image_grid(explain.feature_maps(model, pixels), columns=8, scale=2),
             caption="What each filter sees in your drawing (its feature map)",
+            width=400,
             output_format="PNG",
         )
     elif entry.meta.get("architecture") == "softmax":
         st.image(
-            image_grid(explain.diverging(explain.softmax_weight_images(layers)), columns=5, scale=3),
+            image_grid(explain.diverging(explain.softmax_weight_images(model)), columns=5, scale=3),
             caption="Weights per digit 0-9: red pixels are evidence for the digit, blue against",
+            width=400,
             output_format="PNG",
         )
     else:

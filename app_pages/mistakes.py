@@ -40,15 +40,12 @@ with per_class:
 
 st.subheader("The gallery of mistakes")
 choices = ["any", *range(10)]
-
-
-def index_of(value) -> int:
-    return choices.index(int(value)) if value is not None and str(value).isdigit() else 0
-
-
+if picked and picked != st.session_state.get("picked_cell"):  # a new cell was clicked: filter by it
+    st.session_state["picked_cell"] = picked
+    st.session_state["true"], st.session_state["predicted"] = int(picked["true"]), int(picked["predicted"])
 f1, f2, f3 = st.columns(3)
-true = f1.selectbox("True digit", choices, index=index_of(picked.get("true")), key="true")
-predicted = f2.selectbox("Predicted digit", choices, index=index_of(picked.get("predicted")), key="predicted")
+true = f1.selectbox("True digit", choices, key="true")
+predicted = f2.selectbox("Predicted digit", choices, key="predicted")
 order = f3.selectbox("Order", ["most confident first", "least confident first"])
 mistakes = result.mistakes(true=None if true == "any" else true, predicted=None if predicted == "any" else predicted)
 if order.startswith("least"):

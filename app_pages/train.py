@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from digitlab.jobs import TrainingJob
 from digitlab.models import ARCHITECTURES
-from digitlab.plots import history_rows, line_spec
+from digitlab.plots import history_rows, training_spec
 from digitlab.train import OPTIMIZERS, TrainConfig
 
 st.title("Train")
@@ -70,15 +70,13 @@ def show_progress() -> None:
     steps_per_epoch = events[-1].total_steps / job.config.epochs if events else 1
     if events:
         last = events[-1]
+        pace = f"{last.examples_per_second:,.0f} examples/s"
+        when = f"{last.seconds_left:.0f} s left" if status.state == "running" else status.state
         st.progress(
             last.step / last.total_steps,
-            text=f"Epoch {last.epoch}/{job.config.epochs} · step {last.step}/{last.total_steps} · "
-            f"{last.examples_per_second:,.0f} examples/s · {last.seconds_left:.0f} s left",
+            text=f"Epoch {last.epoch}/{job.config.epochs} · step {last.step}/{last.total_steps} · {pace} · {when}",
         )
-        rows = history_rows(events, steps_per_epoch)
-        left, right = st.columns(2)
-        left.vega_lite_chart(line_spec(rows, "epoch", "loss", "split", "Loss"), width="stretch")
-        right.vega_lite_chart(line_spec(rows, "epoch", "accuracy", "split", "Accuracy"), width="stretch")
+        st.vega_lite_chart(training_spec(history_rows(events, steps_per_epoch)))
     elif status.state == "running":
         st.progress(0.0, text="Starting...")
     if status.state == "running":
@@ -95,7 +93,7 @@ def show_progress() -> None:
         st.warning("Stopped; the model was discarded as asked.")
     if status.state != "running" and st.session_state.get("job_was_running"):
         st.session_state["job_was_running"] = False
-        st.rerun()  # the whole page: the sidebar lists the new model, the Train button comes back
+        st.rerun()  # the whole page, so the sidebar lists the new model
     st.session_state["job_was_running"] = status.state == "running"
 
 

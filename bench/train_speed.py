@@ -24,7 +24,7 @@ import keras  # noqa: E402
 
 from digitlab.data import load_mnist  # noqa: E402
 from digitlab.models import ARCHITECTURES, build_model  # noqa: E402
-from digitlab.plots import history_rows, line_spec  # noqa: E402
+from digitlab.plots import history_rows, training_spec  # noqa: E402
 from digitlab.train import TrainConfig, make_optimizer, train_model  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def digitlab_run(config: TrainConfig, data) -> float:
     def page_redraws() -> None:
         while not done.wait(1.0):
             rows = history_rows(list(events), steps_per_epoch)
-            line_spec(rows, "epoch", "loss", "split"), line_spec(rows, "epoch", "accuracy", "split")
+            training_spec(rows)
 
     drainer = threading.Thread(target=page_redraws)
     drainer.start()

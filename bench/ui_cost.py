@@ -29,7 +29,7 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from digitlab.data import load_mnist  # noqa: E402
-from digitlab.plots import history_rows, image_grid, line_spec  # noqa: E402
+from digitlab.plots import history_rows, image_grid, training_spec  # noqa: E402
 from digitlab.train import ProgressEvent  # noqa: E402
 
 PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
@@ -70,8 +70,7 @@ def fake_history(n: int, steps_per_epoch: int = 430) -> list[ProgressEvent]:
 
 def chart_redraw(events) -> None:
     rows = history_rows(events, 430)
-    st.vega_lite_chart(line_spec(rows, "epoch", "loss", "split", "Loss"))
-    st.vega_lite_chart(line_spec(rows, "epoch", "accuracy", "split", "Accuracy"))
+    st.vega_lite_chart(training_spec(rows))
 
 
 def page_render_seconds(name: str) -> float:

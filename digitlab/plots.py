@@ -43,23 +43,20 @@ def thin_out(rows: list[dict], limit: int) -> list[dict]:
 def history_rows(events: list[ProgressEvent], steps_per_epoch: float, limit: int = 400) -> list[dict]:
     """Long-format rows (epoch, split, loss, accuracy) for the live training charts."""
     train = [
-        {"epoch": e.step / steps_per_epoch, "split": "train", "loss": e.loss, "accuracy": e.accuracy}
-        for e in events
-        if e.kind == "batch" or e.kind == "epoch"
+        {"epoch": e.step / steps_per_epoch, "split": "train", "loss": e.loss, "accuracy": e.accuracy} for e in events
     ]
     validation = [
-        {"epoch": float(e.epoch), "split": "validation", "loss": e.val_loss, "accuracy": e.val_accuracy}
+        {"epoch": e.step / steps_per_epoch, "split": "validation", "loss": e.val_loss, "accuracy": e.val_accuracy}
         for e in events
         if e.kind == "epoch" and e.val_loss is not None
     ]
     return thin_out(train, limit) + validation
 
 
-def line_spec(rows: list[dict], x: str, y: str, color: str, title: str = "", height: int = 220) -> dict:
-    """A Vega-Lite line chart (points shown) of `y` over `x`, one line per `color`."""
+def line_layer(x: str, y: str, color: str, title: str = "", points: bool = False, height: int = 220) -> dict:
+    """A Vega-Lite line mark (no data) of `y` over `x`, one line per `color`."""
     return {
-        "data": {"values": rows},
-        "mark": {"type": "line", "point": len(rows) < 60, "tooltip": True},
+        "mark": {"type": "line", "point": points, "tooltip": True},
         "encoding": {
             "x": {"field": x, "type": "quantitative", "title": x},
             "y": {"field": y, "type": "quantitative", "title": y, "scale": {"zero": False}},
@@ -68,6 +65,17 @@ def line_spec(rows: list[dict], x: str, y: str, color: str, title: str = "", hei
         "title": title,
         "height": height,
     }
+
+
+def line_spec(rows: list[dict], x: str, y: str, color: str, title: str = "") -> dict:
+    """A Vega-Lite line chart of `y` over `x`, one line per `color`."""
+    return {"data": {"values": rows}, **line_layer(x, y, color, title, points=len(rows) < 60)}
+
+
+def training_spec(rows: list[dict], width: int = 320) -> dict:
+    """Loss and accuracy side by side over epochs: one spec, so the rows are sent once per redraw."""
+    panels = [line_layer("epoch", y, "split", y.title(), points=len(rows) < 60) for y in ("loss", "accuracy")]
+    return {"data": {"values": rows}, "hconcat": [{**panel, "width": width} for panel in panels]}
 
 
 def bar_spec(
@@ -80,12 +88,15 @@ def bar_spec(
     rows = [
         {"label": str(k), "value": float(v), "picked": i == highlight} for i, (k, v) in enumerate(zip(labels, values))
     ]
+    low, high = min(values), max(values)
+    margin = max((high - low) * 0.5, 0.005)
+    scale = {} if zero else {"domain": [max(0.0, low - margin), high + margin / 5]}  # bars clip below
     return {
         "data": {"values": rows},
         "mark": {"type": "bar", "tooltip": True, "clip": True},
         "encoding": {
             "x": {"field": "label", "type": "ordinal", "title": x_title, "sort": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": zero}},
+            "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": scale},
             "color": {
                 "field": "picked",
                 "type": "nominal",

@@ -224,7 +224,7 @@ def test_draw_page_explains_the_prediction(mnist):
         assert any("push towards 7" in c for c in captions)
         assert any("First-layer filters" in c for c in captions)  # the default model is a convnet
         assert "Top 3: 7:" in app.caption[0].value
-        app.selectbox(key="why_digit").set_value(1).run()
+        app.selectbox(key="why-7").set_value(1).run()
         captions = [c for image in app.get("image") for c in image.captions]
         assert any("push towards 1" in c for c in captions)
     assert not app.exception

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import STROKES, draw
@@ -27,6 +28,7 @@ def test_drawing_digits_predicts_them(app_url, page):
             f"document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.trim() === '{digit}'",
             timeout=30_000,
         )
+        page.get_by_text("Wrong? Teach it").wait_for()  # the page's last section: the rerun is done
         screenshot(page, f"draw-{digit}")
         page.get_by_role("button", name="Clear").click()
         prediction.wait_for(state="detached")
@@ -61,9 +63,9 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
 
     # Leave for another page and come back: the run went on, its charts are still there.
     before = max(seen)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Draw").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Draw", exact=True).click()
     page.locator("canvas.upper-canvas").wait_for()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train", exact=True).click()
     page.get_by_test_id("stVegaLiteChart").first.wait_for()
     page.wait_for_function(
         f'Number(document.querySelector(\'[data-testid="stProgress"] [role="progressbar"]\')'
@@ -72,7 +74,9 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
 
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Saved as live-run").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop").wait_for(state="detached")
     assert page.get_by_text("stopped early").is_visible()
+    assert page.get_by_text("Training in progress").count() == 0  # the whole page was redrawn
     assert max(seen) < 100
     screenshot(page, "train")
 
@@ -84,3 +88,34 @@ def test_every_page_renders_without_error(app_url, page, name):
     page.wait_for_timeout(1500)  # charts and images finish drawing
     assert page.get_by_test_id("stException").count() == 0
     screenshot(page, name)
+
+
+def selected(page, label: str) -> str:
+    """The value shown by the selectbox labelled `label`."""
+    return page.get_by_role("combobox", name=label).input_value()
+
+
+def test_clicking_a_confusion_cell_filters_the_gallery(app_url, page):
+    page.goto(f"{app_url}/mistakes")
+    wait_for_app(page)
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.wait_for()
+    box = chart.bounding_box()
+    # The cell true 9, predicted 4: the shipped model's most common mistake (11 digits).
+    assert selected(page, "True digit") == "any"
+    for _ in range(5):  # the chart may draw before Vega listens for clicks: try again shortly
+        page.mouse.click(box["x"] + box["width"] * 0.50, box["y"] + box["height"] * 0.79)
+        try:
+            page.wait_for_function(
+                "document.querySelector('input[aria-label=\"True digit\"]').value !== 'any'", timeout=5_000
+            )
+            break
+        except PlaywrightTimeout:
+            continue
+    wait_for_app(page)
+    true, predicted = selected(page, "True digit").strip(), selected(page, "Predicted digit").strip()
+    assert (true, predicted) == ("9", "4")
+    captions = page.locator("[data-testid='stImageCaption']").all_inner_texts()
+    gallery = [c for c in captions if "→" in c]
+    assert gallery and all(": 9→4 " in c for c in gallery), gallery
+    screenshot(page, "mistakes-filtered")
