@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 
 from digitlab import store
 from digitlab.data import DataError, load_mnist
@@ -65,7 +66,12 @@ def make_default_command(args: argparse.Namespace) -> int:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     result.model.save(target / store.MODEL_FILE)
-    meta = {**result.metadata(), "params": int(result.model.count_params()), "schema_version": store.SCHEMA_VERSION}
+    meta = {
+        **result.metadata(),
+        "params": int(result.model.count_params()),
+        "schema_version": store.SCHEMA_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     store.write_json_atomic(target / store.META_FILE, meta)
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")

@@ -87,10 +87,10 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def save_model(model: keras.Model, name: str, meta: dict, overwrite: bool = False) -> str:
+def save_model(model: keras.Model, name: str, meta: dict) -> str:
     """Save `model` with its metadata under a slug of `name`; return the name used.
 
-    If the name is taken, the model is saved as `name-2`, `name-3`, ... unless `overwrite`.
+    If the name is taken, the model is saved as `name-2`, `name-3`, ...
     """
     root = models_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -104,12 +104,10 @@ def save_model(model: keras.Model, name: str, meta: dict, overwrite: bool = Fals
             **meta,
             "schema_version": SCHEMA_VERSION,
             "params": int(model.count_params()),
-            "created": meta.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),  # a copy's own, not its source's
         }
         write_json_atomic(tmp / META_FILE, record)
         fsync_dir(tmp)
-        if overwrite and (root / base).exists():
-            delete_model(base)
         for attempt in range(1, 1000):
             final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
             try:
@@ -197,9 +195,13 @@ def rename_model(old: str, new: str) -> str:
     if entry.builtin:
         raise StoreError("The shipped default model cannot be renamed.")
     target = slugify(new)
+    taken = StoreError(f"A model called {target!r} already exists.")
     if target == DEFAULT_NAME or (models_dir() / target).exists():
-        raise StoreError(f"A model called {target!r} already exists.")
-    os.rename(entry.path, models_dir() / target)
+        raise taken
+    try:
+        os.rename(entry.path, models_dir() / target)  # fails if another saver took the name meanwhile
+    except OSError as error:
+        raise taken from error
     return target
 
 

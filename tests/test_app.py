@@ -245,6 +245,8 @@ def test_teach_then_fine_tune(mnist):
     app.button(key="tune").click().run()
     assert not app.exception
     assert "default-tuned" in app.success[0].value
-    assert store.load_model("default-tuned")[1]["fine_tuned_from"] == "default"
+    tuned_meta = store.load_model("default-tuned")[1]
+    assert tuned_meta["fine_tuned_from"] == "default"
+    assert tuned_meta["created"] > store.load_model("default")[1].get("created", "")
     app.button(key="delete_drawing").click().run()
     assert list_drawings() == []

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import STROKES, draw
@@ -19,7 +20,7 @@ def wait_for_app(page) -> None:
 def test_drawing_digits_predicts_them(app_url, page):
     page.goto(f"{app_url}/draw")
     page.locator("canvas.upper-canvas").wait_for()
-    assert page.get_by_text("Draw a digit on the canvas").is_visible()
+    expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
     for digit, strokes in STROKES.items():
         draw(page, strokes)
         prediction = page.get_by_test_id("stMetricValue")
@@ -74,9 +75,9 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
 
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Saved as live-run").wait_for(timeout=60_000)
-    page.get_by_role("button", name="Stop").wait_for(state="detached")
-    assert page.get_by_text("stopped early").is_visible()
-    assert page.get_by_text("Training in progress").count() == 0  # the whole page was redrawn
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+    expect(page.get_by_text("stopped early")).to_be_visible()
+    expect(page.get_by_text("Training in progress")).to_have_count(0)  # the whole page was redrawn
     assert max(seen) < 100
     screenshot(page, "train")
 
@@ -99,15 +100,15 @@ def test_clicking_a_confusion_cell_filters_the_gallery(app_url, page):
     page.goto(f"{app_url}/mistakes")
     wait_for_app(page)
     chart = page.get_by_test_id("stVegaLiteChart").first
-    chart.wait_for()
-    box = chart.bounding_box()
-    # The cell true 9, predicted 4: the shipped model's most common mistake (11 digits).
     assert selected(page, "True digit") == "any"
-    for _ in range(5):  # the chart may draw before Vega listens for clicks: try again shortly
+    for _ in range(5):  # the chart may still be laying out, or not yet listening: measure and try again
+        wait_for_app(page)
+        box = chart.bounding_box()
+        # The cell true 9, predicted 4: the shipped model's most common mistake (11 digits).
         page.mouse.click(box["x"] + box["width"] * 0.50, box["y"] + box["height"] * 0.79)
         try:
             page.wait_for_function(
-                "document.querySelector('input[aria-label=\"True digit\"]').value !== 'any'", timeout=5_000
+                "document.querySelector('input[aria-label=\"True digit\"]').value !== 'any'", timeout=10_000
             )
             break
         except PlaywrightTimeout:
