@@ -250,3 +250,9 @@ def test_teach_then_fine_tune(mnist):
     assert tuned_meta["created"] > store.load_model("default")[1].get("created", "")
     app.button(key="delete_drawing").click().run()
     assert list_drawings() == []
+
+
+def test_a_zero_learning_rate_is_refused_on_the_page():
+    app = start_training(page("train").run(), "mlp", **{"lr-mlp": 0.0})
+    assert any("Learning rate must be a positive number" in e.value for e in app.error)
+    assert "job" not in app.session_state
