@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 from digitlab import store
@@ -38,7 +37,6 @@ class TrainingJob:
         self.saved_name: str | None = None
         self.error: str | None = None
         self.result: TrainResult | None = None
-        self.started = time.time()
         self.thread = threading.Thread(target=self._run, name=f"train-{name}", daemon=True)
 
     def start(self) -> TrainingJob:
