@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 
 from digitlab import store
 from digitlab.data import DataError, load_mnist
@@ -65,14 +64,7 @@ def make_default_command(args: argparse.Namespace) -> int:
     target = store.DEFAULT_MODEL_DIR
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    result.model.save(target / store.MODEL_FILE)
-    meta = {
-        **result.metadata(),
-        "params": int(result.model.count_params()),
-        "schema_version": store.SCHEMA_VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    store.write_json_atomic(target / store.META_FILE, meta)
+    store.write_model_files(result.model, target, result.metadata())
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0

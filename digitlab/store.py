@@ -87,6 +87,19 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_model_files(model: keras.Model, folder: Path, meta: dict) -> None:
+    """Write `model.keras` and `meta.json` (with schema version, size and creation time) into `folder`."""
+    model.save(folder / MODEL_FILE)
+    record = {
+        **meta,
+        "schema_version": SCHEMA_VERSION,
+        "params": int(model.count_params()),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),  # a copy's own, not its source's
+    }
+    write_json_atomic(folder / META_FILE, record)
+    fsync_dir(folder)
+
+
 def save_model(model: keras.Model, name: str, meta: dict) -> str:
     """Save `model` with its metadata under a slug of `name`; return the name used.
 
@@ -99,15 +112,7 @@ def save_model(model: keras.Model, name: str, meta: dict) -> str:
         base = f"{DEFAULT_NAME}-copy"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        model.save(tmp / MODEL_FILE)
-        record = {
-            **meta,
-            "schema_version": SCHEMA_VERSION,
-            "params": int(model.count_params()),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),  # a copy's own, not its source's
-        }
-        write_json_atomic(tmp / META_FILE, record)
-        fsync_dir(tmp)
+        write_model_files(model, tmp, meta)
         for attempt in range(1, 1000):
             final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
             try:
