@@ -6,7 +6,7 @@ import ui
 from digitlab.jobs import TrainingJob
 from digitlab.models import ARCHITECTURES
 from digitlab.plots import history_rows, training_spec
-from digitlab.train import OPTIMIZERS, TrainConfig
+from digitlab.train import OPTIMIZERS, TrainConfig, training_set
 
 st.title("Train")
 st.write(
@@ -55,7 +55,7 @@ elif start:
         train_limit=int(limit) or None,
     )
     try:
-        config.validate(int(limit) or len(data.x_fit))
+        config.validate(len(training_set(config, data)[1]))
     except ValueError as error:
         st.error(str(error))
     else:

@@ -212,6 +212,12 @@ def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.D
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
+def training_set(config: TrainConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels `config` trains on: 55,000 (60,000 without validation), or the first N."""
+    x, y = (data.x_fit, data.y_fit) if config.validation else (data.x_train, data.y_train)
+    return (x[: config.train_limit], y[: config.train_limit]) if config.train_limit else (x, y)
+
+
 def train_model(
     config: TrainConfig,
     data: Dataset,
@@ -234,9 +240,7 @@ def train_model(
     Raises:
         ValueError: the config cannot train. TrainingDiverged: the loss became NaN.
     """
-    x, y = (data.x_fit, data.y_fit) if config.validation else (data.x_train, data.y_train)
-    if config.train_limit:
-        x, y = x[: config.train_limit], y[: config.train_limit]
+    x, y = training_set(config, data)
     config.validate(len(x))
     keras.utils.set_random_seed(config.seed)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
