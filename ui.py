@@ -16,10 +16,14 @@ CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
 
 
+def data_dir() -> str:
+    return os.environ.get("DIGITLAB_DATA_DIR", "")
+
+
 def dataset() -> Dataset:
     """MNIST, or an error on the page (with how to fix it) and a stop."""
     try:
-        return cached_mnist(os.environ.get("DIGITLAB_DATA_DIR", ""))
+        return cached_mnist(data_dir())
     except DataError as error:
         st.error(f"MNIST could not be loaded. {error}")
         st.stop()
@@ -33,7 +37,8 @@ def cached_mnist(directory: str) -> Dataset:
 
 @st.cache_resource
 def split_summary(split: str) -> SplitSummary:
-    return summarize(*dataset().split(split))
+    """Statistics of a split (every verified copy of MNIST is the same, so the folder is no key)."""
+    return summarize(*cached_mnist(data_dir()).split(split))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading model...")
@@ -44,7 +49,7 @@ def cached_predictor(name: str, created: str) -> Predictor:
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
 def cached_evaluation(name: str, created: str) -> Evaluation:
-    data = dataset()
+    data = cached_mnist(data_dir())  # no page calls inside a cached function: pages load it first
     return evaluate_model(cached_predictor(name, created).model, data.x_test, data.y_test)
 
 
