@@ -65,20 +65,23 @@ def first_conv(model: keras.Model) -> keras.layers.Layer | None:
     return next((layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)), None)
 
 
-def conv_filters(model: keras.Model) -> np.ndarray:
-    """(filters, k, k) kernels of the first convolution."""
+def required_first_conv(model: keras.Model) -> keras.layers.Layer:
+    """The model's first convolution; ValueError if it has none."""
     layer = first_conv(model)
     if layer is None:
         raise ValueError("This model has no convolution layer.")
+    return layer
+
+
+def conv_filters(model: keras.Model) -> np.ndarray:
+    """(filters, k, k) kernels of the first convolution."""
+    layer = required_first_conv(model)
     return np.moveaxis(layer.kernel.numpy()[:, :, 0, :], -1, 0)
 
 
 def feature_maps(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     """(filters, h, w): the first convolution's response to `pixels` (after its activation), 0-255."""
-    layer = first_conv(model)
-    if layer is None:
-        raise ValueError("This model has no convolution layer.")
-    index = model.layers.index(layer)
+    index = model.layers.index(required_first_conv(model))
     x = tf.constant(np.asarray(pixels, np.float32)[np.newaxis])
     for current in model.layers[: index + 1]:
         x = current(x, training=False)
