@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import streamlit as st
 
 from digitlab import store
+from digitlab.cluster import connect
 from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
 from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.jobs import Job, JobBoard, recorded_runs
 from digitlab.predict import Predictor
 
 CANVAS_SIZE = 280
@@ -51,6 +54,69 @@ def cached_predictor(name: str, created: str) -> Predictor:
 def cached_evaluation(name: str, created: str) -> Evaluation:
     data = cached_mnist(data_dir())  # no page calls inside a cached function: pages load it first
     return evaluate_model(cached_predictor(name, created).model, data.x_test, data.y_test)
+
+
+@st.cache_resource(show_spinner="Connecting to the training cluster...")
+def cached_job_board(address: str) -> JobBoard:
+    """One board per server: the embedded Dask cluster starts here, once, on first use."""
+    return JobBoard(connect(address or None))
+
+
+def job_board() -> JobBoard:
+    """The server's job board, on `$DIGITLAB_SCHEDULER` if set, else on an embedded cluster."""
+    return cached_job_board(os.environ.get("DIGITLAB_SCHEDULER", "").strip())
+
+
+def visitor_job(kind: str) -> Job | None:
+    """This visitor's latest job of `kind` ('train' or 'fine-tune'), if the board still knows it."""
+    job_id = st.session_state.get(f"{kind}_job_id")
+    return job_board().get(job_id) if job_id else None  # no job yet: do not start a cluster for nothing
+
+
+def busy_job() -> Job | None:
+    """This visitor's queued or running job, if any: one at a time per visitor."""
+    jobs = (visitor_job("train"), visitor_job("fine-tune"))
+    return next((job for job in jobs if job is not None and job.active), None)
+
+
+def show_job_state(job: Job) -> None:
+    """A queued job's place with a Cancel button; an ended job's outcome. (Running ones are the page's.)"""
+    status = job_board().status(job)
+    if status.state == "queued":
+        ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
+        st.info(f"Queued: {ahead}. It starts when a training slot is free.")
+        st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
+    elif status.state == "failed" or status.state == "interrupted":
+        st.error(status.error)
+    elif status.state == "cancelled":
+        st.info("Cancelled: it never ran, nothing was saved.")
+    elif status.state in ("done", "stopped") and status.saved_name is None:
+        st.warning("Stopped; the model was discarded as asked.")
+
+
+def show_runs() -> None:
+    """The runs recorded in this DigitLab home, newest first, interrupted ones included."""
+    records = recorded_runs(store.home())
+    if not records:
+        st.caption("No runs yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.get("created", 0))),
+                "name": r.get("name"),
+                "kind": r.get("kind"),
+                "architecture": r.get("architecture"),
+                "state": r.get("state"),
+                "saved as": r.get("saved_name"),
+                "test accuracy": r.get("test_accuracy"),
+                "note": r.get("error") or "",
+            }
+            for r in records
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def usable_models() -> list[store.SavedModel]:

@@ -5,7 +5,6 @@ import streamlit as st
 import ui
 from digitlab import store
 from digitlab.drawings import as_arrays, delete_drawing, list_drawings
-from digitlab.finetune import fine_tune
 
 st.title("My drawings")
 st.write(
@@ -38,32 +37,47 @@ with right:
         st.stop()
     epochs = st.number_input("Fine-tuning epochs", min_value=1, max_value=10, value=2, key="tune_epochs")
     if st.button(f"Fine-tune {entry.name} on {len(drawings)} drawing(s)", type="primary", key="tune"):
-        with st.spinner("Fine-tuning..."):
+        busy = ui.busy_job()
+        if busy is not None:
+            st.warning(f"Your {busy.kind} run is still {busy.state}: let it finish or cancel it first.")
+        else:
             x, y = as_arrays(drawings)
-            result = fine_tune(ui.predictor_for(entry).model, x, y, ui.dataset(), epochs=int(epochs))
-            meta = {
-                **entry.meta,
-                "fine_tuned_from": entry.name,
-                "test_accuracy": result.test_after,
-                "drawings_accuracy": result.drawings_after,
-            }
-            name = store.save_model(result.model, f"{entry.name}-tuned", meta)
-        st.session_state["tuning"] = (name, result)
-    if "tuning" in st.session_state:
-        name, result = st.session_state["tuning"]
-        st.success(f"Saved as **{name}** (pick it in the sidebar).")
-        st.dataframe(
-            [
-                {
-                    "accuracy on": "MNIST test set",
-                    "before": f"{result.test_before:.2%}",
-                    "after": f"{result.test_after:.2%}",
-                },
-                {
-                    "accuracy on": "your drawings",
-                    "before": f"{result.drawings_before:.2%}",
-                    "after": f"{result.drawings_after:.2%}",
-                },
-            ],
-            hide_index=True,
-        )
+            meta = {**entry.meta, "fine_tuned_from": entry.name}
+            model_file = (entry.path / store.MODEL_FILE).read_bytes()
+            job = ui.job_board().submit_fine_tune(
+                model_file, meta, x, y, int(epochs), f"{entry.name}-tuned", store.home()
+            )
+            st.session_state["fine-tune_job_id"] = job.id
+
+    def show_tuning() -> None:
+        """The fine-tuning job: queued, running, or its before/after scores."""
+        job = ui.visitor_job("fine-tune")
+        status = ui.job_board().status(job)
+        if status.state == "running":
+            st.progress(0.5, text="Fine-tuning on a worker...")
+        elif status.saved_name:
+            st.success(f"Saved as **{status.saved_name}** (pick it in the sidebar).")
+            st.dataframe(
+                [
+                    {
+                        "accuracy on": "MNIST test set",
+                        "before": f"{status.meta['test_before']:.2%}",
+                        "after": f"{status.meta['test_accuracy']:.2%}",
+                    },
+                    {
+                        "accuracy on": "your drawings",
+                        "before": f"{status.meta['drawings_before']:.2%}",
+                        "after": f"{status.meta['drawings_accuracy']:.2%}",
+                    },
+                ],
+                hide_index=True,
+            )
+        ui.show_job_state(job)
+        if not job.active and st.session_state.get("tuning_was_active"):
+            st.session_state["tuning_was_active"] = False
+            st.rerun()  # the whole page, so the sidebar lists the tuned model
+        st.session_state["tuning_was_active"] = job.active
+
+    job = ui.visitor_job("fine-tune")
+    if job is not None:
+        st.fragment(show_tuning, run_every=1.0 if job.active else None)()

@@ -1,21 +1,20 @@
-"""Train: pick an architecture and settings, train in the background, watch it live."""
+"""Train: pick an architecture and settings, train as a job on the cluster, watch it live."""
 
 import streamlit as st
 
 import ui
-from digitlab.jobs import TrainingJob
+from digitlab import store
 from digitlab.models import ARCHITECTURES
 from digitlab.plots import history_rows, training_spec
 from digitlab.train import OPTIMIZERS, TrainConfig, training_set
 
 st.title("Train")
 st.write(
-    "Pick an architecture; its tutorial settings fill in. Training runs in the background: "
-    "you can visit other pages and come back."
+    "Pick an architecture; its tutorial settings fill in. Training runs as a job on the training "
+    "cluster: visit other pages or close the tab, and it goes on and saves the model when it ends."
 )
 
 data = ui.dataset()
-job = st.session_state.get("job")
 
 arch = st.selectbox(
     "Architecture",
@@ -41,8 +40,9 @@ with st.form("settings"):
     limit = c.number_input("Training images (0 = all 55,000)", value=0, min_value=0, step=1000, key="limit")
     start = st.form_submit_button("Train", type="primary")
 
-if start and job is not None and job.running:
-    st.warning("A training run is already in progress: stop it or let it finish first.")
+busy = ui.busy_job()
+if start and busy is not None:
+    st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
 elif start:
     config = TrainConfig.for_architecture(
         arch,
@@ -59,15 +59,15 @@ elif start:
     except ValueError as error:
         st.error(str(error))
     else:
-        job = st.session_state["job"] = TrainingJob(config, data, name or arch, keep_on_stop=keep_on_stop).start()
+        job = ui.job_board().submit_training(config, name or arch, store.home(), keep_on_stop=keep_on_stop)
+        st.session_state["train_job_id"] = job.id
 
 
 def show_progress() -> None:
-    """Redraw the run from its progress buffer; the training thread never calls Streamlit."""
-    job = st.session_state["job"]
-    status = job.status()
+    """Redraw the run from the events that arrived; the job itself runs on a worker."""
+    job = ui.visitor_job("train")
+    status = ui.job_board().status(job)
     events = status.events
-    steps_per_epoch = events[-1].total_steps / job.config.epochs if events else 1
     if events:
         last = events[-1]
         pace = f"{last.examples_per_second:,.0f} examples/s"
@@ -76,27 +76,28 @@ def show_progress() -> None:
             last.step / last.total_steps,
             text=f"Epoch {last.epoch}/{job.config.epochs} · step {last.step}/{last.total_steps} · {pace} · {when}",
         )
-        st.vega_lite_chart(training_spec(history_rows(events, steps_per_epoch)))
+        st.vega_lite_chart(training_spec(history_rows(events, last.total_steps / job.config.epochs)))
     elif status.state == "running":
-        st.progress(0.0, text="Starting...")
+        st.progress(0.0, text="Starting on a worker...")
     if status.state == "running":
-        st.button("Stop", on_click=job.stop, type="primary")
-    elif status.state == "failed":
-        st.error(status.error)
+        st.button("Stop", on_click=job.stop, type="primary", key="stop")
     elif status.saved_name:
         stopped = " (stopped early)" if status.state == "stopped" else ""
         st.success(
-            f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.result.test_accuracy:.2%} "
-            f"after {status.result.seconds:.0f} s. It is now selectable in the sidebar."
+            f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.meta['test_accuracy']:.2%} "
+            f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."
         )
-    else:
-        st.warning("Stopped; the model was discarded as asked.")
-    if status.state != "running" and st.session_state.get("job_was_running"):
-        st.session_state["job_was_running"] = False
+    ui.show_job_state(job)
+    if not job.active and st.session_state.get("job_was_active"):
+        st.session_state["job_was_active"] = False
         st.rerun()  # the whole page, so the sidebar lists the new model
-    st.session_state["job_was_running"] = status.state == "running"
+    st.session_state["job_was_active"] = job.active
 
 
+job = ui.visitor_job("train")
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
-    st.fragment(show_progress, run_every=1.0 if job.running else None)()
+    st.fragment(show_progress, run_every=1.0 if job.active else None)()
+
+with st.expander("Recent runs"):
+    ui.show_runs()

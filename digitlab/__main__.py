@@ -64,7 +64,9 @@ def make_default_command(args: argparse.Namespace) -> int:
     target = store.DEFAULT_MODEL_DIR
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    store.write_model_files(result.model, target, result.metadata())
+    store.write_model_files(
+        store.model_to_bytes(result.model), target, store.model_record(result.model, result.metadata())
+    )
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0

@@ -1,72 +1,327 @@
-"""A training run in a background thread: progress in a buffer anyone can read, a stop button, a save at the end."""
+"""Training and fine-tuning as jobs on the Dask cluster: submit, stream progress, stop, cancel, save.
+
+Two halves. On a worker, `run_training` and `run_fine_tune` do the work through the same
+`train_model` and `fine_tune` as the command line; they report through a `distributed.Queue`
+named after the job, stop when its `distributed.Event` is set, and return the model as the bytes
+of a `.keras` file (a job never needs a disk shared with the app). In the app, one `JobBoard`
+per server submits jobs, follows each in a small thread that drains its events and saves the
+result atomically into the store, knows each job's place in the queue, and records every run.
+
+A job takes one unit of the cluster's `training` resource (cluster.SLOT): Dask runs as many at
+once as there are slots and holds the rest in its queue.
+"""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import threading
-from dataclasses import dataclass
+import time
+import uuid
+import weakref
+from concurrent.futures import CancelledError
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-from digitlab import store
-from digitlab.data import Dataset
-from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, TrainResult, train_model
+import numpy as np
+from distributed import Event, Queue, get_worker
+from distributed.scheduler import KilledWorker
+
+from digitlab import runs, store
+from digitlab.cluster import SLOT
+from digitlab.data import Dataset, load_mnist
+from digitlab.finetune import fine_tune
+from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
+
+STOP_CHECK_INTERVAL = 0.25  # seconds between a worker's looks at its stop event
+FOLLOW_INTERVAL = 0.25  # seconds between the app's drains of a job's event queue
+KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
+INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
+
+
+class JobInterrupted(RuntimeError):
+    """The job was started before and its worker died: it is not run a second time."""
+
+
+@dataclass
+class Finished:
+    """What a job sends back: the model file (None if discarded) and its metadata."""
+
+    model_file: bytes | None
+    meta: dict
+    stopped: bool = False
+
+
+# --- The worker's half -------------------------------------------------------------------------
+
+
+@functools.cache
+def worker_mnist() -> Dataset:
+    """MNIST from the worker's own copy of the project, read and verified once per worker process."""
+    return load_mnist()
+
+
+class WorkerSide:
+    """A job's end on the worker: events out through its queue, stop requests in through its event."""
+
+    def __init__(self, job_id: str):
+        self.key = job_id
+        self.events = Queue(events_name(job_id))
+        self.stop_event = Event(stop_name(job_id))
+        self.stopped, self.checked = False, 0.0
+
+    def start(self) -> None:
+        """Say the job runs; refuse to run it again if a dead worker started it before (Dask retries)."""
+        started = Event(started_name(self.key))
+        if started.is_set():
+            raise JobInterrupted(INTERRUPTED)
+        started.set()
+        self.events.put({"kind": "started"})
+
+    def report(self, event: ProgressEvent) -> None:
+        self.events.put(asdict(event))
+
+    def is_set(self) -> bool:
+        """True once a stop was asked for, or the app no longer wants the result (Dask released the task)."""
+        now = time.monotonic()
+        if not self.stopped and now - self.checked >= STOP_CHECK_INTERVAL:
+            self.checked = now
+            self.stopped = self.stop_event.is_set() or not task_still_wanted(self.key)
+        return self.stopped
+
+    def close(self) -> None:
+        self.events.close()
+
+
+def task_still_wanted(key: str) -> bool:
+    """False when the scheduler has cancelled the task this worker is running (its client went away)."""
+    try:
+        task = get_worker().state.tasks.get(key)
+    except ValueError:  # not on a worker: nothing to ask
+        return True
+    return task is not None and task.state in ("executing", "long-running")
+
+
+def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finished:
+    """On a worker: train `config` on MNIST, reporting as it goes; return the model unless discarded."""
+    side = WorkerSide(job_id)
+    try:
+        side.start()
+        result = train_model(config, worker_mnist(), listener=side.report, stop=side)
+        keep = keep_on_stop or not result.stopped
+        model_file = store.model_to_bytes(result.model) if keep else None
+        return Finished(model_file, store.model_record(result.model, result.metadata()), result.stopped)
+    finally:
+        side.close()
+
+
+def run_fine_tune(job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, epochs: int) -> Finished:
+    """On a worker: fine-tune the model in `model_file` on drawings `x`, `y`; return it with before/after scores."""
+    side = WorkerSide(job_id)
+    try:
+        side.start()
+        result = fine_tune(store.model_from_bytes(model_file), x, y, worker_mnist(), epochs=epochs)
+        scores = {
+            "test_before": result.test_before,
+            "test_accuracy": result.test_after,
+            "drawings_before": result.drawings_before,
+            "drawings_accuracy": result.drawings_after,
+        }
+        return Finished(store.model_to_bytes(result.model), store.model_record(result.model, scores))
+    finally:
+        side.close()
+
+
+def events_name(job_id: str) -> str:
+    return f"{job_id}-events"
+
+
+def stop_name(job_id: str) -> str:
+    return f"{job_id}-stop"
+
+
+def started_name(job_id: str) -> str:
+    return f"{job_id}-started"
+
+
+# --- The app's half ----------------------------------------------------------------------------
+
+
+def recorded_runs(home: Path) -> list[dict]:
+    """The runs recorded under `home`, newest first; one no board of this process follows is interrupted."""
+    live = set().union(*(board.live_ids() for board in list(JobBoard.boards)))
+    return runs.list_runs(home, live=live)
 
 
 @dataclass
 class JobStatus:
-    """What a page needs to draw a training run at one moment."""
+    """What a page needs to draw a job at one moment."""
 
-    state: str  # running, done, stopped, failed
+    state: str  # queued, running, done, stopped, failed, cancelled, interrupted
     events: list[ProgressEvent]
+    ahead: int  # jobs queued before this one on this server (0 once it runs)
     saved_name: str | None
     error: str | None
-    result: TrainResult | None
+    meta: dict | None  # the saved model's record: test accuracy, seconds, scores
 
 
-class TrainingJob:
-    """Train in a daemon thread; the thread never touches the UI, readers poll `status()`.
+@dataclass(eq=False)
+class Job:
+    """One submitted job, followed by a thread of the app that drains its events and saves its model."""
 
-    The progress buffer is a list that only the training thread appends to (appends are atomic
-    in CPython); readers take a copy. `stop()` ends training after the current batch; the model
-    learned so far is saved if `keep_on_stop`, else discarded.
-    """
+    id: str
+    kind: str  # train or fine-tune
+    name: str  # the name its model is saved under (or name-2, ...)
+    home: Path  # the DigitLab home its model and run record go to
+    future: object  # a distributed.Future
+    config: TrainConfig | None = None
+    base_meta: dict = field(default_factory=dict)  # fine-tuning: the tuned model's record before scores
+    state: str = "queued"
+    events: list[ProgressEvent] = field(default_factory=list)
+    saved_name: str | None = None
+    error: str | None = None
+    meta: dict | None = None
+    cancel_requested: bool = False
 
-    def __init__(self, config: TrainConfig, data: Dataset, name: str, keep_on_stop: bool = True):
-        self.config, self.data, self.name, self.keep_on_stop = config, data, name, keep_on_stop
-        self.events: list[ProgressEvent] = []
-        self.stop_requested = threading.Event()
-        self.state = "running"
-        self.saved_name: str | None = None
-        self.error: str | None = None
-        self.result: TrainResult | None = None
-        self.thread = threading.Thread(target=self._run, name=f"train-{name}", daemon=True)
-
-    def start(self) -> TrainingJob:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stop_requested.set()
+    def __post_init__(self):
+        self.queue = Queue(events_name(self.id), client=self.future.client)
+        self.stop_event = Event(stop_name(self.id), client=self.future.client)
+        self.thread = threading.Thread(target=self.follow, name=f"follow-{self.id}", daemon=True)
+        self.record(state="queued", kind=self.kind, name=self.name, architecture=self.architecture)
 
     @property
-    def running(self) -> bool:
-        return self.state == "running"
+    def architecture(self) -> str:
+        return self.config.architecture if self.config else self.base_meta.get("architecture", "")
 
-    def status(self) -> JobStatus:
-        return JobStatus(self.state, list(self.events), self.saved_name, self.error, self.result)
+    @property
+    def active(self) -> bool:
+        return self.state in runs.ACTIVE
+
+    def stop(self) -> None:
+        """End the run after the current batch; its model is kept or discarded as submitted."""
+        self.stop_event.set()
+
+    def cancel(self) -> None:
+        """Take a queued job out of the queue (a job that has just started is stopped and discarded)."""
+        self.cancel_requested = True
+        self.stop_event.set()
+        self.future.cancel()
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         self.thread.join(timeout)
         return self.status()
 
-    def _run(self) -> None:
+    def status(self) -> JobStatus:
+        return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta)
+
+    def record(self, **fields) -> None:
+        runs.record_run(self.home, self.id, **fields)
+
+    def follow(self) -> None:
+        """Drain events until the job ends, then save its model and record how it ended."""
         try:
-            result = train_model(self.config, self.data, listener=self.events.append, stop=self.stop_requested)
-            self.result = result
-            if result.stopped and not self.keep_on_stop:
-                self.state = "stopped"
-                return
-            self.saved_name = store.save_model(result.model, self.name, result.metadata())
-            self.state = "stopped" if result.stopped else "done"
+            while not self.future.done():
+                self.drain()
+                time.sleep(FOLLOW_INTERVAL)
+            self.drain()
+            self.finish(self.future.result())
+        except CancelledError:
+            if self.cancel_requested:
+                self.end("cancelled")
+            else:  # the scheduler dropped it: the cluster went away
+                self.end("interrupted", INTERRUPTED)
+        except (JobInterrupted, KilledWorker):
+            self.end("interrupted", INTERRUPTED)
         except (ValueError, TrainingDiverged, store.StoreError) as error:
-            self.error, self.state = str(error), "failed"
-        except Exception as error:  # noqa: BLE001 - anything else must still reach the page, not vanish with the thread
-            self.error, self.state = f"Training failed: {type(error).__name__}: {error}", "failed"
+            self.end("failed", str(error))
+        except Exception as error:  # noqa: BLE001 - whatever happened must reach the page, not vanish with the thread
+            self.end("failed", f"The job failed: {type(error).__name__}: {error}")
+        finally:
+            self.release()
+
+    def drain(self) -> None:
+        for item in self.queue.get(batch=True):
+            if item["kind"] == "started":
+                self.state = "running"
+                self.record(state="running", started=time.time())
+            else:
+                self.events.append(ProgressEvent(**item))
+
+    def finish(self, finished: Finished) -> None:
+        if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
+            self.end("cancelled")
+            return
+        if finished.model_file is not None:
+            self.meta = {**self.base_meta, **finished.meta}
+            self.saved_name = store.save_model_file(finished.model_file, self.name, self.meta, self.home)
+        self.end("stopped" if finished.stopped else "done")
+
+    def end(self, state: str, error: str | None = None) -> None:
+        self.error = error
+        accuracy = (self.meta or {}).get("test_accuracy")
+        self.record(state=state, error=error, saved_name=self.saved_name, test_accuracy=accuracy)
+        self.state = state  # last: a reader seeing the end state finds the model saved and the run recorded
+
+    def release(self) -> None:
+        """Free the job's queue, events and result on the scheduler."""
+        started = Event(started_name(self.id), client=self.future.client)
+        for release in (self.queue.close, self.stop_event.clear, started.clear, self.future.release):
+            try:
+                release()
+            except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing is left to free then
+                pass
+
+
+class JobBoard:
+    """The jobs this server has submitted, in order: submit, find, and say how many wait ahead."""
+
+    boards: weakref.WeakSet[JobBoard] = weakref.WeakSet()  # every board of this process
+
+    def __init__(self, client):
+        self.client = client
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        JobBoard.boards.add(self)
+
+    def submit_training(self, config: TrainConfig, name: str, home: Path, keep_on_stop: bool = True) -> Job:
+        """Queue a training run of `config`; its model is saved as `name` under `home` when it ends."""
+        job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
+        future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
+        return self.add(Job(job_id, "train", name, home, future, config=config))
+
+    def submit_fine_tune(self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, home: Path) -> Job:
+        """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
+        job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
+        future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
+        return self.add(Job(job_id, "fine-tune", name, home, future, base_meta=meta))
+
+    def add(self, job: Job) -> Job:
+        with self.lock:
+            self.jobs[job.id] = job
+            ended = [j for j in self.jobs.values() if not j.active]
+            for old in ended[: max(0, len(ended) - KEPT_ENDED_JOBS)]:
+                del self.jobs[old.id]
+        job.thread.start()
+        return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        return self.jobs.get(job_id) if job_id else None
+
+    def status(self, job: Job) -> JobStatus:
+        """The job's status, with the number of this server's jobs queued before it."""
+        status = job.status()
+        if status.state == "queued":
+            with self.lock:
+                earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
+                status.ahead = sum(j.state == "queued" for j in earlier)
+        return status
+
+    def live_ids(self) -> set[str]:
+        return {j.id for j in list(self.jobs.values()) if j.active}
+
+    def close(self) -> None:
+        """Disconnect; an embedded cluster is shut down with its workers."""
+        cluster = self.client.cluster
+        self.client.close()
+        if cluster is not None:
+            cluster.close()

@@ -57,8 +57,9 @@ def home() -> Path:
     return Path(os.environ.get("DIGITLAB_HOME") or Path.home() / ".digitlab").expanduser()
 
 
-def models_dir() -> Path:
-    return home() / "models"
+def models_dir(home_dir: Path | None = None) -> Path:
+    """The folder of saved models under `home_dir` (default: `home()`)."""
+    return (home_dir or home()) / "models"
 
 
 def slugify(name: str) -> str:
@@ -87,13 +88,28 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_model_files(model: keras.Model, folder: Path, meta: dict) -> None:
-    """Write `model.keras` and `meta.json` (with schema version, size and creation time) into `folder`."""
-    model.save(folder / MODEL_FILE)
+def model_to_bytes(model: keras.Model) -> bytes:
+    """The model as the bytes of a `.keras` file (what a training job sends back to the app)."""
+    with tempfile.TemporaryDirectory(prefix="digitlab-") as tmp:
+        path = Path(tmp) / MODEL_FILE
+        model.save(path)
+        return path.read_bytes()
+
+
+def model_record(model: keras.Model, meta: dict) -> dict:
+    """`meta` with the model's parameter count: what goes into meta.json besides the save's own fields."""
+    return {**meta, "params": int(model.count_params())}
+
+
+def write_model_files(model_file: bytes, folder: Path, meta: dict) -> None:
+    """Write `model.keras` and `meta.json` (with schema version and creation time) into `folder`."""
+    with open(folder / MODEL_FILE, "wb") as f:
+        f.write(model_file)
+        f.flush()
+        os.fsync(f.fileno())
     record = {
         **meta,
         "schema_version": SCHEMA_VERSION,
-        "params": int(model.count_params()),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),  # a copy's own, not its source's
     }
     write_json_atomic(folder / META_FILE, record)
@@ -101,18 +117,23 @@ def write_model_files(model: keras.Model, folder: Path, meta: dict) -> None:
 
 
 def save_model(model: keras.Model, name: str, meta: dict) -> str:
-    """Save `model` with its metadata under a slug of `name`; return the name used.
+    """Save `model` with its metadata under a slug of `name`; return the name used."""
+    return save_model_file(model_to_bytes(model), name, model_record(model, meta))
 
-    If the name is taken, the model is saved as `name-2`, `name-3`, ...
+
+def save_model_file(model_file: bytes, name: str, meta: dict, home_dir: Path | None = None) -> str:
+    """Save the bytes of a `.keras` file with its metadata under a slug of `name`; return the name used.
+
+    If the name is taken, the model is saved as `name-2`, `name-3`, ... under `models_dir(home_dir)`.
     """
-    root = models_dir()
+    root = models_dir(home_dir)
     root.mkdir(parents=True, exist_ok=True)
     base = slugify(name)
     if base == DEFAULT_NAME:
         base = f"{DEFAULT_NAME}-copy"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        write_model_files(model, tmp, meta)
+        write_model_files(model_file, tmp, meta)
         for attempt in range(1, 1000):
             final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
             try:
@@ -180,6 +201,14 @@ def find_model(name: str) -> SavedModel:
     if slugify(name) != name or not path.is_dir():
         raise StoreError(f"No saved model called {name!r}. `python -m digitlab list` shows the saved models.")
     return read_entry(path)
+
+
+def model_from_bytes(model_file: bytes) -> keras.Model:
+    """Load a model from the bytes of a `.keras` file, in Keras' safe mode."""
+    with tempfile.TemporaryDirectory(prefix="digitlab-") as tmp:
+        path = Path(tmp) / MODEL_FILE
+        path.write_bytes(model_file)
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
 def load_model(name: str) -> tuple[keras.Model, dict]:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real MNIST (loaded once), a private DigitLab home per test."""
+"""Shared fixtures: the real MNIST (loaded once), a private DigitLab home per test, one real Dask cluster."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import psutil  # noqa: E402
 import pytest  # noqa: E402
 
+from digitlab.cluster import connect, start_local_cluster  # noqa: E402
 from digitlab.data import load_mnist  # noqa: E402
+from digitlab.jobs import JobBoard  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +24,39 @@ def home(tmp_path, monkeypatch):
     """An empty DigitLab home, so tests never touch ~/.digitlab."""
     monkeypatch.setenv("DIGITLAB_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """A real embedded LocalCluster with one training slot, shut down at the end of the session."""
+    cluster = start_local_cluster(slots=1)
+    yield cluster
+    for board in list(JobBoard.boards):  # the app's boards too (AppTest caches them): no reconnect attempts
+        board.client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def board(cluster, monkeypatch):
+    """A JobBoard on the test cluster; the app (AppTest) finds the same cluster through DIGITLAB_SCHEDULER.
+
+    Whatever a test leaves running is stopped, so the next test finds the slot free.
+    """
+    monkeypatch.setenv("DIGITLAB_SCHEDULER", cluster.scheduler_address)
+    board = JobBoard(connect(cluster.scheduler_address))
+    yield board
+    for job in board.jobs.values():
+        job.cancel()
+    for job in board.jobs.values():
+        job.wait(60)
+    board.client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_processes():
+    """Whatever a test started (a server, a Dask scheduler or worker) is gone when the tests end."""
+    yield
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        child.kill()
+    psutil.wait_procs(children, timeout=10)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digitlab import store
+from digitlab.jobs import Job, JobBoard
 from digitlab.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,11 +103,16 @@ def test_drawn_digit_is_predicted(mnist):
     assert app.metric[0].label == "Prediction" and app.metric[0].value == "7"
 
 
-def test_short_training_from_the_train_page_saves_a_model():
+def app_job(app: AppTest, kind: str = "train") -> Job:
+    """The job the page submitted, found on the app's own board (on the test cluster)."""
+    job_id = app.session_state[f"{kind}_job_id"]
+    return next(board.get(job_id) for board in list(JobBoard.boards) if board.get(job_id))
+
+
+def test_short_training_from_the_train_page_saves_a_model(board):
     app = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "from-page"})
     assert not app.exception
-    job = app.session_state["job"]
-    status = job.wait(120)
+    status = app_job(app).wait(120)
     assert status.state == "done" and status.saved_name == "from-page"
     app.run()
     assert any("Saved as **from-page**" in s.value for s in app.success)
@@ -134,31 +140,37 @@ def start_training(app: AppTest, arch: str, **fields) -> AppTest:
     return app.button(key="FormSubmitter:settings-Train").click().run()
 
 
-def test_exploding_learning_rate_is_reported_and_nothing_saved():
+def test_exploding_learning_rate_is_reported_and_nothing_saved(board):
     app = start_training(page("train").run(), "mlp", **{"lr-mlp": 1e6, "ep-mlp": 1, "limit": 2000})
-    status = app.session_state["job"].wait(120)
+    status = app_job(app).wait(120)
     assert status.state == "failed" and "learning rate is too high" in status.error
     app.run()
     assert any("learning rate is too high" in e.value for e in app.error)
     assert store.list_models(include_default=False) == []
 
 
-def test_a_second_run_is_refused_while_one_trains():
+def test_a_second_run_is_refused_while_one_trains(board):
     app = start_training(page("train").run(), "softmax", **{"ep-softmax": 100})
-    first = app.session_state["job"]
+    first = app_job(app)
     app.button(key="FormSubmitter:settings-Train").click().run()
-    assert any("already in progress" in w.value for w in app.warning)
-    assert app.session_state["job"] is first
+    assert any("stop or cancel it" in w.value for w in app.warning)
+    assert app_job(app) is first
     first.stop()
     assert first.wait(60).state == "stopped"
 
 
-def test_two_sessions_train_independently():
-    first = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "alice"})
+def test_two_sessions_train_independently_and_the_second_waits_its_turn(board):
+    first = start_training(page("train").run(), "softmax", **{"ep-softmax": 100, "limit": 2000, "name": "alice"})
+    alice = app_job(first)
+    while not alice.events:  # alice holds the test cluster's only slot
+        alice.wait(0.1)
     second = start_training(page("train").run(), "mlp", **{"ep-mlp": 1, "limit": 2000, "name": "bob"})
-    a, b = first.session_state["job"], second.session_state["job"]
-    assert a is not b
-    assert a.wait(120).saved_name == "alice" and b.wait(120).saved_name == "bob"
+    bob = app_job(second)
+    assert alice is not bob and bob.state == "queued"
+    assert any("Queued: next in line" in i.value for i in second.info)
+    first.run()
+    first.button(key="stop").click().run()  # alice stops from her page; bob's run starts
+    assert alice.wait(60).saved_name == "alice" and bob.wait(120).saved_name == "bob"
     architectures = {e.name: e.meta["architecture"] for e in store.list_models(include_default=False)}
     assert architectures == {"alice": "softmax", "bob": "mlp"}
 
@@ -230,7 +242,7 @@ def test_draw_page_explains_the_prediction(mnist):
     assert not app.exception
 
 
-def test_teach_then_fine_tune(mnist):
+def test_teach_then_fine_tune(mnist, board):
     with canvas_with(drawn_seven(mnist)):
         app = page("draw").run()
         app.selectbox(key="true_digit").set_value(1)
@@ -244,6 +256,8 @@ def test_teach_then_fine_tune(mnist):
     app.number_input(key="tune_epochs").set_value(1)
     app.button(key="tune").click().run()
     assert not app.exception
+    assert app_job(app, "fine-tune").wait(180).saved_name == "default-tuned"
+    app.run()
     assert "default-tuned" in app.success[0].value
     tuned_meta = store.load_model("default-tuned")[1]
     assert tuned_meta["fine_tuned_from"] == "default"
@@ -255,4 +269,4 @@ def test_teach_then_fine_tune(mnist):
 def test_a_zero_learning_rate_is_refused_on_the_page():
     app = start_training(page("train").run(), "mlp", **{"lr-mlp": 0.0})
     assert any("Learning rate must be a positive number" in e.value for e in app.error)
-    assert "job" not in app.session_state
+    assert "train_job_id" not in app.session_state

@@ -1,37 +1,117 @@
+"""Training jobs on a real embedded Dask cluster with one slot: events, stop, queue, cancel, dead workers."""
+
+from __future__ import annotations
+
+import os
+import signal
 import time
 
-from digitlab import store
-from digitlab.jobs import TrainingJob
+import numpy as np
+import pytest
+
+from digitlab import runs, store
+from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
+QUICK = TrainConfig.for_architecture("softmax", epochs=2, train_limit=5000)
+LONG = TrainConfig.for_architecture("softmax", epochs=500, train_limit=5000)  # runs until stopped
 
-def stopped_job(mnist, keep_on_stop: bool) -> TrainingJob:
-    """A long run, stopped as soon as it has reported progress."""
-    config = TrainConfig.for_architecture("softmax", epochs=200, train_limit=5000)
-    job = TrainingJob(config, mnist, "stopped", keep_on_stop=keep_on_stop).start()
-    deadline = time.monotonic() + 60
-    while not job.events and time.monotonic() < deadline:
+
+def wait_until(condition, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
-    job.stop()
-    job.wait(60)
+
+
+def test_a_job_trains_on_a_worker_and_its_events_arrive_in_order(board, home):
+    job = board.submit_training(QUICK, "quick", home)
+    status = job.wait(120)
+    assert status.state == "done" and status.saved_name == "quick", status.error
+    steps = [e.step for e in status.events]
+    assert steps == sorted(steps) and steps[-1] == status.events[-1].total_steps
+    assert [e.epoch for e in status.events if e.kind == "epoch"] == [1, 2]
+    model, meta = store.load_model("quick")
+    assert meta["test_accuracy"] > 0.8 and meta["params"] == model.count_params() == 7850
+    assert [r["state"] for r in runs.list_runs(home)] == ["done"]
+
+
+def started(board: JobBoard, config: TrainConfig, name: str, home, keep_on_stop: bool = True):
+    job = board.submit_training(config, name, home, keep_on_stop=keep_on_stop)
+    wait_until(lambda: job.events)
     return job
 
 
-def test_stop_keeps_the_model_when_asked(home, mnist):
-    job = stopped_job(mnist, keep_on_stop=True)
-    assert job.state == "stopped" and job.saved_name == "stopped"
-    meta = store.load_model("stopped")[1]
-    assert meta["stopped_early"] is True and meta["test_accuracy"] > 0.5
+@pytest.mark.parametrize("keep", [True, False])
+def test_stop_ends_the_job_and_keeps_or_discards(board, home, keep):
+    job = started(board, LONG, "stopped", home, keep_on_stop=keep)
+    job.stop()
+    status = job.wait(60)
+    assert status.state == "stopped" and status.error is None
+    assert status.events[-1].step < status.events[-1].total_steps
+    if keep:
+        assert status.saved_name == "stopped" and store.load_model("stopped")[1]["stopped_early"] is True
+    else:
+        assert status.saved_name is None and store.list_models(include_default=False) == []
 
 
-def test_stop_discards_the_model_when_asked(home, mnist):
-    job = stopped_job(mnist, keep_on_stop=False)
-    assert job.state == "stopped" and job.saved_name is None and job.error is None
+def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(board, home):
+    first = started(board, LONG, "first", home)
+    second = board.submit_training(QUICK, "second", home)
+    third = board.submit_training(QUICK, "third", home)
+    time.sleep(2)  # the slot stays busy: nothing else starts
+    assert [board.status(j).state for j in (first, second, third)] == ["running", "queued", "queued"]
+    assert [board.status(j).ahead for j in (second, third)] == [0, 1]
+    second.cancel()
+    assert second.wait(30).state == "cancelled"
+    assert board.status(third).ahead == 0
+    first.stop()
+    assert third.wait(120).state == "done"
+    assert second.saved_name is None and not second.events
+    assert sorted(m.name for m in store.list_models(include_default=False)) == ["first", "third"]
+
+
+def test_a_worker_killed_mid_job_gives_an_interrupted_run_and_the_next_job_runs(board, home):
+    doomed = started(board, LONG, "doomed", home)
+    waiting = board.submit_training(QUICK, "next", home)
+    (pid,) = board.client.run(os.getpid).values()
+    os.kill(pid, signal.SIGKILL)
+    assert doomed.wait(120).state == "interrupted" and "stopped mid-run" in doomed.error
+    assert waiting.wait(180).state == "done" and waiting.saved_name == "next"
+    assert [m.name for m in store.list_models(include_default=False)] == ["next"]
+    states = {r["name"]: r["state"] for r in recorded_runs(home)}
+    assert states == {"doomed": "interrupted", "next": "done"}
+
+
+def test_a_job_whose_app_went_away_stops_and_frees_its_slot(board, home):
+    orphan = started(board, LONG, "orphan", home)
+    orphan.future.cancel()  # what the scheduler does when the app's client disconnects
+    job = board.submit_training(QUICK, "after", home)
+    assert job.wait(120).state == "done"
+    assert "orphan" not in [m.name for m in store.list_models(include_default=False)]
+
+
+def test_bad_settings_and_a_diverging_run_fail_with_a_message(board, home):
+    bad = board.submit_training(TrainConfig.for_architecture("softmax", batch_size=0), "bad", home)
+    assert bad.wait(60).state == "failed" and "Batch size must be between 1" in bad.error
+    config = TrainConfig.for_architecture("mlp", learning_rate=1e6, epochs=1, train_limit=2000)
+    diverged = board.submit_training(config, "nan", home)
+    assert diverged.wait(120).state == "failed" and "learning rate is too high" in diverged.error
     assert store.list_models(include_default=False) == []
 
 
-def test_bad_settings_fail_the_job_with_a_message(home, mnist):
-    config = TrainConfig.for_architecture("softmax", batch_size=0)
-    job = TrainingJob(config, mnist, "never").start()
-    status = job.wait(60)
-    assert status.state == "failed" and "Batch size must be between 1" in status.error
+def test_runs_left_active_by_a_dead_server_read_as_interrupted(home):
+    runs.record_run(home, "digitlab-train-old", state="running", name="lost")
+    (record,) = runs.list_runs(home)
+    assert record["state"] == "interrupted" and "No model was saved" in record["error"]
+    assert runs.list_runs(home, live={"digitlab-train-old"})[0]["state"] == "interrupted"  # written once, kept
+
+
+def test_fine_tuning_runs_as_a_job(board, home, mnist):
+    model_file = (store.DEFAULT_MODEL_DIR / store.MODEL_FILE).read_bytes()
+    x, y = mnist.x_test[:8].astype(np.float32), mnist.y_test[:8]
+    job = board.submit_fine_tune(model_file, {"architecture": "fast"}, x, y, 1, "default-tuned", home)
+    status = job.wait(180)
+    assert status.state == "done", status.error
+    meta = store.load_model("default-tuned")[1]
+    assert meta["architecture"] == "fast" and meta["test_accuracy"] > 0.97 and meta["drawings_accuracy"] == 1.0

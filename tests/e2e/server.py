@@ -27,16 +27,34 @@ STROKES = {  # digits as polylines in canvas pixels (280x280)
 }
 
 
+# Records, in the page's own clock, each new value the Prediction metric shows.
+WATCH_METRIC = """
+window.__predictions = [];
+new MutationObserver(() => {
+  const el = document.querySelector('[data-testid="stMetricValue"]');
+  const text = el ? el.innerText.trim() : null;
+  const last = window.__predictions.at(-1);
+  if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
+}).observe(document.body, {subtree: true, childList: true, characterData: true});
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """Run `streamlit run streamlit_app.py` on a free local port; return the process and its URL."""
+def start_app(home: Path, log: Path, scheduler: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Run `streamlit run streamlit_app.py` on a free local port; return the process and its URL.
+
+    With `scheduler`, the app trains on that Dask cluster; without, on its own embedded one.
+    """
     port = free_port()
     env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("DIGITLAB_SCHEDULER", None)
+    if scheduler:
+        env["DIGITLAB_SCHEDULER"] = scheduler
     command = [
         sys.executable,
         "-m",
@@ -77,10 +95,50 @@ def draw(page, strokes) -> None:
 
 
 def stop_app(server: subprocess.Popen) -> None:
-    """Stop the server; kill it if it is still busy (a training thread) after 10 s."""
-    server.terminate()
+    """Stop a process and everything it started (an embedded cluster's workers); kill what lingers after 10 s."""
+    import psutil
+
     try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+        processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        processes = []
+    for process in processes:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    for process in alive:
+        process.kill()
+    psutil.wait_procs(alive, timeout=10)
+    server.wait()
+
+
+def start_dask(log_dir: Path) -> tuple[list[subprocess.Popen], str]:
+    """Start `dask scheduler` and one `dask worker` (one training slot) as separate processes on localhost.
+
+    Returns the processes and the scheduler's address, as another machine's worker would use them.
+    """
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    port = address.rsplit(":", 1)[1]
+    dask = str(Path(sys.executable).parent / "dask")  # the one installed beside this Python (a venv's too)
+    scheduler_cmd = [dask, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"]
+    worker_cmd = [dask, "worker", address, "--nthreads", "1", "--resources", "training=1", "--no-dashboard"]
+    processes = []
+    for name, command in (("scheduler", scheduler_cmd), ("worker", worker_cmd)):
+        log = (log_dir / f"dask-{name}.log").open("w")
+        processes.append(subprocess.Popen(command, cwd=log_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
+        if name == "scheduler":
+            wait_for_port(int(port))
+    return processes, address
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")

@@ -5,18 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.server import STROKES, draw
-
-# Records in the page's own clock when the Prediction metric shows a new value.
-WATCH_METRIC = """
-window.__predictions = [];
-new MutationObserver(() => {
-  const el = document.querySelector('[data-testid="stMetricValue"]');
-  const text = el ? el.innerText.trim() : null;
-  const last = window.__predictions.at(-1);
-  if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
-}).observe(document.body, {subtree: true, childList: true, characterData: true});
-"""
+from tests.e2e.server import STROKES, WATCH_METRIC, draw
 
 
 def no_errors(page) -> bool:

@@ -1,0 +1,143 @@
+"""Drawing stays fast while others train: the real server, headless Chromium, training on Dask workers.
+
+    python bench/served.py [--strokes 15]
+
+Starts `streamlit run` (embedded Dask cluster, default slots) with an empty DigitLab home and
+measures, in the same run:
+  (a) one visitor alone drawing: stroke end to Prediction shown, in the page's own clock;
+  (b) three visitors pressing Train on the default architecture (`fast`, all 55,000 images) while
+      two others draw: the same latency, whether every stroke was answered, and how long the
+      Draw page takes to open in a new tab;
+  (c) training throughput, examples/s: the same `fast` run as a job on a worker vs `train_model`
+      in this process (the app server is stopped by then: a quiet machine for both).
+Targets: under (b) every stroke answered, Draw opens in <= 5 s, p50 <= 1.5x (a); (c) >= 0.95x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, WATCH_METRIC, draw, start_app, stop_app  # noqa: E402
+
+THROUGHPUT_CONFIG = dict(epochs=1, train_limit=30_000)  # `fast` on 30,000 images: ~15 s each way
+
+
+def stroke_latencies(pages, strokes: int) -> list[float]:
+    """Draw `strokes` digits on each page in turn; return ms from stroke end to the right Prediction."""
+    latencies = []
+    for i in range(strokes):
+        digit = list(STROKES)[i % len(STROKES)]
+        started = []
+        for page in pages:  # draw on every page before waiting on any: the visitors overlap
+            page.evaluate(WATCH_METRIC)
+            draw(page, STROKES[digit])
+            started.append(page.evaluate("performance.now()"))
+        for page, t0 in zip(pages, started):
+            page.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')", timeout=60_000)
+            latencies.append(page.evaluate(f"window.__predictions.find(([t, v]) => v === '{digit}')[0]") - t0)
+            page.get_by_role("button", name="Clear").click()
+            page.get_by_test_id("stMetricValue").wait_for(state="detached")
+    return latencies
+
+
+def open_draw(browser, url: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(120_000)
+    start = time.perf_counter()
+    page.goto(f"{url}/draw")
+    page.locator("canvas.upper-canvas").wait_for()
+    return page, time.perf_counter() - start
+
+
+def start_training(browser, url: str, name: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{url}/train")
+    page.get_by_role("combobox", name="Architecture").click()
+    page.get_by_role("option", name=re.compile(r"^fast")).click()
+    page.get_by_label("Model name").fill(name)
+    page.get_by_role("button", name="Train").click()
+    return page
+
+
+def browser_figures(url: str, strokes: int) -> dict:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        alone, _ = open_draw(browser, url)
+        stroke_latencies([alone], 2)  # warm-up: the model loads, the page settles
+        figures = {"alone": stroke_latencies([alone], strokes)}
+        trainers = [start_training(browser, url, f"class-{i}") for i in range(3)]
+        trainers[0].get_by_text("examples/s").wait_for(timeout=180_000)  # a training is running
+        other, figures["open_draw_s"] = open_draw(browser, url)
+        figures["busy"] = stroke_latencies([alone, other], strokes)
+        figures["queued_shown"] = sum(p.get_by_text("Queued:").count() > 0 for p in trainers)
+        figures["still_training"] = trainers[0].get_by_text("examples/s").count() > 0
+        browser.close()
+    return figures
+
+
+def throughput() -> tuple[float, float]:
+    """examples/s of one `fast` run in this process and as a job on an embedded worker."""
+    from digitlab.cluster import connect
+    from digitlab.data import load_mnist
+    from digitlab.jobs import JobBoard
+    from digitlab.train import TrainConfig, train_model
+
+    config = TrainConfig.for_architecture("fast", **THROUGHPUT_CONFIG)
+    in_process = train_model(config, load_mnist()).events[-1].examples_per_second
+    board = JobBoard(connect())
+    try:
+        job = board.submit_training(config, "throughput", Path(tempfile.mkdtemp()))
+        status = job.wait(600)
+        on_worker = status.events[-1].examples_per_second
+    finally:
+        board.close()
+    return in_process, on_worker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--strokes", type=int, default=15)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp())
+    server, url = start_app(work / "home", work / "streamlit.log")
+    try:
+        figures = browser_figures(url, args.strokes)
+    finally:
+        stop_app(server)
+    in_process, on_worker = throughput()
+
+    alone50, alone90 = np.percentile(figures["alone"], [50, 90])
+    busy50, busy90 = np.percentile(figures["busy"], [50, 90])
+    print("| what | p50 ms | p90 ms | strokes answered |")
+    print("| --- | --- | --- | --- |")
+    print(f"| (a) one visitor drawing alone | {alone50:.0f} | {alone90:.0f} | {len(figures['alone'])}/{args.strokes} |")
+    print(
+        f"| (b) two drawing while three train `fast` | {busy50:.0f} | {busy90:.0f} | "
+        f"{len(figures['busy'])}/{2 * args.strokes} |"
+    )
+    print()
+    print(f"stroke p50 ratio (b)/(a): {busy50 / alone50:.2f}x (target <= 1.5x)")
+    print(f"Draw page opened under (b) in {figures['open_draw_s']:.2f} s (target <= 5 s)")
+    print(
+        f"trainers told they were queued: {figures['queued_shown']} of 3; first still training: "
+        f"{figures['still_training']}"
+    )
+    print(
+        f"training throughput, fast {THROUGHPUT_CONFIG}: in-process {in_process:,.0f} examples/s, "
+        f"on a worker {on_worker:,.0f} examples/s: {on_worker / in_process:.2f}x (target >= 0.95x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

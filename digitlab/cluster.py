@@ -1,0 +1,86 @@
+"""The Dask cluster that runs training jobs: an existing one by address, or one embedded per server.
+
+`DIGITLAB_SCHEDULER=tcp://host:8786` connects to a cluster started with `dask scheduler` and
+`dask worker ... --resources training=1`. With nothing configured, `connect()` starts a
+`LocalCluster` of worker processes on this machine: one worker per training slot, at a lower CPU
+priority than the app, TensorFlow's thread pools sized to the worker's share of the cores.
+
+A job asks for one unit of the `training` resource, so the cluster never runs more trainings at
+once than it has slots; the rest wait in Dask's own queue. This module imports no TensorFlow:
+its plugin must run in a worker before TensorFlow starts its thread pools.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from distributed import WorkerPlugin
+
+SLOT = "training"  # the Dask worker resource one training job takes
+NICENESS = 10  # embedded workers yield the CPU to the app's page reruns and predictions
+
+
+def training_slots() -> int:
+    """Trainings the embedded cluster runs at once: `$DIGITLAB_TRAINING_SLOTS`, or one per two cores."""
+    configured = os.environ.get("DIGITLAB_TRAINING_SLOTS", "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(f"DIGITLAB_TRAINING_SLOTS must be a whole number of at least 1, not {configured!r}")
+        return int(configured)
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def lower_priority(niceness: int) -> None:
+    """Renice every thread of this process (Linux keeps niceness per thread; new threads inherit it)."""
+    tasks = Path("/proc/self/task")
+    thread_ids = [int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [0]
+    for tid in thread_ids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        except (OSError, AttributeError):  # a thread that just ended, or no setpriority (Windows)
+            pass
+
+
+class LowPriority(WorkerPlugin):
+    """A Dask worker plugin: the worker process runs niced (set up before the first task)."""
+
+    name = "digitlab-low-priority"
+
+    def __init__(self, niceness: int = NICENESS):
+        self.niceness = niceness
+
+    def setup(self, worker) -> None:
+        lower_priority(self.niceness)
+
+
+def start_local_cluster(slots: int | None = None):
+    """Start an embedded LocalCluster: `slots` single-threaded worker processes, dashboard off."""
+    from distributed import LocalCluster
+
+    slots = slots or training_slots()
+    threads = str(max(1, (os.cpu_count() or 1) // slots))  # each worker's share of the cores
+    return LocalCluster(
+        n_workers=slots,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        resources={SLOT: 1},
+        env={"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+
+
+def connect(address: str | None = None):
+    """Return a Dask client: to `address` or `$DIGITLAB_SCHEDULER` if set, else to a new embedded cluster.
+
+    The embedded cluster is closed with the client (`client.close()` then `client.cluster.close()`).
+    """
+    from distributed import Client
+
+    address = address or os.environ.get("DIGITLAB_SCHEDULER", "").strip()
+    if address:
+        return Client(address, timeout=10)
+    cluster = start_local_cluster()
+    client = Client(cluster)
+    client.register_plugin(LowPriority())
+    return client

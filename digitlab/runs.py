@@ -1,0 +1,57 @@
+"""The record of every training run the app started: what it was, how it ended, kept on disk.
+
+Layout: `<home>/runs/<run id>.json`, rewritten atomically at each change of state. A run whose
+record still says queued or running when no live job answers for it (the server or its worker
+died) is shown as interrupted: the truth survives whatever dies when.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from digitlab.store import write_json_atomic
+
+ACTIVE = ("queued", "running")
+ENDED = ("done", "stopped", "failed", "cancelled", "interrupted")
+
+
+def runs_dir(home: Path) -> Path:
+    return home / "runs"
+
+
+def record_run(home: Path, run_id: str, **fields) -> dict:
+    """Merge `fields` into the record of run `run_id` (created if new) and return it."""
+    folder = runs_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run_id}.json"
+    record = read_run(path) or {"id": run_id, "created": time.time()}
+    record.update(fields, updated=time.time())
+    write_json_atomic(path, record)
+    return record
+
+
+def read_run(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def list_runs(home: Path, live: set[str] = frozenset()) -> list[dict]:
+    """Every recorded run, newest first; an active record with no live job is marked interrupted."""
+    folder = runs_dir(home)
+    records = [r for p in folder.glob("*.json") if (r := read_run(p))] if folder.is_dir() else []
+    for record in records:
+        if record.get("state") in ACTIVE and record["id"] not in live:
+            record.update(
+                record_run(
+                    home,
+                    record["id"],
+                    state="interrupted",
+                    error="Interrupted: the server or its worker stopped during the run. No model was saved.",
+                )
+            )
+    return sorted(records, key=lambda r: r.get("created", 0), reverse=True)
