@@ -15,6 +15,28 @@ from digitlab.evaluate import Evaluation, evaluate_model
 from digitlab.jobs import Job, JobBoard, recorded_runs
 from digitlab.predict import Predictor
 
+
+def keep_keras_state() -> None:
+    """Stop Streamlit from calling `keras.backend.clear_session()` after every script run.
+
+    Streamlit does that for apps that build models inside the script. Here models are loaded once
+    and shared (`st.cache_resource`), and each clear costs ~180 ms of CPU (a full `gc.collect()`):
+    with three Train pages polling once a second it took over a third of the server's CPU and the
+    Draw page stopped loading (bench/served.py). Matplotlib figures are still closed as before.
+    """
+    import sys
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def close_figures() -> None:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    script_runner._clean_problem_modules = close_figures
+
+
+keep_keras_state()
+
 CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
 

@@ -29,25 +29,63 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, WATCH_METRIC, draw, start_app, stop_app  # noqa: E402
 
-THROUGHPUT_CONFIG = dict(epochs=1, train_limit=30_000)  # `fast` on 30,000 images: ~15 s each way
+THROUGHPUT_CONFIG = dict(epochs=1, train_limit=20_000)  # `fast` on 20,000 images: ~8 s a run
 
 
-def stroke_latencies(pages, strokes: int) -> list[float]:
-    """Draw `strokes` digits on each page in turn; return ms from stroke end to the right Prediction."""
+def stroke_latencies(pages, strokes: int, redrawn: list[int]) -> list[float]:
+    """Draw `strokes` digits on each page in turn; return ms from stroke end to the right Prediction.
+
+    `redrawn` gets, per stroke, how many times it had to be drawn again because the canvas took no ink.
+    """
     latencies = []
     for i in range(strokes):
         digit = list(STROKES)[i % len(STROKES)]
         started = []
         for page in pages:  # draw on every page before waiting on any: the visitors overlap
+            settled(page)
             page.evaluate(WATCH_METRIC)
-            draw(page, STROKES[digit])
+            redrawn.append(draw_until_inked(page, STROKES[digit]) - 1)
             started.append(page.evaluate("performance.now()"))
         for page, t0 in zip(pages, started):
-            page.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')", timeout=60_000)
+            try:
+                page.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')", timeout=60_000)
+            except Exception:
+                page.screenshot(path="/tmp/served-timeout.png")
+                print(page.evaluate("window.__predictions"), digit)
+                raise
             latencies.append(page.evaluate(f"window.__predictions.find(([t, v]) => v === '{digit}')[0]") - t0)
+            old_canvas = page.locator("canvas.upper-canvas").element_handle()
             page.get_by_role("button", name="Clear").click()
             page.get_by_test_id("stMetricValue").wait_for(state="detached")
+            old_canvas.wait_for_element_state("hidden")  # replaced by a new, empty canvas
     return latencies
+
+
+def settled(page) -> None:
+    """Wait until one canvas is mounted and has had a moment to start listening (after Clear it is a new one)."""
+    canvases = page.locator("canvas.upper-canvas")  # Playwright's locators see into the component's shadow DOM
+    deadline = time.monotonic() + 60
+    while canvases.count() != 1:
+        if time.monotonic() > deadline:
+            page.screenshot(path="/tmp/served-settle.png", full_page=True)
+            raise TimeoutError(f"{canvases.count()} canvases on {page.url}")
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(1000)  # a person does not draw within a second of pressing Clear either
+
+
+INKED = """canvases => canvases.some(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 128) return true; return false; })"""
+
+
+def draw_until_inked(page, strokes) -> int:
+    """Draw; if the canvas shows no ink a second later (it was still mounting), draw again. Returns the tries."""
+    for tries in range(1, 4):
+        draw(page, strokes)
+        page.wait_for_timeout(100)
+        if page.locator("canvas.lower-canvas").evaluate_all(INKED):
+            return tries
+        page.wait_for_timeout(1000)
+    raise RuntimeError(f"the canvas on {page.url} took no ink in 3 tries")
 
 
 def open_draw(browser, url: str):
@@ -74,35 +112,44 @@ def browser_figures(url: str, strokes: int) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         alone, _ = open_draw(browser, url)
-        stroke_latencies([alone], 2)  # warm-up: the model loads, the page settles
-        figures = {"alone": stroke_latencies([alone], strokes)}
+        figures = {"redrawn": []}
+        stroke_latencies([alone], 2, [])  # warm-up: the model loads, the page settles
+        figures["alone"] = stroke_latencies([alone], strokes, figures["redrawn"])
         trainers = [start_training(browser, url, f"class-{i}") for i in range(3)]
         trainers[0].get_by_text("examples/s").wait_for(timeout=180_000)  # a training is running
         other, figures["open_draw_s"] = open_draw(browser, url)
-        figures["busy"] = stroke_latencies([alone, other], strokes)
+        figures["busy"] = stroke_latencies([alone, other], strokes, figures["redrawn"])
         figures["queued_shown"] = sum(p.get_by_text("Queued:").count() > 0 for p in trainers)
         figures["still_training"] = trainers[0].get_by_text("examples/s").count() > 0
         browser.close()
     return figures
 
 
-def throughput() -> tuple[float, float]:
-    """examples/s of one `fast` run in this process and as a job on an embedded worker."""
+def throughput(rounds: int = 3) -> tuple[float, float]:
+    """Median examples/s of a `fast` run in this process and as a job on an embedded worker.
+
+    Each side first trains once briefly (TensorFlow's first graph in a process is slow), then the
+    two alternate, so machine noise falls on both alike.
+    """
     from digitlab.cluster import connect
     from digitlab.data import load_mnist
     from digitlab.jobs import JobBoard
     from digitlab.train import TrainConfig, train_model
 
     config = TrainConfig.for_architecture("fast", **THROUGHPUT_CONFIG)
-    in_process = train_model(config, load_mnist()).events[-1].examples_per_second
+    warm_up = TrainConfig.for_architecture("fast", epochs=1, train_limit=2000)
+    data, home = load_mnist(), Path(tempfile.mkdtemp())
     board = JobBoard(connect())
     try:
-        job = board.submit_training(config, "throughput", Path(tempfile.mkdtemp()))
-        status = job.wait(600)
-        on_worker = status.events[-1].examples_per_second
+        train_model(warm_up, data)
+        board.submit_training(warm_up, "warm-up", home).wait(600)
+        in_process, on_worker = [], []
+        for _ in range(rounds):
+            in_process.append(train_model(config, data).events[-1].examples_per_second)
+            on_worker.append(board.submit_training(config, "throughput", home).wait(600).events[-1].examples_per_second)
     finally:
         board.close()
-    return in_process, on_worker
+    return float(np.median(in_process)), float(np.median(on_worker))
 
 
 def main() -> None:
@@ -135,7 +182,8 @@ def main() -> None:
     )
     print(
         f"training throughput, fast {THROUGHPUT_CONFIG}: in-process {in_process:,.0f} examples/s, "
-        f"on a worker {on_worker:,.0f} examples/s: {on_worker / in_process:.2f}x (target >= 0.95x)"
+        f"on a worker {on_worker:,.0f} examples/s (medians of 3, alternating): "
+        f"{on_worker / in_process:.2f}x (target >= 0.95x)"
     )
 
 

@@ -66,7 +66,7 @@ def start_local_cluster(slots: int | None = None):
         processes=True,
         dashboard_address=None,
         resources={SLOT: 1},
-        env={"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env={"TF_NUM_INTRAOP_THREADS": threads, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
 
 

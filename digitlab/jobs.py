@@ -34,6 +34,7 @@ from digitlab.finetune import fine_tune
 from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
 
 STOP_CHECK_INTERVAL = 0.25  # seconds between a worker's looks at its stop event
+SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (a page redraws every second)
 FOLLOW_INTERVAL = 0.25  # seconds between the app's drains of a job's event queue
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
@@ -69,6 +70,8 @@ class WorkerSide:
         self.events = Queue(events_name(job_id))
         self.stop_event = Event(stop_name(job_id))
         self.stopped, self.checked = False, 0.0
+        self.unsent: list[dict] = []
+        self.sent = time.monotonic()
 
     def start(self) -> None:
         """Say the job runs; refuse to run it again if a dead worker started it before (Dask retries)."""
@@ -76,10 +79,18 @@ class WorkerSide:
         if started.is_set():
             raise JobInterrupted(INTERRUPTED)
         started.set()
-        self.events.put({"kind": "started"})
+        self.events.put([{"kind": "started"}])
 
     def report(self, event: ProgressEvent) -> None:
-        self.events.put(asdict(event))
+        """Collect the event; send what was collected every SEND_INTERVAL and at every epoch end."""
+        self.unsent.append(asdict(event))
+        if event.kind == "epoch" or time.monotonic() - self.sent >= SEND_INTERVAL:
+            self.send()
+
+    def send(self) -> None:
+        if self.unsent:
+            self.events.put(self.unsent)
+            self.unsent, self.sent = [], time.monotonic()
 
     def is_set(self) -> bool:
         """True once a stop was asked for, or the app no longer wants the result (Dask released the task)."""
@@ -90,6 +101,7 @@ class WorkerSide:
         return self.stopped
 
     def close(self) -> None:
+        self.send()
         self.events.close()
 
 
@@ -187,7 +199,6 @@ class Job:
         self.queue = Queue(events_name(self.id), client=self.future.client)
         self.stop_event = Event(stop_name(self.id), client=self.future.client)
         self.thread = threading.Thread(target=self.follow, name=f"follow-{self.id}", daemon=True)
-        self.record(state="queued", kind=self.kind, name=self.name, architecture=self.architecture)
 
     @property
     def architecture(self) -> str:
@@ -240,12 +251,13 @@ class Job:
             self.release()
 
     def drain(self) -> None:
-        for item in self.queue.get(batch=True):
-            if item["kind"] == "started":
-                self.state = "running"
-                self.record(state="running", started=time.time())
-            else:
-                self.events.append(ProgressEvent(**item))
+        for batch in self.queue.get(batch=True):
+            for item in batch:
+                if item["kind"] == "started":
+                    self.state = "running"
+                    self.record(state="running", started=time.time())
+                else:
+                    self.events.append(ProgressEvent(**item))
 
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
@@ -301,6 +313,8 @@ class JobBoard:
             ended = [j for j in self.jobs.values() if not j.active]
             for old in ended[: max(0, len(ended) - KEPT_ENDED_JOBS)]:
                 del self.jobs[old.id]
+        # Recorded once the board holds it: a record no board holds reads as interrupted.
+        job.record(state="queued", kind=job.kind, name=job.name, architecture=job.architecture)
         job.thread.start()
         return job
 
