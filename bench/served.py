@@ -44,15 +44,10 @@ def stroke_latencies(pages, strokes: int, redrawn: list[int]) -> list[float]:
         for page in pages:  # draw on every page before waiting on any: the visitors overlap
             settled(page)
             page.evaluate(WATCH_METRIC)
-            redrawn.append(draw_until_inked(page, STROKES[digit]) - 1)
+            redrawn.append(draw(page, STROKES[digit]) - 1)
             started.append(page.evaluate("performance.now()"))
         for page, t0 in zip(pages, started):
-            try:
-                page.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')", timeout=60_000)
-            except Exception:
-                page.screenshot(path="/tmp/served-timeout.png")
-                print(page.evaluate("window.__predictions"), digit)
-                raise
+            page.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')", timeout=60_000)
             latencies.append(page.evaluate(f"window.__predictions.find(([t, v]) => v === '{digit}')[0]") - t0)
             old_canvas = page.locator("canvas.upper-canvas").element_handle()
             page.get_by_role("button", name="Clear").click()
@@ -67,25 +62,9 @@ def settled(page) -> None:
     deadline = time.monotonic() + 60
     while canvases.count() != 1:
         if time.monotonic() > deadline:
-            page.screenshot(path="/tmp/served-settle.png", full_page=True)
             raise TimeoutError(f"{canvases.count()} canvases on {page.url}")
         page.wait_for_timeout(50)
     page.wait_for_timeout(1000)  # a person does not draw within a second of pressing Clear either
-
-
-INKED = """canvases => canvases.some(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  for (let i = 0; i < d.length; i += 4) if (d[i] > 128) return true; return false; })"""
-
-
-def draw_until_inked(page, strokes) -> int:
-    """Draw; if the canvas shows no ink a second later (it was still mounting), draw again. Returns the tries."""
-    for tries in range(1, 4):
-        draw(page, strokes)
-        page.wait_for_timeout(100)
-        if page.locator("canvas.lower-canvas").evaluate_all(INKED):
-            return tries
-        page.wait_for_timeout(1000)
-    raise RuntimeError(f"the canvas on {page.url} took no ink in 3 tries")
 
 
 def open_draw(browser, url: str):

@@ -82,16 +82,30 @@ def start_app(home: Path, log: Path, scheduler: str | None = None) -> tuple[subp
     raise RuntimeError(f"the Streamlit server did not start; see {log}")
 
 
-def draw(page, strokes) -> None:
-    """Draw polylines on the canvas with real mouse events, ten moves per segment."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-            for t in range(1, 11):
-                page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
-        page.mouse.up()
+INKED = """canvases => canvases.some(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 128) return true; return false; })"""
+
+
+def draw(page, strokes) -> int:
+    """Draw polylines on the canvas with real mouse events, ten moves per segment; return the tries.
+
+    A canvas that has just been mounted (first load, or after Clear) can miss the first strokes
+    while it starts listening: if none of its ink shows, wait a second and draw again (3 tries).
+    """
+    for tries in range(1, 4):
+        box = page.locator("canvas.upper-canvas").bounding_box()
+        for stroke in strokes:
+            page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+            page.mouse.down()
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                for t in range(1, 11):
+                    page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
+            page.mouse.up()
+        page.wait_for_timeout(100)
+        if page.locator("canvas.lower-canvas").evaluate_all(INKED):
+            return tries
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"the canvas on {page.url} took no ink in 3 tries")
 
 
 def stop_app(server: subprocess.Popen) -> None:
