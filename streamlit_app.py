@@ -17,6 +17,9 @@ def main() -> None:
         st.Page("app_pages/models.py", title="Models", icon=":material/inventory_2:"),
     ]
     page = st.navigation(pages)
+    workspace = ui.workspace()  # in shared mode, a first visit gets its token into the URL here
+    if not workspace.personal:
+        st.sidebar.caption(f"Workspace **{workspace.alias}**: bookmark this page to come back to it.")
     ui.model_picker()
     job = ui.busy_job()
     if job is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -14,6 +15,15 @@ from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summariz
 from digitlab.evaluate import Evaluation, evaluate_model
 from digitlab.jobs import Job, JobBoard, recorded_runs
 from digitlab.predict import Predictor
+from digitlab.workspaces import (
+    Workspace,
+    WorkspaceError,
+    from_identity,
+    from_token,
+    new_token,
+    personal_workspace,
+    shared_mode,
+)
 
 
 def keep_keras_state() -> None:
@@ -67,15 +77,48 @@ def split_summary(split: str) -> SplitSummary:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading model...")
-def cached_predictor(name: str, created: str) -> Predictor:
-    """The loaded model `name`; `created` in the key drops stale entries after a rename or retrain."""
-    return Predictor.from_store(name)
+def cached_predictor(path: str, created: str) -> Predictor:
+    """The loaded model in folder `path`; `created` in the key drops stale entries after a rename or retrain."""
+    return Predictor(*store.load_entry(store.read_entry(Path(path))))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
-def cached_evaluation(name: str, created: str) -> Evaluation:
+def cached_evaluation(path: str, created: str) -> Evaluation:
     data = cached_mnist(data_dir())  # no page calls inside a cached function: pages load it first
-    return evaluate_model(cached_predictor(name, created).model, data.x_test, data.y_test)
+    return evaluate_model(cached_predictor(path, created).model, data.x_test, data.y_test)
+
+
+def workspace() -> Workspace:
+    """This visitor's workspace: the one of a personal install; in shared mode, by sign-in or by token.
+
+    Without sign-in, the token lives in the page's URL (`?ws=...`): a first visit gets a new one, a
+    bookmark brings the workspace back. A malformed token stops the page with a message.
+    """
+    if not shared_mode():
+        return personal_workspace()
+    subject = signed_in_subject()
+    if subject:
+        return from_identity(subject)
+    token = st.query_params.get("ws") or st.session_state.get("ws_token") or new_token()
+    try:
+        chosen = from_token(token)
+    except WorkspaceError as error:
+        st.error(f"{error} Open the app without `?ws=` to start a new workspace.")
+        st.stop()
+    st.session_state["ws_token"] = token
+    if st.query_params.get("ws") != token:
+        st.query_params["ws"] = token  # kept in the URL on every page, so any bookmark brings it back
+    return chosen
+
+
+def signed_in_subject() -> str | None:
+    """The signed-in user's identity when the deployment configured Streamlit's authentication."""
+    try:
+        if st.user.is_logged_in:
+            return st.user.get("sub") or st.user.get("email")
+    except (AttributeError, KeyError, st.errors.StreamlitAPIException):
+        pass
+    return None
 
 
 @st.cache_resource(show_spinner="Connecting to the training cluster...")
@@ -98,7 +141,10 @@ def visitor_job(kind: str) -> Job | None:
 def busy_job() -> Job | None:
     """This visitor's queued or running job, if any: one at a time per visitor."""
     jobs = (visitor_job("train"), visitor_job("fine-tune"))
-    return next((job for job in jobs if job is not None and job.active), None)
+    mine = next((job for job in jobs if job is not None and job.active), None)
+    if mine is None and JobBoard.boards and not workspace().personal:  # the workspace open in another tab
+        mine = job_board().active_in(workspace().root)
+    return mine
 
 
 def show_job_state(job: Job) -> None:
@@ -118,7 +164,7 @@ def show_job_state(job: Job) -> None:
 
 def show_runs() -> None:
     """The runs recorded in this DigitLab home, newest first, interrupted ones included."""
-    records = recorded_runs(store.home())
+    records = recorded_runs(workspace().root)
     if not records:
         st.caption("No runs yet.")
         return
@@ -142,42 +188,56 @@ def show_runs() -> None:
 
 
 def usable_models() -> list[store.SavedModel]:
-    """Saved models that load, best test accuracy first."""
-    return sorted((m for m in store.list_models() if m.ok), key=lambda m: -m.test_accuracy)
+    """This workspace's models that load, and the shipped default, best test accuracy first."""
+    entries = store.list_models(True, workspace().root)
+    return sorted((m for m in entries if m.ok), key=lambda m: -m.test_accuracy)
+
+
+def model_choices() -> dict[str, store.SavedModel]:
+    """What the sidebar offers: this workspace's models and the default, plus one borrowed from the leaderboard."""
+    choices = {m.name: m for m in usable_models()}
+    borrowed = st.session_state.get("borrowed")  # (label, folder) picked on the Models page
+    if borrowed is not None:
+        entry = store.read_entry(Path(borrowed[1]))
+        if entry.ok:
+            entry.name = borrowed[0]
+            choices[borrowed[0]] = entry
+    return choices
 
 
 def model_picker() -> None:
     """The sidebar's choice of the active model (default: the best one)."""
-    models = usable_models()
-    if not models:
+    choices = model_choices()
+    if not choices:
         st.sidebar.warning("No model yet: train one on the Train page.")
         return
-    names = [m.name for m in models]
+    names = list(choices)
+    if "pending_active_model" in st.session_state:  # chosen on a page, after this widget existed
+        st.session_state["active_model"] = st.session_state.pop("pending_active_model")
     if st.session_state.get("active_model") not in names:
         st.session_state["active_model"] = names[0]
-    accuracy = {m.name: m.test_accuracy for m in models}
     st.sidebar.selectbox(
         "Active model",
         names,
         key="active_model",
-        format_func=lambda n: f"{n} ({accuracy[n]:.2%})",
+        format_func=lambda n: f"{n} ({choices[n].test_accuracy:.2%})",
         help="Used by the Mistakes and Draw pages.",
     )
 
 
 def active_model() -> store.SavedModel | None:
     """The model picked in the sidebar, or the best one; None if there is none."""
-    models = usable_models()
+    choices = model_choices()
     chosen = st.session_state.get("active_model")
-    return next((m for m in models if m.name == chosen), models[0] if models else None)
+    return choices.get(chosen) or next(iter(choices.values()), None)
 
 
 def predictor_for(entry: store.SavedModel) -> Predictor:
-    return cached_predictor(entry.name, entry.meta.get("created", ""))
+    return cached_predictor(str(entry.path), entry.meta.get("created", ""))
 
 
 def evaluation_for(entry: store.SavedModel) -> Evaluation:
-    return cached_evaluation(entry.name, entry.meta.get("created", ""))
+    return cached_evaluation(str(entry.path), entry.meta.get("created", ""))
 
 
 def draw_canvas(key: str) -> np.ndarray | None:

@@ -100,5 +100,10 @@ st.subheader("Wrong? Teach it")
 with st.form("teach", clear_on_submit=True):
     label = st.selectbox("This digit is really a", range(10), index=digit, key="true_digit")
     if st.form_submit_button("Save to my drawings"):
-        save_drawing(pixels, label, image)
-        st.success(f"Saved as a {label}. Fine-tune the model on your drawings on the My drawings page.")
+        workspace = ui.workspace()
+        try:
+            save_drawing(pixels, label, image, workspace.root, workspace.drawing_quota)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.success(f"Saved as a {label}. Fine-tune the model on your drawings on the My drawings page.")

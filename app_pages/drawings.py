@@ -12,7 +12,8 @@ st.write(
     "mixed with MNIST digits so the model keeps what it knew."
 )
 
-drawings = list_drawings()
+workspace = ui.workspace()
+drawings = list_drawings(workspace.root)
 if not drawings:
     st.info("No drawings yet: draw a digit, and when the model is wrong, save it with its true label.")
     st.stop()
@@ -27,7 +28,7 @@ left, right = st.columns(2)
 with left:
     doomed = st.selectbox("Drawing", [d.id for d in drawings], key="doomed")
     if st.button("Delete this drawing", key="delete_drawing"):
-        delete_drawing(doomed)
+        delete_drawing(doomed, workspace.root)
         st.rerun()
 
 with right:
@@ -44,9 +45,8 @@ with right:
             x, y = as_arrays(drawings)
             meta = {**entry.meta, "fine_tuned_from": entry.name}
             model_file = (entry.path / store.MODEL_FILE).read_bytes()
-            job = ui.job_board().submit_fine_tune(
-                model_file, meta, x, y, int(epochs), f"{entry.name}-tuned", store.home()
-            )
+            name, quota = f"{entry.name}-tuned", workspace.model_quota
+            job = ui.job_board().submit_fine_tune(model_file, meta, x, y, int(epochs), name, workspace.root, quota)
             st.session_state["fine-tune_job_id"] = job.id
 
     def show_tuning() -> None:

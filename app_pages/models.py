@@ -1,8 +1,10 @@
-"""Models: the saved models side by side; rename and delete."""
+"""Models: your saved models side by side, rename and delete; in a shared class, the leaderboard."""
 
 import streamlit as st
 
-from digitlab import store
+import ui
+from digitlab import store, workspaces
+from digitlab.drawings import as_arrays, list_drawings
 from digitlab.plots import line_spec
 
 st.title("Models")
@@ -10,10 +12,15 @@ st.write(
     "Every saved model with how it was trained and how well it does. The shipped default "
     "model cannot be renamed or deleted."
 )
+workspace = ui.workspace()
+if not workspace.personal:
+    st.caption(
+        f"Your workspace is **{workspace.alias}**. Its address (this page's URL) is its key: bookmark it to come back."
+    )
 
 if "models_flash" in st.session_state:
     st.success(st.session_state.pop("models_flash"))
-entries = store.list_models()
+entries = store.list_models(True, workspace.root)
 if not entries:
     st.info("Train a model first.")
     st.stop()
@@ -49,22 +56,63 @@ if rows:
 else:
     st.caption("No recorded history for this metric.")
 
+if not workspace.personal:
+    st.subheader("Class leaderboard")
+    board = workspaces.leaderboard()
+    drawings = list_drawings(workspace.root)
+    x, y = as_arrays(drawings)
+
+    def on_drawings(entry: store.SavedModel) -> float | None:
+        if not drawings:
+            return None
+        return float((ui.predictor_for(entry).probabilities(x).argmax(axis=1) == y).mean())
+
+    def owner_name(row: workspaces.BoardEntry) -> str:
+        if row.owner is None:
+            return "shipped"
+        return "you" if row.owner.key == workspace.key else row.owner.alias
+
+    st.dataframe(
+        [
+            {
+                "owner": owner_name(row),
+                "name": row.model.name,
+                "architecture": row.model.meta.get("architecture", "?"),
+                "test accuracy": round(row.model.test_accuracy, 4),
+                "on your drawings": on_drawings(row.model),
+                "train s": row.model.meta.get("train_seconds"),
+            }
+            for row in board
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    labels = {f"{owner_name(row)}/{row.model.name}": row for row in board}
+    pick = st.selectbox("Use a model from the leaderboard (read-only)", list(labels), key="borrow")
+    if st.button("Make it my active model", key="use_borrowed"):
+        row = labels[pick]
+        mine = row.owner is None or row.owner.key == workspace.key
+        if not mine:
+            st.session_state["borrowed"] = (pick, str(row.model.path))
+        st.session_state["pending_active_model"] = row.model.name if mine else pick  # the sidebar applies it
+        st.rerun()
+
 st.subheader("Rename or delete")
-editable = [e.name for e in entries if not e.builtin]
+editable = [e.name for e in entries if not e.builtin]  # only this workspace's own models
 if not editable:
     st.caption("Only the shipped default model so far.")
     st.stop()
-name = st.selectbox("Model", editable)
+name = st.selectbox("Model", editable, key="rename_target")
 new_name = st.text_input("New name", key="new_name")
 rename, delete = st.columns(2)
 if rename.button("Rename", disabled=not new_name, key="rename"):
     try:
-        st.session_state["models_flash"] = f"Renamed {name} to {store.rename_model(name, new_name)}."
+        st.session_state["models_flash"] = f"Renamed {name} to {store.rename_model(name, new_name, workspace.root)}."
         st.rerun()
     except store.StoreError as error:
         st.error(str(error))
 confirm = delete.checkbox(f"Yes, delete {name}", key="confirm")
 if delete.button("Delete", type="primary", disabled=not confirm, key="delete"):
-    store.delete_model(name)
+    store.delete_model(name, workspace.root)
     st.session_state["models_flash"] = f"Deleted {name}."
     st.rerun()

@@ -59,8 +59,14 @@ elif start:
     except ValueError as error:
         st.error(str(error))
     else:
-        job = ui.job_board().submit_training(config, name or arch, store.home(), keep_on_stop=keep_on_stop)
-        st.session_state["train_job_id"] = job.id
+        workspace = ui.workspace()
+        quota = workspace.model_quota
+        if quota is not None and len(store.list_models(False, workspace.root)) >= quota:
+            st.error(f"Your workspace holds {quota} models, its limit: delete one on the Models page first.")
+        else:
+            board = ui.job_board()
+            job = board.submit_training(config, name or arch, workspace.root, keep_on_stop, quota)
+            st.session_state["train_job_id"] = job.id
 
 
 def show_progress() -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from digitlab import store
+from digitlab import store, workspaces
 from digitlab.data import DataError, load_mnist
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
@@ -49,8 +49,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def train_command(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     result = train_model(config, load_mnist(), listener=progress_bar())
-    name = store.save_model(result.model, args.name or config.architecture, result.metadata())
-    print(f"\nsaved as {name!r} in {store.models_dir()}", file=sys.stderr)
+    name = store.save_model(result.model, args.name or config.architecture, result.metadata(), args.home)
+    print(f"\nsaved as {name!r} in {store.models_dir(args.home)}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
 
@@ -73,7 +73,7 @@ def make_default_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    entries = store.list_models()
+    entries = store.list_models(True, args.home)
     rows = [("name", "architecture", "params", "epochs", "train s", "test acc", "created")]
     for e in entries:
         m = e.meta
@@ -100,7 +100,7 @@ def list_command(args: argparse.Namespace) -> int:
 def evaluate_command(args: argparse.Namespace) -> int:
     from digitlab.evaluate import evaluate_model
 
-    model, _ = store.load_model(args.name)
+    model, _ = store.load_model(args.name, args.home)
     data = load_mnist()
     result = evaluate_model(model, data.x_test, data.y_test)
     for digit, accuracy in enumerate(result.per_class_accuracy):
@@ -113,7 +113,7 @@ def predict_command(args: argparse.Namespace) -> int:
     from digitlab.predict import Predictor
     from digitlab.preprocess import BlankImageError, ImageReadError
 
-    predictor = Predictor.from_store(args.model)
+    predictor = Predictor(*store.load_model(args.model, args.home))
     failed = 0
     for file in args.files:
         try:
@@ -140,6 +140,11 @@ def predict_command(args: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m digitlab", description="DigitLab: MNIST models from the command line."
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="KEY",
+        help="act on a shared server's workspace (its folder name under ~/.digitlab/workspaces); default: yours",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -176,6 +181,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
+        args.home = workspaces.by_key(args.workspace).root if args.workspace else None
         return args.run(args)
     except (ValueError, DataError, store.StoreError, TrainingDiverged) as error:
         print(f"error: {error}", file=sys.stderr)

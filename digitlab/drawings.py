@@ -30,8 +30,8 @@ class Drawing:
     created: float
 
 
-def drawings_dir() -> Path:
-    return home() / "drawings"
+def drawings_dir(home_dir: Path | None = None) -> Path:
+    return (home_dir or home()) / "drawings"
 
 
 def png_bytes(image: np.ndarray | bytes) -> bytes:
@@ -43,15 +43,23 @@ def png_bytes(image: np.ndarray | bytes) -> bytes:
     return buffer.getvalue()
 
 
-def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes) -> str:
-    """Save a labelled drawing; return its id."""
+def save_drawing(
+    pixels: np.ndarray,
+    label: int,
+    original: np.ndarray | bytes,
+    home_dir: Path | None = None,
+    quota: int | None = None,
+) -> str:
+    """Save a labelled drawing under `home_dir`; return its id. Past a `quota` of drawings, ValueError."""
     if not 0 <= int(label) <= 9:
         raise ValueError(f"A digit is 0-9, not {label}")
     pixels = np.asarray(pixels, np.float32)
     if pixels.shape != (28, 28):
         raise ValueError(f"Expected the 28x28 model input, got shape {pixels.shape}")
-    folder = drawings_dir()
+    folder = drawings_dir(home_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
+        raise ValueError(f"This workspace already holds {quota} drawings, its limit: delete some to save more.")
     drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     data = png_bytes(original)
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
@@ -60,10 +68,10 @@ def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes) -
     return drawing_id
 
 
-def list_drawings() -> list[Drawing]:
-    """Every saved drawing, oldest first; unreadable files are skipped."""
+def list_drawings(home_dir: Path | None = None) -> list[Drawing]:
+    """Every saved drawing under `home_dir`, oldest first; unreadable files are skipped."""
     drawings = []
-    for path in sorted(drawings_dir().glob("[!.]*.npz")):
+    for path in sorted(drawings_dir(home_dir).glob("[!.]*.npz")):
         try:
             with np.load(path) as f:
                 drawings.append(
@@ -74,11 +82,11 @@ def list_drawings() -> list[Drawing]:
     return drawings
 
 
-def delete_drawing(drawing_id: str) -> None:
+def delete_drawing(drawing_id: str, home_dir: Path | None = None) -> None:
     """Delete one drawing by id (an id is a file name in the drawings folder, never a path)."""
     if Path(drawing_id).name != drawing_id or drawing_id.startswith("."):
         raise ValueError(f"Not a drawing id: {drawing_id!r}")
-    (drawings_dir() / f"{drawing_id}.npz").unlink(missing_ok=True)
+    (drawings_dir(home_dir) / f"{drawing_id}.npz").unlink(missing_ok=True)
 
 
 def as_arrays(drawings: list[Drawing]) -> tuple[np.ndarray, np.ndarray]:

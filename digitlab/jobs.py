@@ -188,6 +188,7 @@ class Job:
     future: object  # a distributed.Future
     config: TrainConfig | None = None
     base_meta: dict = field(default_factory=dict)  # fine-tuning: the tuned model's record before scores
+    quota: int | None = None  # the most models `home` may hold; saving past it fails the job
     state: str = "queued"
     events: list[ProgressEvent] = field(default_factory=list)
     saved_name: str | None = None
@@ -265,7 +266,7 @@ class Job:
             return
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
-            self.saved_name = store.save_model_file(finished.model_file, self.name, self.meta, self.home)
+            self.saved_name = store.save_model_file(finished.model_file, self.name, self.meta, self.home, self.quota)
         self.end("stopped" if finished.stopped else "done")
 
     def end(self, state: str, error: str | None = None) -> None:
@@ -295,17 +296,21 @@ class JobBoard:
         self.lock = threading.Lock()
         JobBoard.boards.add(self)
 
-    def submit_training(self, config: TrainConfig, name: str, home: Path, keep_on_stop: bool = True) -> Job:
+    def submit_training(
+        self, config: TrainConfig, name: str, home: Path, keep_on_stop: bool = True, quota: int | None = None
+    ) -> Job:
         """Queue a training run of `config`; its model is saved as `name` under `home` when it ends."""
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "train", name, home, future, config=config))
+        return self.add(Job(job_id, "train", name, home, future, config=config, quota=quota))
 
-    def submit_fine_tune(self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, home: Path) -> Job:
+    def submit_fine_tune(
+        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, home: Path, quota: int | None = None
+    ) -> Job:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
         job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "fine-tune", name, home, future, base_meta=meta))
+        return self.add(Job(job_id, "fine-tune", name, home, future, base_meta=meta, quota=quota))
 
     def add(self, job: Job) -> Job:
         with self.lock:
@@ -329,6 +334,10 @@ class JobBoard:
                 earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
                 status.ahead = sum(j.state == "queued" for j in earlier)
         return status
+
+    def active_in(self, home: Path) -> Job | None:
+        """A queued or running job whose model goes to `home` (one workspace trains one at a time)."""
+        return next((j for j in list(self.jobs.values()) if j.active and j.home == home), None)
 
     def live_ids(self) -> set[str]:
         return {j.id for j in list(self.jobs.values()) if j.active}

@@ -116,18 +116,23 @@ def write_model_files(model_file: bytes, folder: Path, meta: dict) -> None:
     fsync_dir(folder)
 
 
-def save_model(model: keras.Model, name: str, meta: dict) -> str:
+def save_model(model: keras.Model, name: str, meta: dict, home_dir: Path | None = None) -> str:
     """Save `model` with its metadata under a slug of `name`; return the name used."""
-    return save_model_file(model_to_bytes(model), name, model_record(model, meta))
+    return save_model_file(model_to_bytes(model), name, model_record(model, meta), home_dir)
 
 
-def save_model_file(model_file: bytes, name: str, meta: dict, home_dir: Path | None = None) -> str:
+def save_model_file(
+    model_file: bytes, name: str, meta: dict, home_dir: Path | None = None, quota: int | None = None
+) -> str:
     """Save the bytes of a `.keras` file with its metadata under a slug of `name`; return the name used.
 
     If the name is taken, the model is saved as `name-2`, `name-3`, ... under `models_dir(home_dir)`.
+    With a `quota`, a folder already holding that many models refuses it with a StoreError.
     """
     root = models_dir(home_dir)
     root.mkdir(parents=True, exist_ok=True)
+    if quota is not None and len(list_models(False, home_dir)) >= quota:
+        raise StoreError(f"This workspace already holds {quota} models, its limit: delete one to save another.")
     base = slugify(name)
     if base == DEFAULT_NAME:
         base = f"{DEFAULT_NAME}-copy"
@@ -174,9 +179,9 @@ def clean_stale_temporaries(root: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
 
 
-def list_models(include_default: bool = True) -> list[SavedModel]:
-    """Return every saved model, broken ones included (with their error), newest first."""
-    root = models_dir()
+def list_models(include_default: bool = True, home_dir: Path | None = None) -> list[SavedModel]:
+    """Return every saved model under `home_dir`, broken ones included (with their error), newest first."""
+    root = models_dir(home_dir)
     entries = []
     if root.is_dir():
         clean_stale_temporaries(root)
@@ -189,15 +194,15 @@ def list_models(include_default: bool = True) -> list[SavedModel]:
     return entries
 
 
-def find_model(name: str) -> SavedModel:
-    """Return the store entry called `name` (the shipped default is 'default')."""
+def find_model(name: str, home_dir: Path | None = None) -> SavedModel:
+    """Return the store entry called `name` under `home_dir` (the shipped default is 'default')."""
     if name == DEFAULT_NAME:
         if not (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
             raise StoreError("The shipped default model is missing: run `python -m digitlab make-default`.")
         entry = read_entry(DEFAULT_MODEL_DIR, builtin=True)
         entry.name = DEFAULT_NAME
         return entry
-    path = models_dir() / slugify(name)
+    path = models_dir(home_dir) / slugify(name)
     if slugify(name) != name or not path.is_dir():
         raise StoreError(f"No saved model called {name!r}. `python -m digitlab list` shows the saved models.")
     return read_entry(path)
@@ -211,39 +216,44 @@ def model_from_bytes(model_file: bytes) -> keras.Model:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def load_model(name: str) -> tuple[keras.Model, dict]:
+def load_model(name: str, home_dir: Path | None = None) -> tuple[keras.Model, dict]:
     """Load a saved model (Keras safe mode: no code inside a model file runs) and its metadata."""
-    entry = find_model(name)
+    return load_entry(find_model(name, home_dir))
+
+
+def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
+    """Load the model of a store entry, in Keras' safe mode, and its metadata."""
     if entry.error:
-        raise StoreError(f"Model {name!r} is broken: {entry.error}.")
+        raise StoreError(f"Model {entry.name!r} is broken: {entry.error}.")
     try:
         model = keras.saving.load_model(entry.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file; all mean the same here
-        raise StoreError(f"Model {name!r} could not be loaded: {error}") from error
+        raise StoreError(f"Model {entry.name!r} could not be loaded: {error}") from error
     return model, entry.meta
 
 
-def rename_model(old: str, new: str) -> str:
+def rename_model(old: str, new: str, home_dir: Path | None = None) -> str:
     """Rename a saved model; return the new name. Refuses a name that is taken."""
-    entry = find_model(old)
+    entry = find_model(old, home_dir)
+    root = models_dir(home_dir)
     if entry.builtin:
         raise StoreError("The shipped default model cannot be renamed.")
     target = slugify(new)
     taken = StoreError(f"A model called {target!r} already exists.")
-    if target == DEFAULT_NAME or (models_dir() / target).exists():
+    if target == DEFAULT_NAME or (root / target).exists():
         raise taken
     try:
-        os.rename(entry.path, models_dir() / target)  # fails if another saver took the name meanwhile
+        os.rename(entry.path, root / target)  # fails if another saver took the name meanwhile
     except OSError as error:
         raise taken from error
     return target
 
 
-def delete_model(name: str) -> None:
+def delete_model(name: str, home_dir: Path | None = None) -> None:
     """Delete a saved model: it vanishes from the store in one rename, then its files go."""
-    entry = find_model(name)
+    entry = find_model(name, home_dir)
     if entry.builtin:
         raise StoreError("The shipped default model cannot be deleted.")
-    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir()))
+    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(home_dir)))
     os.rename(entry.path, trash / entry.name)
     shutil.rmtree(trash, ignore_errors=True)

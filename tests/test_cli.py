@@ -63,3 +63,14 @@ def test_clear_errors(tmp_path):
     assert out.returncode == 2 and "No saved model" in out.stderr
     out = cli("train", "--model", "resnet", home=tmp_path)
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_workspace_option_acts_on_that_workspace_only(tmp_path):
+    key = "0123456789abcdef0123456789abcdef"
+    out = cli("--workspace", key, "train", "--model", "softmax", "--epochs", "1", "--limit", "2000", home=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (tmp_path / "workspaces" / key / "models" / "softmax" / "model.keras").is_file()
+    assert "softmax" in cli("--workspace", key, "list", home=tmp_path).stdout
+    assert "softmax" not in cli("list", home=tmp_path).stdout
+    refused = cli("--workspace", "../../etc", "list", home=tmp_path)
+    assert refused.returncode == 2 and "not a workspace key" in refused.stderr

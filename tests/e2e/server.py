@@ -45,14 +45,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(home: Path, log: Path, scheduler: str | None = None) -> tuple[subprocess.Popen, str]:
+def start_app(
+    home: Path, log: Path, scheduler: str | None = None, shared: bool = False
+) -> tuple[subprocess.Popen, str]:
     """Run `streamlit run streamlit_app.py` on a free local port; return the process and its URL.
 
     With `scheduler`, the app trains on that Dask cluster; without, on its own embedded one.
+    `shared` serves a class (DIGITLAB_SHARED=1): a workspace per visitor.
     """
     port = free_port()
     env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("DIGITLAB_SCHEDULER", None)
+    env["DIGITLAB_SHARED"] = "1" if shared else ""
     if scheduler:
         env["DIGITLAB_SCHEDULER"] = scheduler
     command = [

@@ -1,0 +1,126 @@
+"""Who owns what: a workspace is the folder that holds one visitor's models, drawings and runs.
+
+Personal mode (the default): one workspace, the DigitLab home itself, everything in it editable.
+Shared mode (`DIGITLAB_SHARED=1`): one workspace per visitor under `<home>/workspaces/<key>/`.
+The key is a hash of the visitor's secret token (kept in the page's URL) or of a signed-in
+identity, so a token never touches the disk and no token or key can name a path. Anyone may read
+across workspaces (the leaderboard); only the owner changes what is in one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from digitlab import store
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
+KEY = re.compile(r"[0-9a-f]{32}")
+MODEL_QUOTA = 20  # saved models per workspace in shared mode
+DRAWING_QUOTA = 500  # saved drawings per workspace in shared mode
+ADJECTIVES = ("amber", "brisk", "calm", "deft", "eager", "fond", "keen", "lucid", "merry", "noble", "quick", "sly")
+ANIMALS = ("otter", "lynx", "heron", "panda", "koala", "finch", "gecko", "ibis", "marten", "newt", "orca", "wren")
+
+
+class WorkspaceError(ValueError):
+    """A token or key that cannot name a workspace, or a change the visitor may not make."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One owner's folder. `alias` is what others see; the token itself is never shown or stored."""
+
+    key: str
+    root: Path
+    alias: str
+    personal: bool = False
+
+    @property
+    def model_quota(self) -> int | None:
+        return None if self.personal else MODEL_QUOTA
+
+    @property
+    def drawing_quota(self) -> int | None:
+        return None if self.personal else DRAWING_QUOTA
+
+
+def shared_mode() -> bool:
+    return os.environ.get("DIGITLAB_SHARED", "").strip().lower() in ("1", "true", "yes")
+
+
+def personal_workspace() -> Workspace:
+    """The single workspace of a personal install: the DigitLab home itself."""
+    return Workspace("personal", store.home(), "you", personal=True)
+
+
+def new_token() -> str:
+    """A fresh unguessable token (192 random bits) for a visitor's first visit."""
+    return secrets.token_urlsafe(24)
+
+
+def workspaces_dir() -> Path:
+    return store.home() / "workspaces"
+
+
+def by_key(key: str) -> Workspace:
+    """The shared workspace with folder name `key` (32 hex digits), whether or not it exists yet."""
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise WorkspaceError(f"{key!r} is not a workspace key (32 hex digits).")
+    return Workspace(key, workspaces_dir() / key, alias_for(key))
+
+
+def from_token(token: str) -> Workspace:
+    """The workspace a visitor's token names; raises WorkspaceError for a malformed token."""
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        raise WorkspaceError("That workspace link is not valid: a workspace token is 32 letters, digits, - or _.")
+    return by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
+
+
+def from_identity(subject: str) -> Workspace:
+    """The workspace of a signed-in user (their identity provider's stable subject or e-mail)."""
+    if not subject:
+        raise WorkspaceError("A signed-in user needs an identity.")
+    return by_key(hashlib.sha256(f"user:{subject}".encode()).hexdigest()[:32])
+
+
+def alias_for(key: str) -> str:
+    """A readable, stable name for a workspace, derived from its key (never from the token)."""
+    n = int(key[:8], 16)
+    return f"{ADJECTIVES[n % len(ADJECTIVES)]}-{ANIMALS[n // len(ADJECTIVES) % len(ANIMALS)]}-{key[8:12]}"
+
+
+def all_workspaces() -> list[Workspace]:
+    """Every workspace with something in it: the personal one, and in shared mode every visitor's."""
+    if not shared_mode():
+        return [personal_workspace()]
+    folder = workspaces_dir()
+    keys = sorted(p.name for p in folder.iterdir() if p.is_dir() and KEY.fullmatch(p.name)) if folder.is_dir() else []
+    return [by_key(key) for key in keys]
+
+
+@dataclass
+class BoardEntry:
+    """One row of the class leaderboard: a model and its owner (None for the shipped default)."""
+
+    model: store.SavedModel
+    owner: Workspace | None
+
+
+def leaderboard() -> list[BoardEntry]:
+    """Every usable model of every workspace and the shipped default, best test accuracy first."""
+    entries = [BoardEntry(store.find_model(store.DEFAULT_NAME), None)]
+    for workspace in all_workspaces():
+        entries += [BoardEntry(m, workspace) for m in store.list_models(False, workspace.root) if m.ok]
+    return sorted(entries, key=lambda e: -e.model.test_accuracy)
+
+
+def require_owner(viewer: Workspace, owner: Workspace | None) -> None:
+    """Raise WorkspaceError unless `viewer` may change what `owner` holds (the default: no one)."""
+    if owner is None:
+        raise WorkspaceError("The shipped default model is read-only.")
+    if owner.key != viewer.key:
+        raise WorkspaceError(f"That model belongs to {owner.alias}: you can use it, not change it.")

@@ -1,0 +1,100 @@
+"""A shared server in a real browser: two visitors with their own workspaces; a bookmark brings one back."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.server import STROKES, draw, start_app, stop_app
+from tests.e2e.test_browser import wait_for_app
+
+
+@pytest.fixture(scope="module")
+def shared_url(tmp_path_factory):
+    server, url = start_app(
+        tmp_path_factory.mktemp("shared-home"), tmp_path_factory.mktemp("log") / "shared.log", shared=True
+    )
+    yield url
+    stop_app(server)
+
+
+def visit(browser, url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"ws="))
+    return page
+
+
+def token_of(page) -> str:
+    return parse_qs(urlparse(page.url).query)["ws"][0]
+
+
+def go(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    wait_for_app(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_back(shared_url, browser):
+    alice = visit(browser, shared_url)
+    alice_token = token_of(alice)
+    sidebar = alice.get_by_test_id("stSidebar").get_by_text(re.compile(r"Workspace \S+:")).inner_text()
+    alias = re.search(r"Workspace (\S+):", sidebar).group(1)
+
+    go(alice, "Draw")  # alice saves a drawing, then trains a small model
+    alice.locator("canvas.upper-canvas").wait_for()
+    draw(alice, STROKES["7"])
+    alice.get_by_text("Wrong? Teach it").wait_for()
+    alice.get_by_role("button", name="Save to my drawings").click()
+    alice.get_by_text("Saved as a").wait_for()
+    go(alice, "Train")
+    alice.get_by_label("Epochs").fill("1")
+    alice.get_by_label("Training images (0 = all 55,000)").fill("2000")
+    alice.get_by_label("Model name").fill("alices")
+    alice.get_by_role("button", name="Train").click()
+    alice.get_by_text("Saved as alices").wait_for(timeout=120_000)
+    assert token_of(alice) == alice_token  # the URL kept the workspace across pages
+
+    bob = visit(browser, shared_url)
+    assert token_of(bob) != alice_token
+    go(bob, "My drawings")
+    expect(bob.get_by_text("No drawings yet")).to_be_visible()  # alice's drawing is not shown to bob
+    go(bob, "Models")
+    expect(bob.get_by_text("Only the shipped default model so far.")).to_be_visible()  # nothing of alice's to change
+    choose(bob, "Use a model from the leaderboard (read-only)", f"{alias}/alices")
+    bob.get_by_role("button", name="Make it my active model").click()
+    wait_for_app(bob)
+    expect(bob.get_by_role("combobox", name="Active model")).to_have_value(re.compile(f"{alias}/alices"))
+    go(bob, "Draw")
+    bob.locator("canvas.upper-canvas").wait_for()
+    draw(bob, STROKES["1"])
+    bob.get_by_test_id("stMetricValue").wait_for()  # bob draws with alice's model
+    screenshot(bob, "shared-borrowed-model")
+
+    go(alice, "Models")  # alice can rename her model
+    alice.get_by_label("New name").fill("alices-best")
+    alice.get_by_label("New name").press("Enter")  # commits the text: Rename is enabled after the rerun
+    wait_for_app(alice)
+    alice.get_by_role("button", name="Rename").click()
+    alice.get_by_text("Renamed alices to alices-best").wait_for()
+
+    bookmark = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()
+    bookmark.goto(f"{shared_url}/models?ws={alice_token}")
+    wait_for_app(bookmark)
+    expect(bookmark.get_by_test_id("stSidebar").get_by_text(f"Workspace {alias}")).to_be_visible()
+    go(bookmark, "My drawings")
+    expect(bookmark.get_by_text("No drawings yet")).to_have_count(0)  # alice's drawing is back
+    screenshot(bookmark, "shared-bookmark")
+    for page in (alice, bob, bookmark):
+        page.context.close()

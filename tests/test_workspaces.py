@@ -1,0 +1,124 @@
+"""Workspaces: tokens that cannot name paths, names per workspace, quotas, read across, change only your own."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from digitlab import store, workspaces
+from digitlab.drawings import list_drawings, save_drawing
+from digitlab.models import build_model
+from digitlab.workspaces import WorkspaceError
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model("softmax")
+
+
+@pytest.fixture
+def shared(home, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    return home
+
+
+def test_a_personal_install_has_one_workspace_the_home_itself(home):
+    assert workspaces.all_workspaces() == [workspaces.personal_workspace()]
+    assert workspaces.personal_workspace().root == home and workspaces.personal_workspace().model_quota is None
+
+
+def test_a_token_names_a_hashed_folder_and_the_same_one_each_time(shared):
+    token = workspaces.new_token()
+    assert workspaces.TOKEN.fullmatch(token) and token != workspaces.new_token()
+    a = workspaces.from_token(token)
+    assert a == workspaces.from_token(token)
+    assert a.root.parent == shared / "workspaces" and workspaces.KEY.fullmatch(a.root.name)
+    assert token not in str(a.root) and token not in a.alias
+    assert a.model_quota == workspaces.MODEL_QUOTA and a.drawing_quota == workspaces.DRAWING_QUOTA
+
+
+@pytest.mark.parametrize(
+    "token", ["", "../../etc/passwd", "a" * 31, "a" * 33, "ab/" * 11, "..%2F..%2Fetc%2Fpasswdxxxxxxxxxxxx", None]
+)
+def test_a_malformed_token_is_refused(shared, token):
+    with pytest.raises(WorkspaceError, match="not valid"):
+        workspaces.from_token(token)
+
+
+@pytest.mark.parametrize("key", ["../" + "a" * 29, "A" * 32, "a" * 31, "/etc/passwd"])
+def test_a_key_that_is_not_32_hex_digits_is_refused(shared, key):
+    with pytest.raises(WorkspaceError):
+        workspaces.by_key(key)
+
+
+def test_names_are_per_workspace_and_the_leaderboard_reads_across(shared, model):
+    a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
+    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.5}, a.root) == "mine"
+    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.7}, b.root) == "mine"
+    rows = [(e.owner.alias if e.owner else None, e.model.name) for e in workspaces.leaderboard()]
+    assert rows == [(None, "default"), (b.alias, "mine"), (a.alias, "mine")]  # best first
+    assert {w.key for w in workspaces.all_workspaces()} == {a.key, b.key}
+
+
+def test_only_the_owner_may_change_a_model_and_nobody_the_default(shared):
+    a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
+    workspaces.require_owner(a, a)
+    with pytest.raises(WorkspaceError, match=f"belongs to {b.alias}"):
+        workspaces.require_owner(a, b)
+    with pytest.raises(WorkspaceError, match="read-only"):
+        workspaces.require_owner(a, None)
+
+
+def test_deleting_ones_last_model_leaves_the_others(shared, model):
+    a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
+    store.save_model(model, "only", {}, a.root)
+    store.save_model(model, "only", {}, b.root)
+    store.delete_model("only", a.root)
+    assert store.list_models(False, a.root) == [] and [m.name for m in store.list_models(False, b.root)] == ["only"]
+
+
+def test_two_visitors_saving_the_same_name_at_once_both_keep_theirs(shared, model):
+    owners = [workspaces.from_token(workspaces.new_token()) for _ in range(4)]
+    names = {}
+
+    def save(workspace):
+        names[workspace.key] = store.save_model(model, "same", {"owner": workspace.key}, workspace.root)
+
+    threads = [threading.Thread(target=save, args=(w,)) for w in owners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(names.values()) == {"same"}
+    for w in owners:
+        assert store.find_model("same", w.root).meta["owner"] == w.key
+
+
+def test_quotas_refuse_with_a_message_and_keep_what_is_there(shared, model):
+    a = workspaces.from_token(workspaces.new_token())
+    for i in range(2):
+        store.save_model_file(store.model_to_bytes(model), f"m{i}", {}, a.root, quota=2)
+    with pytest.raises(store.StoreError, match="already holds 2 models"):
+        store.save_model_file(store.model_to_bytes(model), "m2", {}, a.root, quota=2)
+    assert len(store.list_models(False, a.root)) == 2
+    pixels = np.zeros((28, 28), np.float32)
+    save_drawing(pixels, 1, pixels.astype(np.uint8), a.root, quota=1)
+    with pytest.raises(ValueError, match="already holds 1 drawings"):
+        save_drawing(pixels, 2, pixels.astype(np.uint8), a.root, quota=1)
+    assert [d.label for d in list_drawings(a.root)] == [1]
+
+
+def test_drawings_stay_in_their_workspace(shared):
+    a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
+    pixels = np.zeros((28, 28), np.float32)
+    save_drawing(pixels, 3, pixels.astype(np.uint8), a.root)
+    assert [d.label for d in list_drawings(a.root)] == [3] and list_drawings(b.root) == []
+
+
+def test_a_signed_in_identity_has_its_own_stable_workspace(shared):
+    assert workspaces.from_identity("alice@example.org") == workspaces.from_identity("alice@example.org")
+    assert workspaces.from_identity("alice@example.org") != workspaces.from_identity("bob@example.org")
+    with pytest.raises(WorkspaceError):
+        workspaces.from_identity("")
