@@ -142,13 +142,16 @@ def busy_job() -> Job | None:
     """This visitor's queued or running job, if any: one at a time per visitor."""
     jobs = (visitor_job("train"), visitor_job("fine-tune"))
     mine = next((job for job in jobs if job is not None and job.active), None)
-    if mine is None and JobBoard.boards and not workspace().personal:  # the workspace open in another tab
-        mine = job_board().active_in(workspace().root)
+    if mine is None and not workspace().personal:  # the workspace open in another tab or browser
+        mine = next((job for board in list(JobBoard.boards) if (job := board.active_in(workspace().root))), None)
     return mine
 
 
 def show_job_state(job: Job) -> None:
-    """A queued job's place with a Cancel button; an ended job's outcome. (Running ones are the page's.)"""
+    """A queued job's place with Cancel; an ended job's outcome, and one full rerun when it ends.
+
+    (A running job is the page's to draw.)
+    """
     status = job_board().status(job)
     if status.state == "queued":
         ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
@@ -160,6 +163,10 @@ def show_job_state(job: Job) -> None:
         st.info("Cancelled: it never ran, nothing was saved.")
     elif status.state in ("done", "stopped") and status.saved_name is None:
         st.warning("Stopped; the model was discarded as asked.")
+    was_active = f"{job.id}-was-active"
+    if not job.active and st.session_state.pop(was_active, False):
+        st.rerun()  # the whole page, so the sidebar lists the new model
+    st.session_state[was_active] = job.active
 
 
 def show_runs() -> None:

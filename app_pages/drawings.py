@@ -73,10 +73,6 @@ with right:
                 hide_index=True,
             )
         ui.show_job_state(job)
-        if not job.active and st.session_state.get("tuning_was_active"):
-            st.session_state["tuning_was_active"] = False
-            st.rerun()  # the whole page, so the sidebar lists the tuned model
-        st.session_state["tuning_was_active"] = job.active
 
     job = ui.visitor_job("fine-tune")
     if job is not None:

@@ -94,10 +94,6 @@ def show_progress() -> None:
             f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."
         )
     ui.show_job_state(job)
-    if not job.active and st.session_state.get("job_was_active"):
-        st.session_state["job_was_active"] = False
-        st.rerun()  # the whole page, so the sidebar lists the new model
-    st.session_state["job_was_active"] = job.active
 
 
 job = ui.visitor_job("train")

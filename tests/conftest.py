@@ -56,6 +56,8 @@ def board(cluster, monkeypatch):
 def no_leftover_processes():
     """Whatever a test started (a server, a Dask scheduler or worker) is gone when the tests end."""
     yield
+    for board in list(JobBoard.boards):  # an app's embedded cluster (AppTest caches its board) closes first
+        board.close()
     children = psutil.Process().children(recursive=True)
     for child in children:
         child.kill()
