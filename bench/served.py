@@ -155,6 +155,7 @@ def main() -> None:
     print()
     print(f"stroke p50 ratio (b)/(a): {busy50 / alone50:.2f}x (target <= 1.5x)")
     print(f"Draw page opened under (b) in {figures['open_draw_s']:.2f} s (target <= 5 s)")
+    print(f"strokes drawn again because a just-mounted canvas took no ink: {sum(figures['redrawn'])}")
     print(
         f"trainers told they were queued: {figures['queued_shown']} of 3; first still training: "
         f"{figures['still_training']}"
