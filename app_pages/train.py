@@ -82,7 +82,6 @@ def show_progress() -> None:
             last.step / last.total_steps,
             text=f"Epoch {last.epoch}/{job.config.epochs} · step {last.step}/{last.total_steps} · {pace} · {when}",
         )
-        st.vega_lite_chart(training_spec(history_rows(events, last.total_steps / job.config.epochs)))
     elif status.state == "running":
         st.progress(0.0, text="Starting on a worker...")
     if status.state == "running":
@@ -96,10 +95,19 @@ def show_progress() -> None:
     ui.show_job_state(job)
 
 
+def show_chart() -> None:
+    """Loss and accuracy so far, redrawn every 2 s: half as often as the progress line, a chart costs more."""
+    job = ui.visitor_job("train")
+    if job.events:
+        last = job.events[-1]
+        st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
+
+
 job = ui.visitor_job("train")
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
     st.fragment(show_progress, run_every=1.0 if job.active else None)()
+    st.fragment(show_chart, run_every=2.0 if job.active else None)()
 
 with st.expander("Recent runs"):
     ui.show_runs()
