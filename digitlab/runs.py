@@ -14,7 +14,6 @@ from pathlib import Path
 from digitlab.store import write_json_atomic
 
 ACTIVE = ("queued", "running")
-ENDED = ("done", "stopped", "failed", "cancelled", "interrupted")
 
 
 def runs_dir(home: Path) -> Path:
