@@ -13,6 +13,7 @@ def main() -> None:
         st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
         st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/error:"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
+        st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:"),
         st.Page("app_pages/drawings.py", title="My drawings", icon=":material/school:"),
         st.Page("app_pages/models.py", title="Models", icon=":material/inventory_2:"),
     ]

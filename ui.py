@@ -12,8 +12,10 @@ import streamlit as st
 from digitlab import store
 from digitlab.cluster import connect
 from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
+from digitlab.embedding import DigitMap, map_digits, penultimate_model
 from digitlab.evaluate import Evaluation, evaluate_model
 from digitlab.jobs import Job, JobBoard, recorded_runs
+from digitlab.plots import map_rows
 from digitlab.predict import Predictor
 from digitlab.workspaces import (
     Workspace,
@@ -86,6 +88,20 @@ def cached_predictor(path: str, created: str) -> Predictor:
 def cached_evaluation(path: str, created: str) -> Evaluation:
     data = cached_mnist(data_dir())  # no page calls inside a cached function: pages load it first
     return evaluate_model(cached_predictor(path, created).model, data.x_test, data.y_test)
+
+
+MAP_DIGITS = 5000  # test digits on the Map page
+
+
+@st.cache_resource(max_entries=4, show_spinner="Placing 5,000 test digits on the map...")
+def cached_map(path: str, created: str):
+    """(penultimate-layer model, DigitMap, chart rows) for the model in folder `path`."""
+    data = cached_mnist(data_dir())
+    extractor = penultimate_model(cached_predictor(path, created).model)
+    images, labels = data.x_test[:MAP_DIGITS], data.y_test[:MAP_DIGITS]
+    digit_map = map_digits(extractor, images, labels)
+    confidence = digit_map.probabilities.max(axis=1)
+    return extractor, digit_map, map_rows(digit_map.points, labels, digit_map.predictions, confidence, images)
 
 
 def workspace() -> Workspace:
@@ -245,6 +261,11 @@ def predictor_for(entry: store.SavedModel) -> Predictor:
 
 def evaluation_for(entry: store.SavedModel) -> Evaluation:
     return cached_evaluation(str(entry.path), entry.meta.get("created", ""))
+
+
+def map_for(entry: store.SavedModel) -> tuple[object, DigitMap, list[dict]]:
+    dataset()  # shows the error and stops if MNIST is missing (no page calls inside a cached function)
+    return cached_map(str(entry.path), entry.meta.get("created", ""))
 
 
 def draw_canvas(key: str) -> np.ndarray | None:

@@ -1,12 +1,27 @@
-"""Draw: a digit on the canvas (or a photo), what the active model makes of it, and why."""
+"""Draw: a digit on the canvas (or a photo), what the active model makes of it, why, and what changes its mind."""
 
 import streamlit as st
 
 import ui
 from digitlab import explain
 from digitlab.drawings import save_drawing
-from digitlab.plots import bar_spec, image_grid
-from digitlab.preprocess import BlankImageError, ImageReadError, preprocess
+from digitlab.plots import (
+    activation_strip,
+    bar_spec,
+    feature_map_grid,
+    image_grid,
+    probability_column_spec,
+    sweep_spec,
+)
+from digitlab.preprocess import BlankImageError, ImageReadError
+from digitlab.transform import Change, changed_digit, rotation_sweep
+
+CHANGE_DEFAULTS = {"rotate": 0, "shift_x": 0, "shift_y": 0, "scale": 1.0, "stroke": 0}
+
+
+def reset_change() -> None:
+    st.session_state.update(CHANGE_DEFAULTS)
+
 
 st.title("Draw")
 st.write(
@@ -29,6 +44,21 @@ with source:
         st.rerun()
     kinds = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
     upload = st.file_uploader("...or upload a photo of a digit", type=kinds)
+    with st.expander("Change it: rotate, shift, scale, thicken"):
+        for key, value in CHANGE_DEFAULTS.items():
+            st.session_state.setdefault(key, value)
+        rotate = st.slider("Rotate (degrees, + is counterclockwise)", -45, 45, key="rotate")
+        shift_x = st.slider("Shift right (% of the width)", -30, 30, key="shift_x")
+        shift_y = st.slider("Shift down (% of the height)", -30, 30, key="shift_y")
+        scale = st.slider("Scale", 0.5, 1.5, step=0.05, key="scale")
+        stroke = st.slider("Thinner / thicker strokes", -4, 4, key="stroke")
+        st.button("Reset", on_click=reset_change)
+        st.caption(
+            "The change is made to the drawing, before the MNIST preprocessing. That preprocessing "
+            "re-centers and re-sizes every digit, so shifts and sizes mostly wash out; turns and "
+            "stroke width reach the model."
+        )
+    change = Change(rotate, shift_x / 100, shift_y / 100, scale, stroke)
 
 image = upload.getvalue() if upload is not None else drawing
 with result:
@@ -36,13 +66,14 @@ with result:
         st.info("Draw a digit on the canvas, or upload a photo of one.")
         st.stop()
     try:
-        pixels = preprocess(image)
+        pixels = changed_digit(image, change)
     except BlankImageError as error:
         st.info(f"{error}")
         st.stop()
     except ImageReadError as error:
         st.error(f"That file could not be used: {error}")
         st.stop()
+    st.session_state["drawing"] = pixels  # the Map page shows it as a star
     probabilities = predictor.probabilities(pixels)
     digit = int(probabilities.argmax())
     seen, answer = st.columns(2)
@@ -95,6 +126,48 @@ with inside:
         )
     else:
         st.caption("Filter and weight pictures exist for the convnets and for softmax regression.")
+
+st.subheader("What it takes to change its mind")
+sweep = rotation_sweep(predictor.probabilities, image, change)
+st.vega_lite_chart(sweep_spec(sweep.rows(), current=rotate), width="stretch")
+flips = sorted({int(d) for d in sweep.digits} - {digit})
+st.caption(
+    "The answer and its confidence with the drawing turned from -60° to 60° (the dashed line is the "
+    "rotation set above). "
+    + (f"Turned far enough it reads as {', '.join(map(str, flips))}." if flips else "It keeps its answer all the way.")
+)
+
+st.subheader("Layer by layer")
+st.caption("Your drawing going through the network, left to right: the input, each layer's output, the probabilities.")
+views = explain.layer_walk(model, pixels)
+for column, view in zip(st.columns(len(views)), views):
+    with column:
+        size = "x".join(map(str, view.values.shape))
+        if view.kind == "input":
+            st.image(ui.big_digit(view.values, 112), caption=f"input {size}", output_format="PNG")
+        elif view is views[-1]:
+            st.vega_lite_chart(probability_column_spec(view.values), width="stretch")
+            st.caption(f"{view.name} {size}")
+        elif view.kind == "maps":
+            st.image(feature_map_grid(view.values, columns=4), caption=f"{view.name} {size}", width="stretch")
+        else:
+            strip = activation_strip(view.values)
+            st.image(strip, caption=f"{view.name} {size}", width=strip.shape[1], output_format="PNG")
+
+st.subheader("Every model on your drawing")
+answers = []
+for other in ui.usable_models():
+    p = ui.predictor_for(other).probabilities(pixels)
+    answers.append(
+        {
+            "model": other.name,
+            "architecture": other.meta.get("architecture", "?"),
+            "answer": int(p.argmax()),
+            "confidence": f"{p.max():.1%}",
+            "test accuracy": f"{other.test_accuracy:.2%}",
+        }
+    )
+st.dataframe(answers, hide_index=True, width="stretch")
 
 st.subheader("Wrong? Teach it")
 with st.form("teach", clear_on_submit=True):

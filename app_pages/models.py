@@ -97,6 +97,22 @@ if not workspace.personal:
         st.session_state["pending_active_model"] = row.model.name if mine else pick  # the sidebar applies it
         st.rerun()
 
+st.subheader("Take it with you")
+usable = {e.name: e for e in entries if e.ok}
+if usable:
+    keep = st.selectbox("Model to download", list(usable), key="download_target")
+    st.download_button(
+        f"Download {keep}.zip",
+        data=store.model_zip(usable[keep]),
+        file_name=f"{keep}.zip",
+        mime="application/zip",
+        key="download",
+    )
+    st.caption(
+        "The zip holds `model.keras` and `meta.json`. In Python: "
+        "`keras.saving.load_model('model.keras', safe_mode=True)`; it takes 28x28 pixels in 0-255."
+    )
+
 st.subheader("Rename or delete")
 editable = [e.name for e in entries if not e.builtin]  # only this workspace's own models
 if not editable:

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from digitlab import store
-from digitlab.models import ARCHITECTURES
+from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.train import OPTIMIZERS, TrainConfig, training_set
 
@@ -19,6 +19,7 @@ data = ui.dataset()
 arch = st.selectbox(
     "Architecture",
     list(ARCHITECTURES),
+    index=list(ARCHITECTURES).index(DEFAULT_ARCHITECTURE),
     key="architecture",
     format_func=lambda n: f"{n}: {ARCHITECTURES[n].description}",
 )
@@ -34,7 +35,7 @@ with st.form("settings"):
     batch_size = c.number_input("Batch size", value=defaults.batch_size, min_value=1, step=1, key=f"bs-{arch}")
     epochs = a.number_input("Epochs", value=defaults.epochs, min_value=1, max_value=100, step=1, key=f"ep-{arch}")
     seed = b.number_input("Seed", value=0, min_value=0, step=1)
-    name = c.text_input("Model name", value=arch, key="name")
+    name = c.text_input("Model name", value=arch, key=f"name-{arch}")  # follows the architecture
     augment = a.checkbox("Augment (shift, rotate, zoom, stroke width)")
     keep_on_stop = b.checkbox("Keep the model if I press Stop", value=True)
     limit = c.number_input("Training images (0 = all 55,000)", value=0, min_value=0, step=1000, key="limit")

@@ -1,6 +1,8 @@
-"""Why a model says what it says: saliency maps, softmax weight images, conv filters and feature maps."""
+"""Why a model says what it says: saliency maps, weight images, conv filters, and every layer's view of a drawing."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -98,3 +100,38 @@ def top_k(probabilities: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
     """The k most likely digits with their probabilities, most likely first."""
     order = np.argsort(-probabilities)[:k]
     return [(int(d), float(probabilities[d])) for d in order]
+
+
+PASS_THROUGH = (keras.layers.Rescaling, keras.layers.Reshape, keras.layers.Flatten, keras.layers.Dropout)
+FOLDED = (keras.layers.BatchNormalization, keras.layers.ReLU)  # shown as part of the layer before them
+
+
+@dataclass
+class LayerView:
+    """What one layer makes of a drawing."""
+
+    name: str
+    values: np.ndarray  # (28, 28) input, (h, w, channels) feature maps, or (units,) activations
+
+    @property
+    def kind(self) -> str:
+        return {2: "input", 3: "maps"}.get(self.values.ndim, "units")
+
+
+def layer_walk(model: keras.Model, pixels: np.ndarray) -> list[LayerView]:
+    """Follow `pixels` through the model: the input, then each layer's output, the probabilities last.
+
+    Layers that only reshape or rescale are skipped; a batch norm or ReLU after a layer is folded
+    into it, so a conv block shows once, as the next layer sees it.
+    """
+    x = tf.constant(np.asarray(pixels, np.float32)[np.newaxis])
+    views = [LayerView("input", np.asarray(pixels, np.float32))]
+    for layer in model.layers:
+        x = layer(x, training=False)
+        if isinstance(layer, PASS_THROUGH):
+            continue
+        if isinstance(layer, FOLDED) and len(views) > 1:
+            views[-1].values = x.numpy()[0]
+        else:
+            views.append(LayerView(layer.name, x.numpy()[0]))
+    return views

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
+from PIL import Image
 
 from digitlab.train import ProgressEvent
 
@@ -154,3 +158,160 @@ def confusion_spec(confusion: np.ndarray) -> dict:
         "width": 380,
         "height": 380,
     }
+
+
+def png_data_uri(pixels: np.ndarray) -> str:
+    """A (h, w) 0-255 image as a `data:image/png` URI (what a Vega tooltip's `image` field shows)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+STAR = "M0,-1L0.24,-0.31L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.38L-0.59,0.81L-0.38,0.12L-0.95,-0.31L-0.24,-0.31Z"
+
+
+def map_rows(points: np.ndarray, labels, predictions, confidence, images: np.ndarray) -> list[dict]:
+    """One row per digit for `map_spec`: position, true and predicted digit, confidence, its picture."""
+    return [
+        {
+            "index": i,
+            "x": round(float(x), 3),
+            "y": round(float(y), 3),
+            "digit": str(labels[i]),
+            "predicted": int(predictions[i]),
+            "confidence": round(float(confidence[i]), 4),
+            "answer": "right" if labels[i] == predictions[i] else "wrong",
+            "image": png_data_uri(images[i]),
+        }
+        for i, (x, y) in enumerate(points)
+    ]
+
+
+def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> dict:
+    """A Vega-Lite scatter of the map: colored by true digit, mistakes as crosses, your drawing as a star.
+
+    Hovering a point shows its picture (the tooltip's `image` field); clicking selects it (`pick`).
+    """
+    position = {
+        "x": {"field": "x", "type": "quantitative", "title": "first direction", "axis": {"labels": False}},
+        "y": {"field": "y", "type": "quantitative", "title": "second direction", "axis": {"labels": False}},
+    }
+    layers = [
+        {
+            "data": {"values": rows},
+            "params": [{"name": "pick", "select": {"type": "point", "fields": ["index"]}}],
+            "mark": {"type": "point", "filled": True, "tooltip": True},
+            "encoding": {
+                **position,
+                "color": {
+                    "field": "digit",
+                    "type": "nominal",
+                    "title": "true digit",
+                    "scale": {"scheme": "category10"},
+                },
+                "shape": {
+                    "field": "answer",
+                    "type": "nominal",
+                    "title": "model",
+                    "scale": {"domain": ["right", "wrong"], "range": ["circle", "cross"]},
+                },
+                "size": {
+                    "field": "answer",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"domain": ["right", "wrong"], "range": [14, 90]},
+                },
+                "opacity": {
+                    "field": "answer",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"domain": ["right", "wrong"], "range": [0.55, 1]},
+                },
+                "tooltip": [
+                    {"field": "image", "type": "nominal"},
+                    {"field": "digit", "type": "nominal", "title": "true"},
+                    {"field": "predicted", "type": "nominal", "title": "predicted"},
+                    {"field": "confidence", "type": "quantitative", "format": ".1%"},
+                ],
+            },
+        }
+    ]
+    if star is not None:
+        layers.append(
+            {
+                "data": {"values": [star]},
+                "mark": {"type": "point", "shape": STAR, "size": 700, "filled": True, "color": "black", "opacity": 1},
+                "encoding": {
+                    **position,
+                    "tooltip": [{"field": "label", "type": "nominal", "title": "your drawing"}],
+                },
+            }
+        )
+    return {"layer": layers, "height": height}
+
+
+def activation_strip(values: np.ndarray, width: int = 24, cell: int = 2) -> np.ndarray:
+    """(units,) activations -> a vertical strip, one cell per unit: white 0, red positive, blue negative."""
+    values = np.asarray(values, np.float32).reshape(-1)
+    scale = np.abs(values).max() or 1.0
+    signed = (values / scale)[:, None]
+    red = np.clip(signed, 0, 1) * np.array([0.0, 0.8, 0.85])  # take green and blue away: red
+    blue = np.clip(-signed, 0, 1) * np.array([0.8, 0.6, 0.0])
+    colors = ((1 - red - blue).clip(0, 1) * 255).astype(np.uint8)  # (units, 3)
+    strip = colors[:, None, :].repeat(cell, 0).repeat(width, 1)
+    return np.pad(strip, ((1, 1), (1, 1), (0, 0)), constant_values=160)  # a grey frame: white units show
+
+
+def feature_map_grid(maps: np.ndarray, columns: int = 4, scale: int = 2) -> np.ndarray:
+    """(h, w, channels) feature maps -> one grid image, each map scaled to its own maximum."""
+    maps = np.moveaxis(np.maximum(np.asarray(maps, np.float32), 0), -1, 0)
+    top = maps.max(axis=(1, 2), keepdims=True)
+    return image_grid(maps / np.where(top == 0, 1, top) * 255, columns=columns, pad=1, scale=scale)
+
+
+def probability_column_spec(probabilities, height: int = 260) -> dict:
+    """Ten horizontal bars, digit 0 on top: the last column of the layer walk."""
+    rows = [{"digit": str(d), "probability": round(float(p), 4)} for d, p in enumerate(probabilities)]
+    best = int(np.argmax(probabilities))
+    return {
+        "data": {"values": rows},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "digit", "type": "ordinal", "title": None, "sort": None},
+            "x": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "title": None},
+            "color": {"condition": {"test": f"datum.digit == '{best}'", "value": "#f58518"}, "value": "#4c78a8"},
+        },
+        "height": height,
+    }
+
+
+def sweep_spec(rows: list[dict], current: float | None = None, height: int = 200) -> dict:
+    """The answer and its confidence at each rotation: a line of confidence, each point labelled with the digit."""
+    position = {
+        "x": {"field": "angle", "type": "quantitative", "title": "rotation (degrees, + is counterclockwise)"},
+        "y": {"field": "confidence", "type": "quantitative", "scale": {"domain": [0, 1.15]}, "axis": {"format": "%"}},
+    }
+    layers = [
+        {"mark": {"type": "line", "color": "#bbbbbb"}, "encoding": position},
+        {
+            "mark": {"type": "point", "filled": True, "size": 60, "tooltip": True},
+            "encoding": {**position, "color": {"field": "digit", "type": "nominal", "scale": {"scheme": "category10"}}},
+        },
+        {
+            "mark": {"type": "text", "dy": -11, "fontSize": 11},
+            "encoding": {
+                **position,
+                "text": {"field": "digit"},
+                "color": {"field": "digit", "type": "nominal", "scale": {"scheme": "category10"}, "legend": None},
+            },
+        },
+    ]
+    if current is not None:
+        layers.append(
+            {
+                "data": {"values": [{"angle": current}]},
+                "mark": {"type": "rule", "strokeDash": [4, 3]},
+                "encoding": {"x": {"field": "angle", "type": "quantitative"}},
+            }
+        )
+    return {"data": {"values": rows}, "layer": layers, "height": height}

@@ -8,6 +8,7 @@ non-empty folder fails). Names are slugs, never paths.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -230,6 +231,17 @@ def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
     except Exception as error:  # Keras raises many types for a bad file; all mean the same here
         raise StoreError(f"Model {entry.name!r} could not be loaded: {error}") from error
     return model, entry.meta
+
+
+def model_zip(entry: SavedModel) -> bytes:
+    """The entry's `model.keras` and `meta.json` in one zip, in a folder named after the model."""
+    if entry.error:
+        raise StoreError(f"Model {entry.name!r} is broken: {entry.error}.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # .keras is already a zip
+        for file in (MODEL_FILE, META_FILE):
+            archive.write(entry.path / file, f"{entry.name}/{file}")
+    return buffer.getvalue()
 
 
 def rename_model(old: str, new: str, home_dir: Path | None = None) -> str:

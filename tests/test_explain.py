@@ -46,3 +46,27 @@ def test_softmax_weight_images_and_conv_pictures(default_model, mnist):
 def test_top_k():
     probabilities = np.array([0.1, 0.5, 0.0, 0.3, 0.1, 0, 0, 0, 0, 0])
     assert explain.top_k(probabilities, 3) == [(1, 0.5), (3, 0.3), (0, 0.1)]
+
+
+@pytest.mark.parametrize(
+    "architecture, shapes",
+    [
+        ("softmax", [(28, 28), (10,)]),
+        ("mlp", [(28, 28), (128,), (128,), (10,)]),
+        ("cnn", [(28, 28), (24, 24, 32), (12, 12, 32), (8, 8, 64), (4, 4, 64), (128,), (10,)]),
+        ("fast", [(28, 28), (24, 24, 16), (12, 12, 16), (10, 10, 32), (5, 5, 32), (128,), (10,)]),
+    ],
+)
+def test_the_layer_walk_has_one_entry_per_layer_with_pinned_shapes(architecture, shapes, mnist):
+    views = explain.layer_walk(build_model(architecture), mnist.x_test[0])
+    assert [v.values.shape for v in views] == shapes
+    assert views[0].kind == "input" and views[-1].name == "probabilities"
+    assert views[-1].values.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_layer_walk_ends_in_the_models_own_answer(default_model, mnist):
+    views = explain.layer_walk(default_model, mnist.x_test[0])
+    expected = default_model(mnist.x_test[:1].astype("float32"), training=False).numpy()[0]
+    assert np.allclose(views[-1].values, expected, atol=1e-5)
+    conv1 = views[1]
+    assert conv1.name == "conv1" and conv1.values.min() >= 0  # after its batch norm and ReLU

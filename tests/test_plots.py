@@ -1,6 +1,21 @@
-import numpy as np
+import base64
+import io
 
-from digitlab.plots import bar_spec, confusion_spec, history_rows, image_grid, tinted
+import numpy as np
+from PIL import Image
+
+from digitlab.plots import (
+    activation_strip,
+    bar_spec,
+    confusion_spec,
+    feature_map_grid,
+    history_rows,
+    image_grid,
+    map_rows,
+    map_spec,
+    png_data_uri,
+    tinted,
+)
 from digitlab.train import ProgressEvent
 
 
@@ -40,3 +55,26 @@ def test_chart_specs_are_plain_vega_lite():
     confusion = confusion_spec(np.eye(10, dtype=int) * 5)
     cells = confusion["data"]["values"]
     assert len(cells) == 100 and sum(c["correct"] for c in cells) == 10
+
+
+def test_map_rows_carry_each_digits_picture_and_the_star_is_a_layer(mnist):
+    images, labels = mnist.x_test[:3], mnist.y_test[:3]
+    predictions = np.array([labels[0], labels[1], (labels[2] + 1) % 10])
+    rows = map_rows(np.arange(6.0).reshape(3, 2), labels, predictions, np.full(3, 0.9), images)
+    assert [r["answer"] for r in rows] == ["right", "right", "wrong"]
+    picture = Image.open(io.BytesIO(base64.b64decode(rows[0]["image"].split(",", 1)[1])))
+    assert picture.size == (28, 28) and np.array_equal(np.asarray(picture), images[0])
+    assert len(map_spec(rows)["layer"]) == 1
+    star = map_spec(rows, {"x": 0.0, "y": 1.0, "label": "read as 7"})["layer"][1]
+    assert star["data"]["values"][0]["label"] == "read as 7"
+    assert png_data_uri(images[0]).startswith("data:image/png;base64,")
+
+
+def test_layer_pictures():
+    strip = activation_strip(np.array([1.0, 0.0, -1.0]), width=4, cell=2)
+    assert strip.shape == (8, 6, 3)  # in a one-pixel frame
+    assert strip[1, 1, 0] == 255 and strip[1, 1, 1] < 60  # red
+    assert tuple(strip[3, 1]) == (255, 255, 255)  # white
+    assert strip[5, 1, 2] == 255 and strip[5, 1, 0] < 100  # blue
+    grid = feature_map_grid(np.ones((5, 5, 8)), columns=4, scale=1)
+    assert grid.shape == (2 * 6 + 1, 4 * 6 + 1)

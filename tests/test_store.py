@@ -1,3 +1,4 @@
+import io
 import json
 import zipfile
 
@@ -24,6 +25,20 @@ def test_round_trip_gives_same_predictions(home, model, mnist):
     assert meta["schema_version"] == store.SCHEMA_VERSION and meta["params"] == 7850
     assert meta["test_accuracy"] == 0.5 and meta["created"]
     assert [e.name for e in store.list_models(include_default=False)] == ["my-model"]
+
+
+def test_a_model_downloads_as_a_zip_that_loads_in_safe_mode(home, model, mnist, tmp_path):
+    name = store.save_model(model, "to-take", {"architecture": "softmax", "test_accuracy": 0.5})
+    archive = zipfile.ZipFile(io.BytesIO(store.model_zip(store.find_model(name))))
+    assert sorted(archive.namelist()) == ["to-take/meta.json", "to-take/model.keras"]
+    archive.extractall(tmp_path)
+    loaded = keras.saving.load_model(tmp_path / "to-take" / "model.keras", safe_mode=True)
+    x = mnist.x_test[:5].astype("float32")
+    np.testing.assert_allclose(loaded.predict_on_batch(x), model.predict_on_batch(x), rtol=1e-6)
+    assert json.loads((tmp_path / "to-take" / "meta.json").read_text())["architecture"] == "softmax"
+    (store.models_dir() / name / "model.keras").write_bytes(b"not a zip")
+    with pytest.raises(StoreError, match="corrupt"):
+        store.model_zip(store.find_model(name))
 
 
 def test_names_are_slugs_never_paths(home, model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,13 @@ new MutationObserver(() => {
   if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
 }).observe(document.body, {subtree: true, childList: true, characterData: true});
 """
+
+
+def choose_architecture(page, name: str) -> None:
+    """Pick `name` in the Train page's Architecture box (it opens on the default, `fast`)."""
+    page.get_by_role("combobox", name="Architecture").click()
+    page.get_by_role("option", name=re.compile(f"^{name}:")).click()
+    page.get_by_label("Model name").and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
 
 
 def free_port() -> int:

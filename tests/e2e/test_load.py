@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.server import STROKES, WATCH_METRIC, draw
+from tests.e2e.server import STROKES, WATCH_METRIC, choose_architecture, draw
 
 
 def no_errors(page) -> bool:
@@ -20,6 +20,7 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
         p.set_default_timeout(180_000)
 
     trainer.goto(f"{app_url}/train")
+    choose_architecture(trainer, "softmax")
     trainer.get_by_label("Epochs").fill("30")
     trainer.get_by_label("Model name").fill("under-load")
     trainer.get_by_role("button", name="Train").click()

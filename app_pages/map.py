@@ -1,0 +1,58 @@
+"""Map: how the active model arranges 5,000 test digits, and where your drawing falls among them."""
+
+import streamlit as st
+
+import ui
+from digitlab.embedding import activations, nearest_centroid_accuracy
+from digitlab.plots import bar_spec, map_spec
+
+st.title("Map")
+st.write(
+    "Each point is a test digit, placed by what the model's last hidden layer makes of it, reduced "
+    "to its two main directions (PCA): digits the model finds alike lie close together. Crosses are "
+    "its mistakes. Hover a point to see the digit; click it to look closer. Your latest drawing "
+    "from the Draw page is the black star."
+)
+
+# Tooltip pictures are sent at 28x28: show them three times larger, with square pixels.
+st.html("<style>#vg-tooltip-element img { width: 84px; height: 84px; image-rendering: pixelated; }</style>")
+
+entry = ui.active_model()
+if entry is None:
+    st.info("Train a model first.")
+    st.stop()
+extractor, digit_map, rows = ui.map_for(entry)
+
+star = None
+drawing = st.session_state.get("drawing")
+if drawing is not None:
+    features, probabilities = activations(extractor, drawing[None])
+    x, y = digit_map.place(features)[0]
+    label = f"read as {probabilities[0].argmax()} ({probabilities[0].max():.0%})"
+    star = {"x": float(x), "y": float(y), "label": label}
+
+chart, detail = st.columns([3, 1])
+with chart:
+    event = st.vega_lite_chart(map_spec(rows, star), on_select="rerun", key="map", width="stretch")
+    separation = nearest_centroid_accuracy(digit_map.points, digit_map.labels)
+    st.caption(
+        f"Model {entry.name}: {len(rows):,} test digits, {(digit_map.predictions != digit_map.labels).sum()} "
+        f"mistakes. On this flat map alone, the nearest digit center is right for {separation:.0%} of them."
+    )
+with detail:
+    picked = (event.selection.get("pick") or [{}])[0] if event else {}
+    if "index" not in picked:
+        st.info("Click a point to see it large with its probabilities.")
+        if drawing is None:
+            st.caption("Draw a digit on the Draw page to see where it lands.")
+        st.stop()
+    index = int(picked["index"])
+    images, _ = ui.dataset().split("test")
+    st.image(ui.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
+    answer = int(digit_map.predictions[index])
+    st.markdown(f"True **{digit_map.labels[index]}**, read as **{answer}**")
+    probabilities = digit_map.probabilities[index]
+    st.vega_lite_chart(
+        bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=answer),
+        width="stretch",
+    )
