@@ -31,28 +31,34 @@ if drawing is not None:
     label = f"read as {probabilities[0].argmax()} ({probabilities[0].max():.0%})"
     star = {"x": float(x), "y": float(y), "label": label}
 
-chart, detail = st.columns([3, 1])
-with chart:
-    event = st.vega_lite_chart(map_spec(rows, star), on_select="rerun", key="map", width="stretch")
-    separation = nearest_centroid_accuracy(digit_map.points, digit_map.labels)
-    st.caption(
-        f"Model {entry.name}: {len(rows):,} test digits, {(digit_map.predictions != digit_map.labels).sum()} "
-        f"mistakes. On this flat map alone, the nearest digit center is right for {separation:.0%} of them."
-    )
-with detail:
-    picked = (event.selection.get("pick") or [{}])[0] if event else {}
-    if "index" not in picked:
-        st.info("Click a point to see it large with its probabilities.")
-        if drawing is None:
-            st.caption("Draw a digit on the Draw page to see where it lands.")
-        st.stop()
-    index = int(picked["index"])
-    images, _ = ui.dataset().split("test")
-    st.image(ui.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
-    answer = int(digit_map.predictions[index])
-    st.markdown(f"True **{digit_map.labels[index]}**, read as **{answer}**")
-    probabilities = digit_map.probabilities[index]
-    st.vega_lite_chart(
-        bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=answer),
-        width="stretch",
-    )
+
+@st.fragment  # a click on a point redraws the map and its detail, not the whole page
+def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
+    chart, detail = st.columns([3, 1])
+    with chart:
+        event = st.vega_lite_chart(map_spec(rows, star), on_select="rerun", key="map", width="stretch")
+        separation = nearest_centroid_accuracy(digit_map.points, digit_map.labels)
+        st.caption(
+            f"Model {name}: {len(rows):,} test digits, {(digit_map.predictions != digit_map.labels).sum()} "
+            f"mistakes. On this flat map alone, the nearest digit center is right for {separation:.0%} of them."
+        )
+    with detail:
+        picked = (event.selection.get("pick") or [{}])[0] if event else {}
+        if "index" not in picked:
+            st.info("Click a point to see it large with its probabilities.")
+            if star is None:
+                st.caption("Draw a digit on the Draw page to see where it lands.")
+            return
+        index = int(picked["index"])
+        images, _ = ui.dataset().split("test")
+        st.image(ui.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
+        answer = int(digit_map.predictions[index])
+        st.markdown(f"True **{digit_map.labels[index]}**, read as **{answer}**")
+        probabilities = digit_map.probabilities[index]
+        st.vega_lite_chart(
+            bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=answer),
+            width="stretch",
+        )
+
+
+show_map(entry.name, digit_map, rows, star)

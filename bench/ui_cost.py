@@ -7,6 +7,10 @@
 - Dataset grid: compose 100 digits into one image and marshal it as PNG, median of 50. Target <= 50 ms.
 - first render of each page once the app is warm (AppTest, after one run has filled the caches).
   Target <= 1 s. AppTest adds its own setup to each run (an empty page is printed for scale).
+- the Map page: its first render for a model (5,000 digits embedded, PCA, their pictures; the
+  model and MNIST already loaded) and a later redraw, on the server (AppTest) and in headless
+  Chromium (page opened to the map drawn; a click on a point to its detail shown). Targets: first
+  render <= 5 s, redraw <= 300 ms.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from digitlab.data import load_mnist  # noqa: E402
 from digitlab.plots import history_rows, image_grid, training_spec  # noqa: E402
 from digitlab.train import ProgressEvent  # noqa: E402
 
-PAGES = ["home", "train", "dataset", "mistakes", "draw", "models"]
+PAGES = ["home", "train", "dataset", "mistakes", "draw", "map", "models"]
 
 
 def median_ms(function, repeats: int = 50) -> float:
@@ -82,6 +86,63 @@ def page_render_seconds(name: str) -> float:
     return time.perf_counter() - start
 
 
+def map_server_seconds() -> tuple[float, float]:
+    """The Map page's first render with an empty map cache, then the median of 5 warm reruns."""
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+    app.switch_page("app_pages/map.py")
+    sys.modules["ui"].cached_map.clear()
+    start = time.perf_counter()
+    app.run()
+    first = time.perf_counter() - start
+    assert not app.exception, app.exception
+    reruns = []
+    for _ in range(5):
+        start = time.perf_counter()
+        app.run()
+        reruns.append(time.perf_counter() - start)
+    return first, statistics.median(reruns)
+
+
+def map_browser_seconds() -> tuple[float, float]:
+    """In Chromium: open the Map page on a fresh server until the map is drawn; click a point until its detail shows."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
+
+    server, url = start_app(Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "streamlit.log")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{url}/mistakes")  # the server loads MNIST and the model first, as any visit would
+            page.get_by_text("Accuracy per digit").wait_for()
+            start = time.perf_counter()
+            page.goto(f"{url}/map")
+            page.get_by_text("Click a point to see it large").wait_for()
+            page.get_by_test_id("stVegaLiteChart").first.locator(".marks").wait_for()
+            first = time.perf_counter() - start
+            box = page.get_by_test_id("stVegaLiteChart").first.bounding_box()
+            redraws = []
+            for fx in (0.3, 0.4, 0.5, 0.6, 0.35, 0.45, 0.55):
+                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * 0.5)
+                try:
+                    page.wait_for_selector("#vg-tooltip-element.visible", timeout=500)  # on a point
+                except Exception:
+                    continue
+                start = time.perf_counter()
+                page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * 0.5)
+                page.get_by_text("Test digit #").wait_for()
+                redraws.append(time.perf_counter() - start)
+                page.keyboard.press("Escape")
+                page.mouse.dblclick(box["x"] + 5, box["y"] + 5)  # empty corner: clears the selection
+                page.get_by_text("Click a point to see it large").wait_for()
+            browser.close()
+    finally:
+        stop_app(server)
+    return first, statistics.median(redraws) if redraws else float("nan")
+
+
 def main() -> None:
     data = load_mnist()
     events = fake_history(2000)
@@ -100,6 +161,12 @@ def main() -> None:
     print(f"| (AppTest's own cost: an empty page) | {(time.perf_counter() - start) * 1000:.0f} ms | |")
     for name in PAGES:
         print(f"| {name} page, warm render | {page_render_seconds(name) * 1000:.0f} ms | <= 1000 ms |")
+    first, redraw = map_server_seconds()
+    print(f"| Map page, first render for a model (server, AppTest) | {first:.2f} s | <= 5 s |")
+    print(f"| Map page, redraw (server, AppTest) | {redraw * 1000:.0f} ms | <= 300 ms |")
+    first, redraw = map_browser_seconds()
+    print(f"| Map page, opened until the map is drawn (Chromium) | {first:.2f} s | <= 5 s |")
+    print(f"| Map page, click on a point until its detail shows (Chromium) | {redraw * 1000:.0f} ms | <= 300 ms |")
 
 
 if __name__ == "__main__":

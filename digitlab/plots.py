@@ -250,7 +250,7 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
     return {"layer": layers, "height": height}
 
 
-def activation_strip(values: np.ndarray, width: int = 24, cell: int = 2) -> np.ndarray:
+def activation_strip(values: np.ndarray, width: int = 40, cell: int = 2) -> np.ndarray:
     """(units,) activations -> a vertical strip, one cell per unit: white 0, red positive, blue negative."""
     values = np.asarray(values, np.float32).reshape(-1)
     scale = np.abs(values).max() or 1.0

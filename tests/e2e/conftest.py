@@ -44,8 +44,16 @@ def page(browser):
     context.close()
 
 
+# Every element has rendered: no run in progress, no loading placeholder, every image decoded,
+# every chart drawn.
+RENDERED = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
+  && [...document.images].every(image => image.complete)
+  && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(chart => chart.querySelector('.marks'))"""
+
+
 def screenshot(page, name: str) -> Path:
-    """Save a screenshot under tests/e2e/artifacts (and docs/ with DIGITLAB_UPDATE_DOCS=1)."""
+    """Once the page has rendered, save a screenshot in tests/e2e/artifacts (and docs/ with DIGITLAB_UPDATE_DOCS=1)."""
+    page.wait_for_function(RENDERED, timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=path)
