@@ -14,9 +14,11 @@ from digitlab.cluster import connect
 from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
 from digitlab.embedding import DigitMap, map_digits, penultimate_model
 from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.explain import diverging
 from digitlab.jobs import Job, JobBoard, recorded_runs
-from digitlab.plots import map_rows
+from digitlab.plots import confusion_spec, image_grid, map_rows, tinted
 from digitlab.predict import Predictor
+from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
 from digitlab.workspaces import (
     Workspace,
     WorkspaceError,
@@ -292,3 +294,49 @@ def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
     """Enlarge a 28x28 image with square pixels, so the viewer sees what the model sees."""
     scale = max(1, size // pixels.shape[0])
     return np.clip(pixels, 0, 255).astype(np.uint8).repeat(scale, 0).repeat(scale, 1)
+
+
+def show_learning(snapshots: list[Snapshot], key: str) -> None:
+    """The last snapshot: the panel of 20 test digits with the model's answers (green right, red
+    wrong) and its first-layer weights; beside them the validation confusion matrix of an epoch end,
+    with a slider back through the epochs."""
+    snapshot = snapshots[-1]
+    images, labels = dataset().split("test")
+    right = 0
+    for row in (range(0, 20, 2), range(1, 20, 2)):  # the first digit of each class, then the hard ones
+        indices, probabilities = [PANEL[i] for i in row], snapshot.panel[list(row)]
+        answers = probabilities.argmax(axis=1)
+        correct = answers == labels[indices]
+        right += correct.sum()
+        st.image(
+            list(tinted(images[indices], correct).repeat(2, 1).repeat(2, 2)),
+            caption=[f"{a} · {p:.0%}" for a, p in zip(answers, probabilities.max(axis=1))],
+            width=56,
+        )
+    st.caption(
+        f"After {snapshot.epoch:.2f} epochs: {right} of these 20 test digits right (top row: the first "
+        "of each digit; bottom row: a hard one). Each caption: the model's answer and its confidence."
+    )
+    weights, confusions = st.columns(2)
+    with weights:
+        scale = 8 if snapshot.weights.shape[1] < 10 else 2
+        columns = 5 if len(snapshot.weights) == 10 else 8  # softmax: its ten digits in two rows
+        st.image(image_grid(diverging(snapshot.weights), columns=columns, scale=scale), output_format="PNG")
+        st.caption("First-layer weights (red: positive, blue: negative), forming as it learns.")
+    with confusions:
+        show_confusions(snapshots, key)
+
+
+def show_confusions(snapshots: list[Snapshot], key: str) -> None:
+    """The validation confusion matrix at an epoch end, with a slider back through the epochs."""
+    confusions = epoch_confusions(snapshots)
+    if not confusions:
+        st.caption("The confusion matrix appears at the end of the first epoch.")
+        return
+    index = len(confusions) - 1
+    if len(confusions) > 1:
+        index = st.slider("Epoch", 1, len(confusions), len(confusions), key=key) - 1
+    epoch, confusion = confusions[index]
+    st.vega_lite_chart({**confusion_spec(confusion), "width": 300, "height": 300})
+    right = np.trace(confusion) / max(confusion.sum(), 1)
+    st.caption(f"Validation confusion after epoch {epoch:.0f}, on {confusion.sum():,} digits: {right:.1%} right.")

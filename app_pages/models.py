@@ -6,6 +6,7 @@ import ui
 from digitlab import store, workspaces
 from digitlab.drawings import as_arrays, list_drawings
 from digitlab.plots import line_spec
+from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
 
 st.title("Models")
 st.write(
@@ -96,6 +97,16 @@ if not workspace.personal:
             st.session_state["borrowed"] = (pick, str(row.model.path))
         st.session_state["pending_active_model"] = row.model.name if mine else pick  # the sidebar applies it
         st.rerun()
+
+st.subheader("How it learned")
+replayable = {e.name: e for e in entries if e.ok and (e.path / SNAPSHOTS_FILE).is_file()}
+if replayable:
+    pick = st.selectbox("Model", list(replayable), key="replay_target")
+    snapshots = load_snapshots(replayable[pick].path)
+    moment = st.slider("Snapshot", 1, len(snapshots), len(snapshots), key=f"replay-{pick}")
+    ui.show_learning(snapshots[:moment], key=f"replay-epoch-{pick}")
+else:
+    st.caption("Models trained from now on keep snapshots of their training: replay them here.")
 
 st.subheader("Take it with you")
 usable = {e.name: e for e in entries if e.ok}

@@ -6,6 +6,7 @@ import ui
 from digitlab import store
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
+from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, TrainConfig, training_set
 
 st.title("Train")
@@ -104,11 +105,23 @@ def show_chart() -> None:
         st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
 
 
+def show_learning() -> None:
+    """What the model answers, its first-layer weights and its confusions, from the snapshots that arrived."""
+    job = ui.visitor_job("train")
+    snapshots = [Snapshot.from_message(e.snapshot) for e in list(job.events) if e.snapshot]
+    if not snapshots:
+        st.caption("The first snapshot of the model arrives within a few seconds of training.")
+        return
+    ui.show_learning(snapshots, key="train-confusion-epoch")
+
+
 job = ui.visitor_job("train")
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
     st.fragment(show_progress, run_every=1.0 if job.active else None)()
     st.fragment(show_chart, run_every=2.0 if job.active else None)()
+    st.subheader("Watch it learn")
+    st.fragment(show_learning, run_every=2.0 if job.active else None)()
 
 with st.expander("Recent runs"):
     ui.show_runs()

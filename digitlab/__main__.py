@@ -49,7 +49,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def train_command(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     result = train_model(config, load_mnist(), listener=progress_bar())
-    name = store.save_model(result.model, args.name or config.architecture, result.metadata(), args.home)
+    name = store.save_model(
+        result.model, args.name or config.architecture, result.metadata(), args.home, result.extras()
+    )
     print(f"\nsaved as {name!r} in {store.models_dir(args.home)}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0

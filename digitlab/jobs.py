@@ -46,11 +46,12 @@ class JobInterrupted(RuntimeError):
 
 @dataclass
 class Finished:
-    """What a job sends back: the model file (None if discarded) and its metadata."""
+    """What a job sends back: the model file (None if discarded), its metadata, files to keep beside it."""
 
     model_file: bytes | None
     meta: dict
     stopped: bool = False
+    extras: dict[str, bytes] = field(default_factory=dict)  # snapshots and TensorBoard logs, by relative path
 
 
 # --- The worker's half -------------------------------------------------------------------------
@@ -122,7 +123,8 @@ def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finish
         result = train_model(config, worker_mnist(), listener=side.report, stop=side)
         keep = keep_on_stop or not result.stopped
         model_file = store.model_to_bytes(result.model) if keep else None
-        return Finished(model_file, store.model_record(result.model, result.metadata()), result.stopped)
+        record = store.model_record(result.model, result.metadata())
+        return Finished(model_file, record, result.stopped, result.extras() if keep else {})
     finally:
         side.close()
 
@@ -266,7 +268,9 @@ class Job:
             return
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
-            self.saved_name = store.save_model_file(finished.model_file, self.name, self.meta, self.home, self.quota)
+            self.saved_name = store.save_model_file(
+                finished.model_file, self.name, self.meta, self.home, self.quota, finished.extras
+            )
         self.end("stopped" if finished.stopped else "done")
 
     def end(self, state: str, error: str | None = None) -> None:

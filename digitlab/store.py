@@ -1,6 +1,7 @@
 """Saved models on disk with their metadata: save, list, load, rename, delete.
 
-Layout: `<home>/models/<name>/model.keras` beside `meta.json`. A model is written whole into a
+Layout: `<home>/models/<name>/model.keras` beside `meta.json` (and, for trained models,
+`snapshots.npz` and TensorBoard's `logs/`). A model is written whole into a
 hidden temporary folder, then renamed into place in one step, so the store never shows a
 half-written model, and two savers cannot end up sharing one name (renaming onto an existing,
 non-empty folder fails). Names are slugs, never paths.
@@ -102,12 +103,20 @@ def model_record(model: keras.Model, meta: dict) -> dict:
     return {**meta, "params": int(model.count_params())}
 
 
-def write_model_files(model_file: bytes, folder: Path, meta: dict) -> None:
-    """Write `model.keras` and `meta.json` (with schema version and creation time) into `folder`."""
-    with open(folder / MODEL_FILE, "wb") as f:
-        f.write(model_file)
-        f.flush()
-        os.fsync(f.fileno())
+def write_model_files(model_file: bytes, folder: Path, meta: dict, extras: dict[str, bytes] | None = None) -> None:
+    """Write `model.keras` and `meta.json` (with schema version and creation time) into `folder`.
+
+    `extras` are more files to keep beside them (snapshots, TensorBoard logs), by relative path.
+    """
+    for relative, data in {MODEL_FILE: model_file, **(extras or {})}.items():
+        path = (folder / relative).resolve()
+        if not path.is_relative_to(folder.resolve()) or relative in (META_FILE,):
+            raise StoreError(f"Refused to write {relative!r} beside a model.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
     record = {
         **meta,
         "schema_version": SCHEMA_VERSION,
@@ -117,13 +126,20 @@ def write_model_files(model_file: bytes, folder: Path, meta: dict) -> None:
     fsync_dir(folder)
 
 
-def save_model(model: keras.Model, name: str, meta: dict, home_dir: Path | None = None) -> str:
-    """Save `model` with its metadata under a slug of `name`; return the name used."""
-    return save_model_file(model_to_bytes(model), name, model_record(model, meta), home_dir)
+def save_model(
+    model: keras.Model, name: str, meta: dict, home_dir: Path | None = None, extras: dict[str, bytes] | None = None
+) -> str:
+    """Save `model` with its metadata and `extras` (see `write_model_files`) under a slug of `name`; return that."""
+    return save_model_file(model_to_bytes(model), name, model_record(model, meta), home_dir, extras=extras)
 
 
 def save_model_file(
-    model_file: bytes, name: str, meta: dict, home_dir: Path | None = None, quota: int | None = None
+    model_file: bytes,
+    name: str,
+    meta: dict,
+    home_dir: Path | None = None,
+    quota: int | None = None,
+    extras: dict[str, bytes] | None = None,
 ) -> str:
     """Save the bytes of a `.keras` file with its metadata under a slug of `name`; return the name used.
 
@@ -139,7 +155,7 @@ def save_model_file(
         base = f"{DEFAULT_NAME}-copy"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        write_model_files(model_file, tmp, meta)
+        write_model_files(model_file, tmp, meta, extras)
         for attempt in range(1, 1000):
             final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
             try:

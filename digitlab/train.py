@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -15,6 +17,7 @@ import tensorflow as tf
 from digitlab.augment import augment_batch
 from digitlab.data import Dataset
 from digitlab.models import build_model, get_architecture
+from digitlab.snapshots import PANEL, SNAPSHOTS_FILE, Snapshot, Snapshotter, first_layer_weights, to_npz
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
 SCHEDULES = ("constant", "onecycle")
@@ -22,6 +25,7 @@ REPORT_INTERVAL = 0.1  # seconds between batch events: about ten a second, whate
 # Batches per compiled call: less Python per batch; a stop still lands within 16 batches.
 # Keras 3.15's multi-step loop fails under MirroredStrategy, so several replicas get 1.
 STEPS_PER_EXECUTION = 16
+SNAPSHOT_INTERVAL = 5.0  # seconds between snapshots of the model (and at every epoch end)
 
 
 @dataclass
@@ -88,6 +92,7 @@ class ProgressEvent:
     elapsed: float  # seconds since training started
     val_loss: float | None = None
     val_accuracy: float | None = None
+    snapshot: dict | None = None  # a Snapshot as a message (snapshots.py), every ~5 s and at epoch ends
 
     @property
     def seconds_left(self) -> float:
@@ -107,6 +112,13 @@ class TrainResult:
     stopped: bool  # True if a stop request ended it early
     steps: int
     events: list[ProgressEvent] = field(default_factory=list, repr=False)
+    snapshots: list[Snapshot] = field(default_factory=list, repr=False)
+    log_files: dict[str, bytes] = field(default_factory=dict, repr=False)  # TensorBoard's, by relative path
+
+    def extras(self) -> dict[str, bytes]:
+        """The files saved beside the model: its snapshots and its TensorBoard logs."""
+        files = {f"logs/{path}": data for path, data in self.log_files.items()}
+        return {SNAPSHOTS_FILE: to_npz(self.snapshots), **files} if self.snapshots else files
 
     def metadata(self) -> dict:
         """The JSON record saved beside the model in the store."""
@@ -129,15 +141,27 @@ class TrainingDiverged(RuntimeError):
 class ProgressCallback(keras.callbacks.Callback):
     """Turn Keras' batch and epoch ends into ProgressEvents, watch for NaN and for a stop request."""
 
-    def __init__(self, listener, stop: threading.Event | None, steps_per_epoch: int, epochs: int, batch_size: int):
+    def __init__(
+        self,
+        listener,
+        stop: threading.Event | None,
+        steps_per_epoch: int,
+        epochs: int,
+        batch_size: int,
+        snapshotter: Snapshotter | None = None,
+    ):
         super().__init__()
-        self.listener, self.stop = listener, stop
+        self.listener, self.stop, self.snapshotter = listener, stop, snapshotter
         self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
         self.total_steps = steps_per_epoch * epochs
-        self.step, self.epoch, self.last_report = 0, 0, 0.0
+        self.step, self.epoch, self.last_report, self.last_snapshot = 0, 0, 0.0, 0.0
+        self.snapshots: list[Snapshot] = []
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
+        if self.snapshotter is not None:  # the untrained model: where the panel starts
+            self.snapshots.append(self.snapshotter.take(self.model, 0, 0.0, epoch_end=False))
+            self.last_snapshot = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
@@ -175,7 +199,54 @@ class ProgressCallback(keras.callbacks.Callback):
             val_loss=float(logs["val_loss"]) if "val_loss" in logs else None,
             val_accuracy=float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
         )
+        if self.snapshotter is not None and (
+            kind == "epoch" or time.perf_counter() - self.last_snapshot >= SNAPSHOT_INTERVAL
+        ):
+            snapshot = self.snapshotter.take(self.model, self.step, self.step / self.steps_per_epoch, kind == "epoch")
+            self.snapshots.append(snapshot)
+            self.last_snapshot = time.perf_counter()
+            event.snapshot = snapshot.to_message()
         self.listener(event)
+
+
+class TensorBoardExtras(keras.callbacks.Callback):
+    """What Keras' TensorBoard callback leaves out: per-step loss and accuracy, first-layer weight images.
+
+    (Keras writes its own per-step scalars only every N callback calls, and with several batches per
+    call its epoch scalars then fall under a "do not record" switch; so it logs per epoch, and this
+    logs the steps.)
+    """
+
+    def __init__(self, log_dir: str, steps_per_epoch: int):
+        super().__init__()
+        self.steps_per_epoch, self.epoch = steps_per_epoch, 0
+        self.train = tf.summary.create_file_writer(f"{log_dir}/train")
+        self.filters = tf.summary.create_file_writer(f"{log_dir}/filters")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.epoch * self.steps_per_epoch + min(batch + 1, self.steps_per_epoch)
+        with self.train.as_default(), tf.summary.record_if(True):
+            for name in ("loss", "accuracy"):
+                tf.summary.scalar(f"step_{name}", float(logs[name]), step=step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        weights = first_layer_weights(self.model)
+        scale = np.abs(weights).max(axis=(1, 2), keepdims=True)
+        images = (weights / np.where(scale == 0, 1, scale) + 1) / 2  # 0.5 grey is a zero weight
+        with self.filters.as_default(), tf.summary.record_if(True):
+            tf.summary.image("first_layer_weights", images[..., None], step=epoch + 1, max_outputs=len(images))
+
+    def on_train_end(self, logs=None):
+        self.train.close()
+        self.filters.close()
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its path relative to it."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
@@ -261,19 +332,26 @@ def train_model(
         if listener is not None:
             listener(event)
 
-    progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size)
+    snapshotter = Snapshotter(data.x_test[list(PANEL)], *((data.x_val, data.y_val) if config.validation else ()))
+    progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size, snapshotter)
     validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
-    start = time.perf_counter()
-    keras_history = model.fit(
-        make_dataset(x, y, config),
-        epochs=config.epochs,
-        validation_data=validation,
-        validation_batch_size=1000,
-        callbacks=[progress, *(callbacks or [])],
-        shuffle=False,  # the dataset reshuffles itself
-        verbose=0,
-    )
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="digitlab-logs-") as logs:
+        tensorboard = [
+            keras.callbacks.TensorBoard(logs, write_graph=True),  # per epoch: loss, accuracy, learning rate, graph
+            TensorBoardExtras(logs, steps_per_epoch),
+        ]
+        start = time.perf_counter()
+        keras_history = model.fit(
+            make_dataset(x, y, config),
+            epochs=config.epochs,
+            validation_data=validation,
+            validation_batch_size=1000,
+            callbacks=[progress, *tensorboard, *(callbacks or [])],
+            shuffle=False,  # the dataset reshuffles itself
+            verbose=0,
+        )
+        seconds = time.perf_counter() - start
+        log_files = read_files(Path(logs))
     _, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
     return TrainResult(
         model=model,
@@ -284,4 +362,6 @@ def train_model(
         stopped=progress.step < total_steps,
         steps=progress.step,
         events=events,
+        snapshots=progress.snapshots,
+        log_files=log_files,
     )

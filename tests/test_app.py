@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -172,6 +173,38 @@ def test_short_training_from_the_train_page_saves_a_model(board):
     app.run()
     assert any("Saved as **from-page**" in s.value for s in app.success)
     assert store.load_model("from-page")[1]["test_accuracy"] > 0.8
+
+
+def learning_caption(app: AppTest) -> str:
+    return next(c.value for c in app.caption if "of these 20 test digits right" in c.value)
+
+
+def test_the_train_page_shows_the_model_learning_and_the_models_page_replays_it(board):
+    app = start_training(page("train").run(), "mlp", **{"ep-mlp": 100, "limit": 5000, "name": "watched"})
+    job = app_job(app)
+    seen = set()
+    deadline = time.time() + 120
+    while len(seen) < 2 and time.time() < deadline:  # two different snapshots shown on the page
+        job.wait(1.0)
+        app.run()
+        if any("of these 20 test digits right" in c.value for c in app.caption):
+            seen.add(learning_caption(app))
+    assert len(seen) >= 2, seen
+    panel = [c for image in app.get("image") for c in image.captions if " · " in c]
+    assert len(panel) == 20 and all(c.split(" · ")[0] in "0123456789" for c in panel)
+    assert any("First-layer weights" in c.value for c in app.caption)
+    job.stop()
+    assert job.wait(60).saved_name == "watched"
+
+    models = page("models").run()
+    assert not models.exception, models.exception
+    assert models.selectbox(key="replay_target").value == "watched"
+    first = models.slider(key="replay-watched").set_value(1).run()
+    assert "After 0.00 epochs" in learning_caption(first)  # the untrained model
+    assert sum(1 for c in first.get("vega_lite_chart")) == 1  # the curves; no confusion before an epoch ended
+    last = first.slider(key="replay-watched").set_value(first.slider(key="replay-watched").max).run()
+    assert "After 0.00 epochs" not in learning_caption(last)
+    assert any("Validation confusion after epoch" in c.value for c in last.caption)
 
 
 def test_models_page_renames_and_deletes():

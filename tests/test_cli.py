@@ -74,3 +74,22 @@ def test_workspace_option_acts_on_that_workspace_only(tmp_path):
     assert "softmax" not in cli("list", home=tmp_path).stdout
     refused = cli("--workspace", "../../etc", "list", home=tmp_path)
     assert refused.returncode == 2 and "not a workspace key" in refused.stderr
+
+
+def test_a_cli_run_writes_tensorboard_logs_beside_the_model(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = cli("train", "--model", "softmax", "--epochs", "2", "--limit", "3000", "--name", "logged", home=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    logs = tmp_path / "models" / "logged" / "logs"
+    tags = {}
+    for run in ("train", "validation", "filters"):
+        events = EventAccumulator(str(logs / run), size_guidance={"tensors": 0})
+        events.Reload()
+        tags[run] = {tag: len(events.Tensors(tag)) for tag in events.Tags()["tensors"]}
+    for tag in ("epoch_loss", "epoch_accuracy", "epoch_learning_rate"):
+        assert tags["train"][tag] == 2, tags
+    assert tags["train"]["step_loss"] >= 2 and tags["train"]["step_accuracy"] >= 2
+    assert "keras" in tags["train"]  # the model's graph
+    assert tags["validation"]["epoch_accuracy"] == 2 and tags["filters"]["first_layer_weights"] == 2
+    assert (tmp_path / "models" / "logged" / "snapshots.npz").is_file()

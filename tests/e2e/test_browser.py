@@ -49,19 +49,24 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
     page.get_by_label("Model name").fill("live-run")
     page.get_by_role("button", name="Train").click()
 
-    seen, charts = set(), set()
+    seen, charts, panels = set(), set(), set()
     deadline = time.time() + 90
-    while time.time() < deadline and (len(seen) < 3 or len(charts) < 2):
+    while time.time() < deadline and (len(seen) < 3 or len(charts) < 2 or len(panels) < 2):
         value = progress_value(page)
         if value > 0:
             seen.add(value)
             chart = page.get_by_test_id("stVegaLiteChart").first
             if chart.count():
                 charts.add(chart.screenshot())
+            panel = page.get_by_text("of these 20 test digits right")
+            if panel.count():
+                panels.add(panel.inner_text())
         time.sleep(0.5)
-    screenshot(page, "train-running")
     assert len(seen) >= 3, f"the progress bar did not move: {seen}"
     assert len(charts) >= 2, "the loss chart did not change while training"
+    assert len(panels) >= 2, f"the panel of digits did not change while training: {panels}"
+    page.get_by_text("Watch it learn").scroll_into_view_if_needed()
+    screenshot(page, "train-running")
 
     # Leave for another page and come back: the run went on, its charts are still there.
     before = max(seen)
@@ -82,6 +87,17 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
     expect(page.get_by_text("Your train run is")).to_have_count(0)  # the whole page, sidebar included, was redrawn
     assert max(seen) < 100
     screenshot(page, "train")
+
+    # The saved model replays how it learned on the Models page: back to its first snapshot.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Models", exact=True).click()
+    page.get_by_text("How it learned").wait_for()
+    wait_for_app(page)
+    slider = page.get_by_role("slider", name="Snapshot")
+    slider.focus()
+    page.keyboard.press("Home")
+    page.get_by_text("After 0.00 epochs").wait_for(timeout=30_000)
+    page.get_by_text("How it learned").scroll_into_view_if_needed()
+    screenshot(page, "models-replay")
 
 
 @pytest.mark.parametrize("name", ["home", "dataset", "mistakes", "models"])
