@@ -110,7 +110,7 @@ def write_model_files(model_file: bytes, folder: Path, meta: dict, extras: dict[
     """
     for relative, data in {MODEL_FILE: model_file, **(extras or {})}.items():
         path = (folder / relative).resolve()
-        if not path.is_relative_to(folder.resolve()) or relative in (META_FILE,):
+        if not path.is_relative_to(folder.resolve()) or relative == META_FILE:
             raise StoreError(f"Refused to write {relative!r} beside a model.")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
