@@ -7,7 +7,7 @@ from digitlab import store
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
-from digitlab.train import OPTIMIZERS, TrainConfig, training_set
+from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig, training_set
 
 st.title("Train")
 st.write(
@@ -121,7 +121,7 @@ if job is not None:
     st.fragment(show_progress, run_every=1.0 if job.active else None)()
     st.fragment(show_chart, run_every=2.0 if job.active else None)()
     st.subheader("Watch it learn")
-    st.fragment(show_learning, run_every=2.0 if job.active else None)()
+    st.fragment(show_learning, run_every=SNAPSHOT_INTERVAL if job.active else None)()  # as often as they come
 
 with st.expander("Recent runs"):
     ui.show_runs()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.server import STROKES, WATCH_METRIC, choose_architecture, draw
@@ -21,7 +22,7 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
 
     trainer.goto(f"{app_url}/train")
     choose_architecture(trainer, "softmax")
-    trainer.get_by_label("Epochs").fill("30")
+    trainer.get_by_label("Epochs").fill("100")  # trains through the drawing rounds; stopped below
     trainer.get_by_label("Model name").fill("under-load")
     trainer.get_by_role("button", name="Train").click()
     for p in drawers:
@@ -48,7 +49,10 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
             p.goto(f"{app_url}/{where}")
             p.wait_for_selector("h1")
 
-    trainer.get_by_role("button", name="Stop").click()
+    try:
+        trainer.get_by_role("button", name="Stop").click(timeout=5_000)
+    except PlaywrightTimeout:  # the run already ended: a fast machine, or slow drawing rounds
+        pass
     trainer.get_by_text("Saved as under-load").wait_for()
     assert all(no_errors(p) for p in [trainer, *drawers, *browsers])
     p50, p99 = np.percentile(latencies, [50, 99])
