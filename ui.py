@@ -19,6 +19,7 @@ from digitlab.jobs import Job, JobBoard, recorded_runs
 from digitlab.plots import confusion_spec, image_grid, map_rows, tinted
 from digitlab.predict import Predictor
 from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
+from digitlab.styles import StyleSet, model_inputs, style_set
 from digitlab.workspaces import (
     Workspace,
     WorkspaceError,
@@ -90,6 +91,13 @@ def cached_predictor(path: str, created: str) -> Predictor:
 def cached_evaluation(path: str, created: str) -> Evaluation:
     data = cached_mnist(data_dir())  # no page calls inside a cached function: pages load it first
     return evaluate_model(cached_predictor(path, created).model, data.x_test, data.y_test)
+
+
+@st.cache_resource(show_spinner="Drawing the style set...")
+def cached_style_set() -> tuple[StyleSet, np.ndarray]:
+    """The style set (50 digits per variant) and its preprocessed model inputs; the same for everyone."""
+    styles = style_set()
+    return styles, model_inputs(styles)
 
 
 MAP_DIGITS = 5000  # test digits on the Map page

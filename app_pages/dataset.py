@@ -1,10 +1,11 @@
-"""Dataset: browse MNIST by split and class; counts, mean digits, pixel statistics."""
+"""Dataset: browse MNIST by split and class; counts, mean digits, pixel statistics; styles beyond MNIST."""
 
 import numpy as np
 import streamlit as st
 
 import ui
-from digitlab.plots import bar_spec, image_grid
+from digitlab.plots import bar_spec, image_grid, tinted
+from digitlab.styles import accuracy_by_variant
 
 PER_PAGE = 100
 
@@ -59,4 +60,34 @@ z.metric("Ink pixels (> 0.5)", f"{summary.ink_fraction:.1%}")
 st.caption(
     "On the training set these are 0.1307 and 0.3081: models that standardize their input "
     "(the `mlp`) subtract 0.1307 and divide by 0.3081 in their first layer."
+)
+
+st.subheader("Beyond MNIST")
+st.write(
+    "MNIST's writers were US Census staff and students. These digits are drawn by code in styles "
+    "they rarely used (a continental 1, a crossed 7, an open 4, ...), by writers with their own "
+    "slant and pen, some as small low-resolution scans; no model here trained on them. Each row: "
+    "one style, as the model sees it after preprocessing, green where the active model reads it right."
+)
+entry = ui.active_model()
+if entry is None:
+    st.info("Train a model first.")
+    st.stop()
+styles, pixels = ui.cached_style_set()
+predictions = ui.predictor_for(entry).probabilities(pixels).argmax(axis=1)
+by_variant = accuracy_by_variant(predictions, styles)
+first = np.concatenate([np.flatnonzero(styles.variants == name)[:10] for name in by_variant])
+grid, table = st.columns([3, 2])
+grid.image(
+    image_grid(tinted(pixels[first], predictions[first] == styles.labels[first]), columns=10, scale=2),
+    output_format="PNG",
+)
+table.dataframe(
+    [{"style": name, "read right": f"{share:.0%}"} for name, share in by_variant.items()],
+    hide_index=True,
+    width="stretch",
+)
+table.caption(
+    f"Model {entry.name}: {np.mean(predictions == styles.labels):.1%} of all {len(predictions)} style digits "
+    "read right. `python bench/styles.py` measures every architecture."
 )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-# Two test digits per class, 0 to 9: its first one in the test set, and a hard one (the shipped
-# default model's 11th least confident digit of that class).
+# Two test digits per class, 0 to 9: its first one in the test set, and a hard one (the 11th
+# least confident digit of that class for the default model shipped before November 21, 2026).
 PANEL = (3, 6894, 2, 2182, 1, 9904, 18, 2280, 4, 2363, 8, 5937, 11, 3762, 0, 1226, 61, 2896, 7, 2742)
 CONFUSION_DIGITS = 1000  # validation digits scored at each epoch end: ~1% of an epoch's time
 WEIGHT_IMAGES = 16  # for MLPs: the first hidden layer's strongest units

@@ -18,6 +18,7 @@ from digitlab.augment import augment_batch
 from digitlab.data import Dataset
 from digitlab.models import build_model, get_architecture
 from digitlab.snapshots import PANEL, SNAPSHOTS_FILE, Snapshot, Snapshotter, first_layer_weights, to_npz
+from digitlab.styles import training_digits
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
 SCHEDULES = ("constant", "onecycle")
@@ -42,6 +43,7 @@ class TrainConfig:
     augment: bool = False  # random shifts, rotations, zoom and stroke width (augment.py)
     validation: bool = True  # hold out the last 5,000 training images and report on them
     train_limit: int | None = None  # train on the first N images only (quick runs and tests)
+    styles: int = 0  # style-set digits per variant (styles.py) mixed into training; 0: MNIST only
 
     @classmethod
     def for_architecture(cls, name: str, **overrides) -> TrainConfig:
@@ -284,9 +286,15 @@ def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.D
 
 
 def training_set(config: TrainConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """The images and labels `config` trains on: 55,000 (60,000 without validation), or the first N."""
+    """The images and labels `config` trains on: 55,000 (60,000 without validation), or the first N,
+    then the style digits asked for."""
     x, y = (data.x_fit, data.y_fit) if config.validation else (data.x_train, data.y_train)
-    return (x[: config.train_limit], y[: config.train_limit]) if config.train_limit else (x, y)
+    if config.train_limit:
+        x, y = x[: config.train_limit], y[: config.train_limit]
+    if config.styles:
+        style_x, style_y = training_digits(config.styles)
+        x, y = np.concatenate([x, style_x]), np.concatenate([y, style_y])
+    return x, y
 
 
 def train_model(

@@ -65,6 +65,17 @@ def test_dataset_filter_changes_the_grid(mnist):
     assert grid_caption(app).startswith(f"{(mnist.y_test == 3).sum():,} digits")
 
 
+def test_dataset_page_shows_the_styles_beyond_mnist_and_how_the_model_reads_them():
+    from digitlab.styles import VARIANTS
+
+    app = page("dataset").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[-1].value
+    assert list(table["style"]) == [v.name for v in VARIANTS]
+    assert all(share.endswith("%") for share in table["read right"])
+    assert any("of all 700 style digits read right" in c.value for c in app.caption)
+
+
 def gallery_captions(app: AppTest) -> list[str]:
     return next(image.captions for image in app.get("image") if len(image.captions) > 1)
 

@@ -122,7 +122,7 @@ def test_clicking_a_confusion_cell_filters_the_gallery(app_url, page):
     for _ in range(5):  # the chart may still be laying out, or not yet listening: measure and try again
         wait_for_app(page)
         box = chart.bounding_box()
-        # The cell true 9, predicted 4: the shipped model's most common mistake (11 digits).
+        # The cell true 9, predicted 4 (5 digits with the shipped model).
         page.mouse.click(box["x"] + box["width"] * 0.50, box["y"] + box["height"] * 0.79)
         try:
             page.wait_for_function(
