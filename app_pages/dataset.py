@@ -66,7 +66,8 @@ st.subheader("Beyond MNIST")
 st.write(
     "MNIST's writers were US Census staff and students. These digits are drawn by code in styles "
     "they rarely used (a continental 1, a crossed 7, an open 4, ...), by writers with their own "
-    "slant and pen, some as small low-resolution scans; no model here trained on them. Each row: "
+    "slant and pen, some as small low-resolution scans. No model trained on these very digits (the "
+    "shipped default trained on others drawn the same ways). Each row: "
     "one style, as the model sees it after preprocessing, green where the active model reads it right."
 )
 entry = ui.active_model()
