@@ -63,7 +63,7 @@ elif start:
     else:
         workspace = ui.workspace()
         quota = workspace.model_quota
-        if quota is not None and len(store.list_models(False, workspace.root)) >= quota:
+        if store.is_full(workspace.root, quota):
             st.error(f"Your workspace holds {quota} models, its limit: delete one on the Models page first.")
         else:
             board = ui.job_board()

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from digitlab.evaluate import confusion_matrix
+from digitlab.explain import conv_filters, first_conv
+
 # Two test digits per class, 0 to 9: its first one in the test set, and a hard one (the 11th
 # least confident digit of that class for the default model shipped before November 21, 2026).
 PANEL = (3, 6894, 2, 2182, 1, 9904, 18, 2280, 4, 2363, 8, 5937, 11, 3762, 0, 1226, 61, 2896, 7, 2742)
@@ -58,16 +61,16 @@ def first_layer_weights(model: keras.Model) -> np.ndarray:
 
     Softmax regression shows all ten digits' weights; an MLP its WEIGHT_IMAGES strongest hidden units.
     """
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            return np.moveaxis(layer.kernel.numpy()[:, :, 0, :], -1, 0)
-        if isinstance(layer, keras.layers.Dense):
-            kernel = layer.kernel.numpy()  # (784, units)
-            if kernel.shape[1] > WEIGHT_IMAGES:
-                strongest = np.argsort(-np.linalg.norm(kernel, axis=0))[:WEIGHT_IMAGES]
-                kernel = kernel[:, np.sort(strongest)]
-            return kernel.T.reshape(-1, 28, 28)
-    raise ValueError("The model has no convolution or dense layer.")
+    if first_conv(model) is not None:
+        return conv_filters(model)
+    dense = next((layer for layer in model.layers if isinstance(layer, keras.layers.Dense)), None)
+    if dense is None:
+        raise ValueError("The model has no convolution or dense layer.")
+    kernel = dense.kernel.numpy()  # (784, units)
+    if kernel.shape[1] > WEIGHT_IMAGES:
+        strongest = np.argsort(-np.linalg.norm(kernel, axis=0))[:WEIGHT_IMAGES]
+        kernel = kernel[:, np.sort(strongest)]
+    return kernel.T.reshape(-1, 28, 28)
 
 
 class Snapshotter:
@@ -82,9 +85,7 @@ class Snapshotter:
         panel = model(self.panel, training=False).numpy()
         confusion = None
         if epoch_end and self.val_x is not None:
-            predictions = np.argmax(model(self.val_x, training=False), axis=1)
-            confusion = np.zeros((10, 10), np.int64)
-            np.add.at(confusion, (self.val_y, predictions), 1)
+            confusion = confusion_matrix(self.val_y, np.argmax(model(self.val_x, training=False), axis=1))
         return Snapshot(step, epoch, panel, first_layer_weights(model), confusion)
 
 

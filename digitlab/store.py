@@ -133,6 +133,11 @@ def save_model(
     return save_model_file(model_to_bytes(model), name, model_record(model, meta), home_dir, extras=extras)
 
 
+def is_full(home_dir: Path | None, quota: int | None) -> bool:
+    """True when `home_dir` already holds `quota` saved models (never without a quota)."""
+    return quota is not None and len(list_models(False, home_dir)) >= quota
+
+
 def save_model_file(
     model_file: bytes,
     name: str,
@@ -148,7 +153,7 @@ def save_model_file(
     """
     root = models_dir(home_dir)
     root.mkdir(parents=True, exist_ok=True)
-    if quota is not None and len(list_models(False, home_dir)) >= quota:
+    if is_full(home_dir, quota):
         raise StoreError(f"This workspace already holds {quota} models, its limit: delete one to save another.")
     base = slugify(name)
     if base == DEFAULT_NAME:
@@ -238,10 +243,15 @@ def load_model(name: str, home_dir: Path | None = None) -> tuple[keras.Model, di
     return load_entry(find_model(name, home_dir))
 
 
-def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
-    """Load the model of a store entry, in Keras' safe mode, and its metadata."""
+def require_ok(entry: SavedModel) -> None:
+    """Raise StoreError naming what is broken about `entry`, if anything is."""
     if entry.error:
         raise StoreError(f"Model {entry.name!r} is broken: {entry.error}.")
+
+
+def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
+    """Load the model of a store entry, in Keras' safe mode, and its metadata."""
+    require_ok(entry)
     try:
         model = keras.saving.load_model(entry.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file; all mean the same here
@@ -251,8 +261,7 @@ def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
 
 def model_zip(entry: SavedModel) -> bytes:
     """The entry's `model.keras` and `meta.json` in one zip, in a folder named after the model."""
-    if entry.error:
-        raise StoreError(f"Model {entry.name!r} is broken: {entry.error}.")
+    require_ok(entry)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # .keras is already a zip
         for file in (MODEL_FILE, META_FILE):

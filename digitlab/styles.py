@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitlab.preprocess import preprocess
+
 SIZE = 112  # the drawing's side in pixels; the digit's box is about 80 px tall
 Stroke = list[tuple[float, float]]
 
@@ -144,8 +146,6 @@ def training_styles(per_variant: int, seed: int = 1) -> StyleSet:
 
 def model_inputs(styles: StyleSet) -> np.ndarray:
     """(n, 28, 28) float32 0-255: each drawing through the same preprocessing as the canvas and uploads."""
-    from digitlab.preprocess import preprocess
-
     return np.stack([preprocess(image) for image in styles.images])
 
 

@@ -219,17 +219,13 @@ class TensorBoardExtras(keras.callbacks.Callback):
     logs the steps.)
     """
 
-    def __init__(self, log_dir: str, steps_per_epoch: int):
+    def __init__(self, log_dir: str):
         super().__init__()
-        self.steps_per_epoch, self.epoch = steps_per_epoch, 0
         self.train = tf.summary.create_file_writer(f"{log_dir}/train")
         self.filters = tf.summary.create_file_writer(f"{log_dir}/filters")
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
     def on_train_batch_end(self, batch, logs=None):
-        step = self.epoch * self.steps_per_epoch + min(batch + 1, self.steps_per_epoch)
+        step = int(self.model.optimizer.iterations.numpy())  # batches done, across epochs
         with self.train.as_default(), tf.summary.record_if(True):
             for name in ("loss", "accuracy"):
                 tf.summary.scalar(f"step_{name}", float(logs[name]), step=step)
@@ -346,7 +342,7 @@ def train_model(
     with tempfile.TemporaryDirectory(prefix="digitlab-logs-") as logs:
         tensorboard = [
             keras.callbacks.TensorBoard(logs, write_graph=True),  # per epoch: loss, accuracy, learning rate, graph
-            TensorBoardExtras(logs, steps_per_epoch),
+            TensorBoardExtras(logs),
         ]
         start = time.perf_counter()
         keras_history = model.fit(
