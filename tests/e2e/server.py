@@ -47,6 +47,16 @@ def choose_architecture(page, name: str) -> None:
     page.get_by_label("Model name").and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
 
 
+def train_from_page(page, architecture: str, name: str, epochs: int, images: int | None = None) -> None:
+    """On the Train page: pick `architecture`, set epochs, training images (None: all) and name; press Train."""
+    choose_architecture(page, architecture)
+    page.get_by_label("Epochs").fill(str(epochs))
+    if images is not None:
+        page.get_by_label("Training images (0 = all 55,000)").fill(str(images))
+    page.get_by_label("Model name").fill(name)
+    page.get_by_role("button", name="Train").click()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

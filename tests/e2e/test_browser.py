@@ -9,7 +9,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, choose_architecture, draw
+from tests.e2e.server import STROKES, draw, train_from_page
 
 
 def wait_for_app(page) -> None:
@@ -44,10 +44,7 @@ def progress_value(page) -> float:
 def test_live_training_grows_the_chart_and_stops(app_url, page):
     page.goto(f"{app_url}/train")
     wait_for_app(page)
-    choose_architecture(page, "softmax")
-    page.get_by_label("Epochs").fill("100")  # long enough to watch, stopped below
-    page.get_by_label("Model name").fill("live-run")
-    page.get_by_role("button", name="Train").click()
+    train_from_page(page, "softmax", "live-run", epochs=100)  # long enough to watch, stopped below
 
     seen, charts, panels = set(), set(), set()
     deadline = time.time() + 90

@@ -7,7 +7,7 @@ import pytest
 
 from digitlab import store
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import choose_architecture, start_app, start_dask, stop_app
+from tests.e2e.server import start_app, start_dask, stop_app, train_from_page
 from tests.e2e.test_browser import wait_for_app
 
 
@@ -28,11 +28,7 @@ def test_training_from_the_page_runs_on_the_separate_worker_and_is_saved(cluster
     url, home = cluster_app
     page.goto(f"{url}/train")
     wait_for_app(page)
-    choose_architecture(page, "softmax")
-    page.get_by_label("Epochs").fill("2")
-    page.get_by_label("Training images (0 = all 55,000)").fill("5000")
-    page.get_by_label("Model name").fill("on-the-cluster")
-    page.get_by_role("button", name="Train").click()
+    train_from_page(page, "softmax", "on-the-cluster", epochs=2, images=5000)
     page.get_by_text("Saved as on-the-cluster").wait_for(timeout=120_000)
     screenshot(page, "train-on-cluster")
     monkeypatch.setenv("DIGITLAB_HOME", str(home))

@@ -6,7 +6,7 @@ import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.server import STROKES, WATCH_METRIC, choose_architecture, draw
+from tests.e2e.server import STROKES, WATCH_METRIC, draw, train_from_page
 
 
 def no_errors(page) -> bool:
@@ -21,10 +21,7 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
         p.set_default_timeout(180_000)
 
     trainer.goto(f"{app_url}/train")
-    choose_architecture(trainer, "softmax")
-    trainer.get_by_label("Epochs").fill("100")  # trains through the drawing rounds; stopped below
-    trainer.get_by_label("Model name").fill("under-load")
-    trainer.get_by_role("button", name="Train").click()
+    train_from_page(trainer, "softmax", "under-load", epochs=100)  # trains through the drawing rounds; stopped below
     for p in drawers:
         p.goto(f"{app_url}/draw")
         p.locator("canvas.upper-canvas").wait_for()

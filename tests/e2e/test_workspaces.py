@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, choose_architecture, draw, start_app, stop_app
+from tests.e2e.server import STROKES, draw, start_app, stop_app, train_from_page
 from tests.e2e.test_browser import wait_for_app
 
 
@@ -59,11 +59,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     alice.get_by_role("button", name="Save to my drawings").click()
     alice.get_by_text("Saved as a").wait_for()
     go(alice, "Train")
-    choose_architecture(alice, "softmax")
-    alice.get_by_label("Epochs").fill("1")
-    alice.get_by_label("Training images (0 = all 55,000)").fill("2000")
-    alice.get_by_label("Model name").fill("alices")
-    alice.get_by_role("button", name="Train").click()
+    train_from_page(alice, "softmax", "alices", epochs=1, images=2000)
     alice.get_by_text("Saved as alices").wait_for(timeout=120_000)
     assert token_of(alice) == alice_token  # the URL kept the workspace across pages
 
