@@ -3,7 +3,7 @@
     python bench/time_to_accuracy.py [--preset default|long] [--every 50]
 
 The test set is scored every `--every` batches by a callback whose own time is taken out of the
-training clock. `default` is the `fast` model's own settings (target: 99.0% in <= 15 s on 2
+training clock. `default` is the `fast` model's own settings (target: 99.0% in <= 10 s on 2
 cores); `long` is the documented longer preset (target: >= 99.5% in <= 5 minutes).
 """
 

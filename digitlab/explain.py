@@ -87,7 +87,7 @@ def feature_maps(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     x = tf.constant(np.asarray(pixels, np.float32)[np.newaxis])
     for current in model.layers[: index + 1]:
         x = current(x, training=False)
-    # After a batch norm + ReLU pair (the `fast` model), show the response the next layer sees.
+    # After a batch norm + ReLU pair (`fast` models saved before 2026-11-21), show what the next layer sees.
     for following in model.layers[index + 1 : index + 3]:
         if isinstance(following, (keras.layers.BatchNormalization, keras.layers.ReLU)):
             x = following(x, training=False)

@@ -86,26 +86,25 @@ def tutorial_cnn() -> keras.Model:
     )
 
 
-def conv_block(name: str, filters: int, kernel: int) -> list[layers.Layer]:
-    """Conv without bias (batch norm brings its own), batch norm, ReLU."""
-    return [
-        layers.Conv2D(filters, kernel, use_bias=False, name=name),
-        # momentum 0.9, not Keras' 0.99: the moving statistics must settle within one short epoch
-        layers.BatchNormalization(momentum=0.9, name=f"{name}_norm"),
-        layers.ReLU(name=f"{name}_relu"),
-    ]
-
-
 def fast_cnn() -> keras.Model:
+    """Compact and quick to train on a CPU.
+
+    Batch norm normalizes only the second block, after its pooling: on the first block's 24x24x16
+    maps it cost half of every training step (Keras' batch norm is not a fused kernel here); there
+    it would see 9,216 values per image, after the second pooling 800.
+    """
     return keras.Sequential(
         [
             keras.Input((28, 28)),
             to_unit(),
             layers.Reshape((28, 28, 1), name="channels"),
-            *conv_block("conv1", 16, 5),  # (24, 24, 16)
+            layers.Conv2D(16, 5, activation="relu", name="conv1"),  # (24, 24, 16)
             layers.MaxPooling2D(name="pool1"),  # (12, 12, 16)
-            *conv_block("conv2", 32, 3),  # (10, 10, 32)
+            layers.Conv2D(32, 3, use_bias=False, name="conv2"),  # (10, 10, 32); batch norm brings the bias
             layers.MaxPooling2D(name="pool2"),  # (5, 5, 32)
+            # momentum 0.9, not Keras' 0.99: the moving statistics must settle within one short epoch
+            layers.BatchNormalization(momentum=0.9, name="pool2_norm"),
+            layers.ReLU(name="pool2_relu"),
             layers.Flatten(name="flatten"),
             layers.Dense(128, activation="relu", name="hidden"),
             layers.Dropout(0.25, name="dropout"),
@@ -149,7 +148,7 @@ ARCHITECTURES: dict[str, Architecture] = {
     ),
     "fast": Architecture(
         fast_cnn, "Compact CNN with batch norm, one-cycle schedule (default)",
-        optimizer="adam", learning_rate=5e-3, batch_size=128, epochs=2, schedule="onecycle",
+        optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
         published_accuracy=0.99,
     ),
 }  # fmt: skip
