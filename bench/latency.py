@@ -2,7 +2,7 @@
 
     python bench/latency.py [--repeats 300]
 
-Times the whole path the Draw page runs (preprocess the RGBA canvas + a compiled call of the
+Times the whole path the Draw page runs (preprocess the RGBA canvas + the XLA-compiled call of the
 model) and, for comparison, the same preprocessing followed by `model.predict`. Prints p50 and
 p99 in milliseconds and the ratio (target: p50 <= 3 ms for the whole path).
 """

@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 
 from digitlab.evaluate import confusion_matrix, evaluate_model
+from digitlab.models import ARCHITECTURES, build_model
 from digitlab.predict import Predictor
 from digitlab.store import load_model
 
@@ -35,3 +37,11 @@ def test_predictor_matches_the_model(mnist):
     np.testing.assert_allclose(probabilities, direct, atol=1e-5)
     single = predictor.predict_image(mnist.x_test[0])
     assert single.shape == (10,) and single.argmax() == mnist.y_test[0]
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+def test_one_image_through_the_xla_call_matches_the_batch_call(architecture, mnist):
+    predictor = Predictor(build_model(architecture))
+    batch = predictor.probabilities(mnist.x_test[:3])
+    for pixels, expected in zip(mnist.x_test[:3], batch):
+        np.testing.assert_allclose(predictor.probabilities(pixels), expected, atol=1e-5)
