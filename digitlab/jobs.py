@@ -64,15 +64,21 @@ def worker_mnist() -> Dataset:
 
 
 class WorkerSide:
-    """A job's end on the worker: events out through its queue, stop requests in through its event."""
+    """A job's end on the worker: events out through its queue, stop requests in through its event.
+
+    Both talk to the scheduler, a round trip of a few milliseconds each; a courier thread makes them,
+    so the training thread, which calls `report` and `is_set` between batches, never waits on one.
+    """
 
     def __init__(self, job_id: str):
         self.key = job_id
         self.events = Queue(events_name(job_id))
         self.stop_event = Event(stop_name(job_id))
-        self.stopped, self.checked = False, 0.0
+        self.stopped, self.closing = threading.Event(), threading.Event()
+        self.lock = threading.Lock()
         self.unsent: list[dict] = []
-        self.sent = time.monotonic()
+        self.failure: Exception | None = None  # what stopped the courier talking to the scheduler
+        self.courier = threading.Thread(target=self.carry, name=f"courier-{job_id}", daemon=True)
 
     def start(self) -> None:
         """Say the job runs; refuse to run it again if a dead worker started it before (Dask retries)."""
@@ -81,27 +87,47 @@ class WorkerSide:
             raise JobInterrupted(INTERRUPTED)
         started.set()
         self.events.put([{"kind": "started"}])
+        self.courier.start()
 
     def report(self, event: ProgressEvent) -> None:
-        """Collect the event; send what was collected every SEND_INTERVAL and at every epoch end."""
-        self.unsent.append(asdict(event))
-        if event.kind == "epoch" or time.monotonic() - self.sent >= SEND_INTERVAL:
-            self.send()
-
-    def send(self) -> None:
-        if self.unsent:
-            self.events.put(self.unsent)
-            self.unsent, self.sent = [], time.monotonic()
+        """Collect the event; the courier sends what was collected every SEND_INTERVAL."""
+        with self.lock:
+            self.unsent.append(asdict(event))
 
     def is_set(self) -> bool:
         """True once a stop was asked for, or the app no longer wants the result (Dask released the task)."""
-        now = time.monotonic()
-        if not self.stopped and now - self.checked >= STOP_CHECK_INTERVAL:
-            self.checked = now
-            self.stopped = self.stop_event.is_set() or not task_still_wanted(self.key)
-        return self.stopped
+        return self.stopped.is_set()
+
+    def carry(self) -> None:
+        """Look at the stop event every STOP_CHECK_INTERVAL, send the events every SEND_INTERVAL.
+
+        If the scheduler cannot be reached, the run stops and `close` raises why.
+        """
+        sent = time.monotonic()
+        try:
+            while not self.closing.wait(STOP_CHECK_INTERVAL):
+                if self.stop_event.is_set() or not task_still_wanted(self.key):
+                    self.stopped.set()
+                if time.monotonic() - sent >= SEND_INTERVAL:
+                    self.send()
+                    sent = time.monotonic()
+        except Exception as error:  # noqa: BLE001 - handed to the training thread through close()
+            self.failure = error
+            self.stopped.set()
+
+    def send(self) -> None:
+        with self.lock:
+            batch, self.unsent = self.unsent, []
+        if batch:
+            self.events.put(batch)
 
     def close(self) -> None:
+        """Stop the courier, then send what is left: the last events arrive before the result."""
+        self.closing.set()
+        if self.courier.is_alive():
+            self.courier.join()
+        if self.failure is not None:
+            raise self.failure
         self.send()
         self.events.close()
 
