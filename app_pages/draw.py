@@ -1,5 +1,6 @@
 """Draw: a digit on the canvas (or a photo), what the active model makes of it, why, and what changes its mind."""
 
+import numpy as np
 import streamlit as st
 
 import ui
@@ -157,7 +158,7 @@ for column, view in zip(st.columns(len(views)), views):
 st.subheader("Every model on your drawing")
 answers = []
 for other in ui.usable_models():
-    p = ui.predictor_for(other).probabilities(pixels)
+    p = ui.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
     answers.append(
         {
             "model": other.name,

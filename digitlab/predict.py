@@ -17,8 +17,10 @@ class Predictor:
     """A loaded model behind compiled calls: half a millisecond for one drawing on a CPU.
 
     One image goes through an XLA-compiled call of fixed shape (about half the time of the plain
-    graph call: `bench/latency.py`); batches, of any size, through the graph call, which XLA would
-    compile again for every new size.
+    graph call: `bench/latency.py`), compiled on the first single image (about 0.4 s, once per
+    model); batches, of any size, through the graph call, which XLA would compile again for every
+    new size. A model asked once, as in the Draw page's table of every model, is best asked with a
+    batch of one.
     """
 
     def __init__(self, model: keras.Model, meta: dict | None = None):
@@ -33,7 +35,7 @@ class Predictor:
             input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)],
             reduce_retracing=True,
         )
-        self.probabilities(np.zeros((28, 28), np.float32))  # compile now, not on the first stroke
+        self._batch(tf.zeros((1, 28, 28)))  # trace now, not on the first use
 
     @classmethod
     def from_store(cls, name: str = store.DEFAULT_NAME) -> Predictor:
