@@ -258,11 +258,14 @@ def model_picker() -> None:
     )
 
 
-def active_model() -> store.SavedModel | None:
-    """The model picked in the sidebar, or the best one; None if there is none."""
+def active_model() -> store.SavedModel:
+    """The model picked in the sidebar, or the best one; with none, the page says to train one and stops."""
     choices = model_choices()
-    chosen = st.session_state.get("active_model")
-    return choices.get(chosen) or next(iter(choices.values()), None)
+    entry = choices.get(st.session_state.get("active_model")) or next(iter(choices.values()), None)
+    if entry is None:
+        st.info("Train a model first.")
+        st.stop()
+    return entry
 
 
 def predictor_for(entry: store.SavedModel) -> Predictor:

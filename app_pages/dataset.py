@@ -71,9 +71,6 @@ st.write(
     "one style, as the model sees it after preprocessing, green where the active model reads it right."
 )
 entry = ui.active_model()
-if entry is None:
-    st.info("Train a model first.")
-    st.stop()
 styles, pixels = ui.cached_style_set()
 predictions = ui.predictor_for(entry).probabilities(pixels).argmax(axis=1)
 by_variant = accuracy_by_variant(predictions, styles)

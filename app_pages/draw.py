@@ -31,9 +31,6 @@ st.write(
 )
 
 entry = ui.active_model()
-if entry is None:
-    st.info("Train a model first.")
-    st.stop()
 predictor = ui.predictor_for(entry)
 
 st.session_state.setdefault("canvas_round", 0)

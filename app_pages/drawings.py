@@ -33,9 +33,6 @@ with left:
 
 with right:
     entry = ui.active_model()
-    if entry is None:
-        st.info("Train a model first.")
-        st.stop()
     epochs = st.number_input("Fine-tuning epochs", min_value=1, max_value=10, value=2, key="tune_epochs")
     if st.button(f"Fine-tune {entry.name} on {len(drawings)} drawing(s)", type="primary", key="tune"):
         busy = ui.busy_job()

@@ -18,9 +18,6 @@ st.write(
 st.html("<style>#vg-tooltip-element img { width: 84px; height: 84px; image-rendering: pixelated; }</style>")
 
 entry = ui.active_model()
-if entry is None:
-    st.info("Train a model first.")
-    st.stop()
 extractor, digit_map, rows = ui.map_for(entry)
 
 star = None

@@ -14,9 +14,6 @@ st.write(
 )
 
 entry = ui.active_model()
-if entry is None:
-    st.info("Train a model first.")
-    st.stop()
 data = ui.dataset()
 result = ui.evaluation_for(entry)
 

@@ -49,6 +49,15 @@ def test_every_page_renders(name):
     assert app.title
 
 
+@pytest.mark.parametrize("name", ["dataset", "mistakes", "draw", "map"])
+def test_pages_that_need_a_model_say_so_when_there_is_none(name, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "DEFAULT_MODEL_DIR", tmp_path / "no-default")  # and the home is empty
+    with mock.patch("ui.draw_canvas", return_value=None):
+        app = page(name).run()
+    assert not app.exception, app.exception
+    assert "Train a model first." in [info.value for info in app.info]
+
+
 def grid_caption(app: AppTest) -> str:
     return app.get("image")[0].captions[0]
 
