@@ -87,9 +87,21 @@ def settled(page) -> None:
     page.wait_for_timeout(1000)  # a person does not draw within a second of pressing Clear either
 
 
-def open_draw(browser, url: str):
+def new_visitor(browser):
+    """A page in a browser context of its own: another person's session."""
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(120_000)
+    return page
+
+
+def open_page(browser, url: str, path: str):
+    page = new_visitor(browser)
+    page.goto(f"{url}/{path}")
+    return page
+
+
+def open_draw(browser, url: str):
+    page = new_visitor(browser)
     start = time.perf_counter()
     page.goto(f"{url}/draw")
     page.locator("canvas.upper-canvas").wait_for()
@@ -97,9 +109,7 @@ def open_draw(browser, url: str):
 
 
 def start_training(browser, url: str, name: str):
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.set_default_timeout(120_000)
-    page.goto(f"{url}/train")
+    page = open_page(browser, url, "train")
     train_from_page(page, "fast", name, TRAINER_EPOCHS)
     return page
 
@@ -109,14 +119,6 @@ def add_model_copies(home: Path, count: int) -> list[str]:
     model_file = (store.DEFAULT_MODEL_DIR / store.MODEL_FILE).read_bytes()
     meta = json.loads((store.DEFAULT_MODEL_DIR / store.META_FILE).read_text())
     return [store.save_model_file(model_file, f"copy-{i:02d}", meta, home) for i in range(count)]
-
-
-def open_page(browser, url: str, path: str):
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.set_default_timeout(120_000)
-    page.goto(f"{url}/{path}")
-    page.get_by_test_id("stSidebar").get_by_role("combobox").wait_for()
-    return page
 
 
 def pick_model(page, name: str) -> None:
@@ -156,6 +158,8 @@ def browser_figures(url: str, strokes: int, copies: list[str]) -> dict:
         for page in trainers:  # (c) measures the server's own heavy work: no training meanwhile
             page.get_by_text(re.compile("Saved as")).wait_for(timeout=600_000)
         mistakes, map_page = open_page(browser, url, "mistakes"), open_page(browser, url, "map")
+        for page in (mistakes, map_page):
+            page.get_by_test_id("stSidebar").get_by_role("combobox").wait_for()
 
         def switch_models(i: int) -> None:
             for page in (mistakes, map_page):
