@@ -96,7 +96,7 @@ with why:
         format_func=lambda d: f"{d} (the prediction)" if d == digit else f"{d}: why not a {d}?",
     )
     st.image(
-        explain.attribution_overlay(pixels, explain.integrated_gradients(model, pixels, target)),
+        explain.attribution_overlay(pixels, predictor.attributions(pixels, target)),
         caption=f"Red pixels push towards {target}, blue pixels push away (integrated gradients)",
         width=280,
         output_format="PNG",
@@ -137,7 +137,7 @@ st.caption(
 
 st.subheader("Layer by layer")
 st.caption("Your drawing going through the network, left to right: the input, each layer's output, the probabilities.")
-views = explain.layer_walk(model, pixels)
+views = predictor.layer_walk(pixels)
 for column, view in zip(st.columns(len(views)), views):
     with column:
         size = "x".join(map(str, view.values.shape))

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from digitlab import store
+from digitlab import explain, store
 from digitlab.preprocess import preprocess
 
 
@@ -36,6 +36,13 @@ class Predictor:
             reduce_retracing=True,
         )
         self._batch(tf.zeros((1, 28, 28)))  # trace now, not on the first use
+        self._attribution = tf.function(  # the Draw page's "Why?", traced on first use
+            lambda image, target: explain.attribution(model, image, target),
+            input_signature=[tf.TensorSpec((28, 28), tf.float32), tf.TensorSpec((), tf.int32)],
+        )
+        self._layers = tf.function(
+            lambda x: explain.layer_outputs(model, x), input_signature=[tf.TensorSpec((1, 28, 28), tf.float32)]
+        )
 
     @classmethod
     def from_store(cls, name: str = store.DEFAULT_NAME) -> Predictor:
@@ -47,6 +54,15 @@ class Predictor:
         if pixels.ndim == 2:
             return self._one(tf.constant(pixels[np.newaxis])).numpy()[0]
         return self._batch(tf.constant(pixels)).numpy()
+
+    def attributions(self, pixels: np.ndarray, target: int) -> np.ndarray:
+        """`explain.integrated_gradients` of (28, 28) `pixels` for `target`, through a traced graph."""
+        return self._attribution(tf.constant(np.asarray(pixels, np.float32)), tf.constant(target)).numpy()
+
+    def layer_walk(self, pixels: np.ndarray) -> list[explain.LayerView]:
+        """`explain.layer_walk` of (28, 28) `pixels`, its layer outputs through a traced graph."""
+        pixels = np.asarray(pixels, np.float32)
+        return explain.layer_walk(self.model, pixels, self._layers(tf.constant(pixels[np.newaxis])))
 
     def predict_image(self, source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
         """Preprocess any user image like MNIST and return its ten probabilities."""

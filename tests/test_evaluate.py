@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from digitlab import explain
 from digitlab.evaluate import confusion_matrix, evaluate_model
 from digitlab.models import ARCHITECTURES, build_model
 from digitlab.predict import Predictor
@@ -45,3 +46,17 @@ def test_one_image_through_the_xla_call_matches_the_batch_call(architecture, mni
     batch = predictor.probabilities(mnist.x_test[:3])
     for pixels, expected in zip(mnist.x_test[:3], batch):
         np.testing.assert_allclose(predictor.probabilities(pixels), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+def test_the_traced_explanations_match_the_eager_ones(architecture, mnist):
+    model = build_model(architecture)
+    predictor, pixels = Predictor(model), mnist.x_test[0].astype("float32")
+    for target in (7, 1):
+        np.testing.assert_allclose(
+            predictor.attributions(pixels, target), explain.integrated_gradients(model, pixels, target), atol=1e-6
+        )
+    traced, eager = predictor.layer_walk(pixels), explain.layer_walk(model, pixels)
+    assert [v.name for v in traced] == [v.name for v in eager]
+    for a, b in zip(traced, eager):
+        np.testing.assert_allclose(a.values, b.values, atol=1e-5)
