@@ -33,9 +33,8 @@ from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
 from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
 
-STOP_CHECK_INTERVAL = 0.25  # seconds between a worker's looks at its stop event
 SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (a page redraws every second)
-FOLLOW_INTERVAL = 0.25  # seconds between the app's drains of a job's event queue
+FOLLOW_WAIT = 1.0  # seconds the app waits on a job's queue before it looks whether the job ended otherwise
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
 
@@ -68,6 +67,7 @@ class WorkerSide:
 
     Both talk to the scheduler, a round trip of a few milliseconds each; a courier thread makes them,
     so the training thread, which calls `report` and `is_set` between batches, never waits on one.
+    The courier waits on the stop event (the scheduler answers at once when it is set) between sends.
     """
 
     def __init__(self, job_id: str):
@@ -99,18 +99,17 @@ class WorkerSide:
         return self.stopped.is_set()
 
     def carry(self) -> None:
-        """Look at the stop event every STOP_CHECK_INTERVAL, send the events every SEND_INTERVAL.
+        """Wait up to SEND_INTERVAL for a stop, send the events, again until closed.
 
         If the scheduler cannot be reached, the run stops and `close` raises why.
         """
-        sent = time.monotonic()
         try:
-            while not self.closing.wait(STOP_CHECK_INTERVAL):
-                if self.stop_event.is_set() or not task_still_wanted(self.key):
+            while not self.closing.is_set():
+                if self.stopped.is_set():
+                    self.closing.wait(SEND_INTERVAL)
+                elif self.stop_event.wait(SEND_INTERVAL) or not task_still_wanted(self.key):
                     self.stopped.set()
-                if time.monotonic() - sent >= SEND_INTERVAL:
-                    self.send()
-                    sent = time.monotonic()
+                self.send()
         except Exception as error:  # noqa: BLE001 - handed to the training thread through close()
             self.failure = error
             self.stopped.set()
@@ -122,12 +121,14 @@ class WorkerSide:
             self.events.put(batch)
 
     def close(self) -> None:
-        """Stop the courier, then send what is left: the last events arrive before the result."""
+        """Stop the courier, then send what is left and say so: the last events arrive before the result."""
         self.closing.set()
         if self.courier.is_alive():
             self.courier.join()
         if self.failure is not None:
             raise self.failure
+        with self.lock:
+            self.unsent.append({"kind": "ended"})
         self.send()
         self.events.close()
 
@@ -223,6 +224,7 @@ class Job:
     error: str | None = None
     meta: dict | None = None
     cancel_requested: bool = False
+    ended: bool = False  # the worker sent its last events
 
     def __post_init__(self):
         self.queue = Queue(events_name(self.id), client=self.future.client)
@@ -260,10 +262,10 @@ class Job:
     def follow(self) -> None:
         """Drain events until the job ends, then save its model and record how it ended."""
         try:
-            while not self.future.done():
-                self.drain()
-                time.sleep(FOLLOW_INTERVAL)
-            self.drain()
+            while not (self.ended or self.future.done()):
+                self.take(self.next_batch())
+            for batch in self.queue.get(batch=True):
+                self.take(batch)
             self.finish(self.future.result())
         except CancelledError:
             if self.cancel_requested:
@@ -279,14 +281,22 @@ class Job:
         finally:
             self.release()
 
-    def drain(self) -> None:
-        for batch in self.queue.get(batch=True):
-            for item in batch:
-                if item["kind"] == "started":
-                    self.state = "running"
-                    self.record(state="running", started=time.time())
-                else:
-                    self.events.append(ProgressEvent(**item))
+    def next_batch(self) -> list[dict]:
+        """The next batch the worker sent, as soon as it comes; none after FOLLOW_WAIT."""
+        try:
+            return self.queue.get(timeout=FOLLOW_WAIT)
+        except TimeoutError:
+            return []
+
+    def take(self, batch: list[dict]) -> None:
+        for item in batch:
+            if item["kind"] == "started":
+                self.state = "running"
+                self.record(state="running", started=time.time())
+            elif item["kind"] == "ended":
+                self.ended = True
+            else:
+                self.events.append(ProgressEvent(**item))
 
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
