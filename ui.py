@@ -173,10 +173,14 @@ def busy_job() -> Job | None:
     return mine
 
 
-def show_job_state(job: Job) -> None:
-    """A queued job's place with Cancel; an ended job's outcome, and one full rerun when it ends.
+def job_phase(job: Job) -> str:
+    """queued, running or ended: what a page draws differently."""
+    return job.state if job.active else "ended"
 
-    (A running job is the page's to draw.)
+
+def show_job_state(job: Job, drawn_phase: str) -> None:
+    """A queued job's place with Cancel; an ended job's outcome; a full rerun once the job has left
+    `drawn_phase`, the phase the page was drawn for. (A running job is the page's to draw.)
     """
     status = job_board().status(job)
     if status.state == "queued":
@@ -189,10 +193,8 @@ def show_job_state(job: Job) -> None:
         st.info("Cancelled: it never ran, nothing was saved.")
     elif status.state in ("done", "stopped") and status.saved_name is None:
         st.warning("Stopped; the model was discarded as asked.")
-    was_active = f"{job.id}-was-active"
-    if not job.active and st.session_state.pop(was_active, False):
-        st.rerun()  # the whole page, so the sidebar lists the new model
-    st.session_state[was_active] = job.active
+    if job_phase(job) != drawn_phase:
+        st.rerun()  # the whole page: its live charts start with the run, the sidebar lists the new model
 
 
 def show_runs() -> None:

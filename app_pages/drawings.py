@@ -46,7 +46,7 @@ with right:
             job = ui.job_board().submit_fine_tune(model_file, meta, x, y, int(epochs), name, workspace.root, quota)
             st.session_state["fine-tune_job_id"] = job.id
 
-    def show_tuning() -> None:
+    def show_tuning(drawn_phase: str) -> None:
         """The fine-tuning job: queued, running, or its before/after scores."""
         job = ui.visitor_job("fine-tune")
         status = ui.job_board().status(job)
@@ -69,8 +69,8 @@ with right:
                 ],
                 hide_index=True,
             )
-        ui.show_job_state(job)
+        ui.show_job_state(job, drawn_phase)
 
     job = ui.visitor_job("fine-tune")
     if job is not None:
-        st.fragment(show_tuning, run_every=1.0 if job.active else None)()
+        st.fragment(show_tuning, run_every=1.0 if job.active else None)(ui.job_phase(job))

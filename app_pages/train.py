@@ -71,7 +71,7 @@ elif start:
             st.session_state["train_job_id"] = job.id
 
 
-def show_progress() -> None:
+def show_progress(drawn_phase: str) -> None:
     """Redraw the run from the events that arrived; the job itself runs on a worker."""
     job = ui.visitor_job("train")
     status = ui.job_board().status(job)
@@ -94,7 +94,7 @@ def show_progress() -> None:
             f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.meta['test_accuracy']:.2%} "
             f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."
         )
-    ui.show_job_state(job)
+    ui.show_job_state(job, drawn_phase)
 
 
 def show_chart() -> None:
@@ -118,10 +118,13 @@ def show_learning() -> None:
 job = ui.visitor_job("train")
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
-    st.fragment(show_progress, run_every=1.0 if job.active else None)()
-    st.fragment(show_chart, run_every=2.0 if job.active else None)()
-    st.subheader("Watch it learn")
-    st.fragment(show_learning, run_every=SNAPSHOT_INTERVAL if job.active else None)()  # as often as they come
+    phase = ui.job_phase(job)
+    st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
+    if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts
+        running = phase == "running"
+        st.fragment(show_chart, run_every=2.0 if running else None)()
+        st.subheader("Watch it learn")
+        st.fragment(show_learning, run_every=SNAPSHOT_INTERVAL if running else None)()  # as often as they come
 
 with st.expander("Recent runs"):
     ui.show_runs()

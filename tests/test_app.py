@@ -276,9 +276,11 @@ def test_two_sessions_train_independently_and_the_second_waits_its_turn(board):
     bob = app_job(second)
     assert alice is not bob and bob.state == "queued"
     assert any("Queued: next in line" in i.value for i in second.info)
+    assert "Watch it learn" not in [s.value for s in second.subheader]  # no live views while queued
     first.run()
     first.button(key="stop").click().run()  # alice stops from her page; bob's run starts
     assert alice.wait(60).saved_name == "alice" and bob.wait(120).saved_name == "bob"
+    assert "Watch it learn" in [s.value for s in second.run().subheader]
     architectures = {e.name: e.meta["architecture"] for e in store.list_models(include_default=False)}
     assert architectures == {"alice": "softmax", "bob": "mlp"}
 
