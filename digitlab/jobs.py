@@ -34,7 +34,8 @@ from digitlab.finetune import fine_tune
 from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
 
 SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (a page redraws every second)
-FOLLOW_WAIT = 1.0  # seconds the app waits on a job's queue before it looks whether the job ended otherwise
+FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
+QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
 
@@ -262,10 +263,11 @@ class Job:
     def follow(self) -> None:
         """Drain events until the job ends, then save its model and record how it ended."""
         try:
+            self.drain()
             while not (self.ended or self.future.done()):
-                self.take(self.next_batch())
-            for batch in self.queue.get(batch=True):
-                self.take(batch)
+                time.sleep(FOLLOW_INTERVAL if self.state == "running" else QUEUED_FOLLOW_INTERVAL)
+                self.drain()
+            self.drain()  # the last events, if the result came first
             self.finish(self.future.result())
         except CancelledError:
             if self.cancel_requested:
@@ -281,22 +283,17 @@ class Job:
         finally:
             self.release()
 
-    def next_batch(self) -> list[dict]:
-        """The next batch the worker sent, as soon as it comes; none after FOLLOW_WAIT."""
-        try:
-            return self.queue.get(timeout=FOLLOW_WAIT)
-        except TimeoutError:
-            return []
-
-    def take(self, batch: list[dict]) -> None:
-        for item in batch:
-            if item["kind"] == "started":
-                self.state = "running"
-                self.record(state="running", started=time.time())
-            elif item["kind"] == "ended":
-                self.ended = True
-            else:
-                self.events.append(ProgressEvent(**item))
+    def drain(self) -> None:
+        """Take what the worker sent. (No blocking get: the scheduler logs every one that times out.)"""
+        for batch in self.queue.get(batch=True):
+            for item in batch:
+                if item["kind"] == "started":
+                    self.state = "running"
+                    self.record(state="running", started=time.time())
+                elif item["kind"] == "ended":
+                    self.ended = True
+                else:
+                    self.events.append(ProgressEvent(**item))
 
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
