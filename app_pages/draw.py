@@ -18,6 +18,7 @@ from digitlab.preprocess import BlankImageError, ImageReadError
 from digitlab.transform import Change, changed_digit, rotation_sweep
 
 CHANGE_DEFAULTS = {"rotate": 0, "shift_x": 0, "shift_y": 0, "scale": 1.0, "stroke": 0}
+COMPARED_MODELS = 5  # fewer than the server keeps loaded (ui.cached_predictor): a stroke loads none again
 
 
 def reset_change() -> None:
@@ -152,9 +153,14 @@ for column, view in zip(st.columns(len(views)), views):
             strip = activation_strip(view.values)
             st.image(strip, caption=f"{view.name} {size}", width=strip.shape[1], output_format="PNG")
 
-st.subheader("Every model on your drawing")
+st.subheader("The best models on your drawing")
+models = ui.usable_models()  # most accurate first
+st.caption(
+    f"The {min(len(models), COMPARED_MODELS)} most accurate of the {len(models)} models you can pick in the "
+    "sidebar, on the same drawing. (A few: each is a model to load and ask on every stroke.)"
+)
 answers = []
-for other in ui.usable_models():
+for other in models[:COMPARED_MODELS]:
     p = ui.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
     answers.append(
         {

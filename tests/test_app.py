@@ -136,8 +136,9 @@ def sweep_chart(app: AppTest) -> dict | None:
     )
 
 
-def test_draw_page_turns_the_drawing_and_shows_every_layer_and_every_model(mnist):
-    store.save_model(build_model("softmax"), "untrained", {"architecture": "softmax", "test_accuracy": 0.1})
+def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(mnist):
+    for i in range(5):
+        store.save_model(build_model("softmax"), f"untrained-{i}", {"architecture": "softmax", "test_accuracy": i / 10})
     with canvas_with(drawn_seven(mnist)):
         app = page("draw").run()
         upright = app.session_state["drawing"].copy()
@@ -146,7 +147,8 @@ def test_draw_page_turns_the_drawing_and_shows_every_layer_and_every_model(mnist
         for layer in ["input 28x28", "conv1 24x24x16", "conv2 10x10x32", "hidden 128"]:
             assert layer in captions, captions
         table = app.dataframe[-1].value
-        assert sorted(table["model"]) == ["default", "untrained"] and table["answer"].iloc[0] in range(10)
+        assert list(table["model"]) == ["default", "untrained-4", "untrained-3", "untrained-2", "untrained-1"]
+        assert table["answer"].iloc[0] in range(10)
 
         app.slider(key="rotate").set_value(45).run()
     assert not app.exception, app.exception
