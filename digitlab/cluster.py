@@ -43,7 +43,9 @@ def lower_priority(niceness: int) -> None:
 
 
 class LowPriority(WorkerPlugin):
-    """A Dask worker plugin: the worker process runs niced (set up before the first task)."""
+    """A Dask worker plugin, set up on every worker before its first task, a restarted one too: the
+    process runs niced, and without Dask's profiler, which takes the GIL every 10 ms to sample the
+    training thread's stack for a dashboard the embedded cluster does not have."""
 
     name = "digitlab-low-priority"
 
@@ -52,6 +54,10 @@ class LowPriority(WorkerPlugin):
 
     def setup(self, worker) -> None:
         lower_priority(self.niceness)
+        for name in ("profile", "profile-cycle"):
+            callback = worker.periodic_callbacks.pop(name, None)
+            if callback is not None:
+                callback.stop()
 
 
 def start_local_cluster(slots: int | None = None):

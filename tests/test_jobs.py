@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from digitlab import runs, store
+from digitlab.cluster import NICENESS, LowPriority
 from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
@@ -115,3 +116,13 @@ def test_fine_tuning_runs_as_a_job(board, home, mnist):
     assert status.state == "done", status.error
     meta = store.load_model("default-tuned")[1]
     assert meta["architecture"] == "fast" and meta["test_accuracy"] > 0.97 and meta["drawings_accuracy"] == 1.0
+
+
+def test_the_embedded_workers_run_niced_and_without_the_profiler(board):
+    board.client.register_plugin(LowPriority())  # as connect() does for an embedded cluster
+
+    def look(dask_worker):
+        profilers = [name for name in dask_worker.periodic_callbacks if name.startswith("profile")]
+        return os.getpriority(os.PRIO_PROCESS, 0), profilers  # this thread's niceness (Linux keeps it per thread)
+
+    assert list(board.client.run(look).values()) == [(NICENESS, [])]
