@@ -19,8 +19,8 @@ class Predictor:
     One image goes through an XLA-compiled call of fixed shape (about half the time of the plain
     graph call: `bench/latency.py`), compiled on the first single image (about 0.4 s, once per
     model); batches, of any size, through the graph call, which XLA would compile again for every
-    new size. A model asked once, as in the Draw page's table of every model, is best asked with a
-    batch of one.
+    new size. A model asked once, as in the Draw page's table of the best models, is best asked
+    with a batch of one.
     """
 
     def __init__(self, model: keras.Model, meta: dict | None = None):
