@@ -155,10 +155,10 @@ for column, view in zip(st.columns(len(views)), views):
 
 st.subheader("The best models on your drawing")
 models = ui.usable_models()  # most accurate first
-st.caption(
-    f"The {min(len(models), COMPARED_MODELS)} most accurate of the {len(models)} models you can pick in the "
-    "sidebar, on the same drawing. (A few: each is a model to load and ask on every stroke.)"
-)
+if len(models) > COMPARED_MODELS:  # each is a model to load and ask on every stroke: a few, not all
+    st.caption(f"The {COMPARED_MODELS} most accurate of the {len(models)} models you can pick in the sidebar.")
+else:
+    st.caption("Every model you can pick in the sidebar, most accurate first.")
 answers = []
 for other in models[:COMPARED_MODELS]:
     p = ui.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
