@@ -19,6 +19,10 @@ from distributed import WorkerPlugin
 
 SLOT = "training"  # the Dask worker resource one training job takes
 NICENESS = 10  # embedded workers yield the CPU to the app's page reruns and predictions
+# Their session's niceness (see `own_autogroup`): they yield to other sessions, a browser's included.
+# 10 here cost a worker's training about 9% even on a quiet machine (bench/served.py's throughput
+# rounds, 2026-11-22); 5 nothing measurable.
+SESSION_NICENESS = 5
 
 
 def training_slots() -> int:
@@ -42,17 +46,39 @@ def lower_priority(niceness: int) -> None:
             pass
 
 
+def own_autogroup(niceness: int) -> None:
+    """Leave the app's session for one of the worker's own, and nice that session's autogroup.
+
+    Where Linux schedules by autogroup (/proc/sys/kernel/sched_autogroup_enabled), it shares the
+    CPU between sessions first and applies nice only within one: a niced worker in the app's
+    session still takes half the cores from a browser on the same laptop (another session). Alone
+    in its session, with the autogroup niced, it yields to every other. No-op where there is no
+    autogroup, or when the process already leads a session or group (setsid refuses).
+    """
+    autogroup = Path("/proc/self/autogroup")
+    if not autogroup.exists():
+        return
+    try:
+        os.setsid()
+        autogroup.write_text(str(niceness))
+    except OSError:
+        pass
+
+
 class LowPriority(WorkerPlugin):
     """A Dask worker plugin, set up on every worker before its first task, a restarted one too: the
     process runs niced, and without Dask's profiler, which takes the GIL every 10 ms to sample the
-    training thread's stack for a dashboard the embedded cluster does not have."""
+    training thread's stack for a dashboard the embedded cluster does not have. The process leaves
+    the app's session for its own, niced too (see `own_autogroup`)."""
 
     name = "digitlab-low-priority"
 
-    def __init__(self, niceness: int = NICENESS):
+    def __init__(self, niceness: int = NICENESS, session_niceness: int = SESSION_NICENESS):
         self.niceness = niceness
+        self.session_niceness = session_niceness
 
     def setup(self, worker) -> None:
+        own_autogroup(self.session_niceness)
         lower_priority(self.niceness)
         for name in ("profile", "profile-cycle"):
             callback = worker.periodic_callbacks.pop(name, None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from digitlab import runs, store
-from digitlab.cluster import NICENESS, LowPriority
+from digitlab.cluster import NICENESS, SESSION_NICENESS, LowPriority
 from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
@@ -126,3 +127,16 @@ def test_the_embedded_workers_run_niced_and_without_the_profiler(board):
         return os.getpriority(os.PRIO_PROCESS, 0), profilers  # this thread's niceness (Linux keeps it per thread)
 
     assert list(board.client.run(look).values()) == [(NICENESS, [])]
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling here")
+def test_the_embedded_workers_yield_to_other_sessions_too(board):
+    """With autogroups, nice ranks a process only within its session: the worker leaves the app's."""
+    board.client.register_plugin(LowPriority())
+
+    def look():
+        return os.getsid(0) == os.getpid(), Path("/proc/self/autogroup").read_text().split()
+
+    ours = Path("/proc/self/autogroup").read_text().split()
+    for leads_its_session, (group, _, niceness) in board.client.run(look).values():
+        assert leads_its_session and group != ours[0] and int(niceness) == SESSION_NICENESS
