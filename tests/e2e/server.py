@@ -28,16 +28,29 @@ STROKES = {  # digits as polylines in canvas pixels (280x280)
 }
 
 
-# Records, in the page's own clock, each new value the Prediction metric shows.
+# Records, in the page's own clock, each new value the Prediction metric shows and when the last
+# stroke ended (the mouse button let go). Evaluate it before each drawing: it starts a new record.
 WATCH_METRIC = """
 window.__predictions = [];
-new MutationObserver(() => {
-  const el = document.querySelector('[data-testid="stMetricValue"]');
-  const text = el ? el.innerText.trim() : null;
-  const last = window.__predictions.at(-1);
-  if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
-}).observe(document.body, {subtree: true, childList: true, characterData: true});
+window.__strokeEnd = null;
+if (!window.__watching) {
+  window.__watching = true;
+  addEventListener('mouseup', (event) => { window.__strokeEnd = event.timeStamp; }, true);
+  new MutationObserver(() => {
+    const el = document.querySelector('[data-testid="stMetricValue"]');
+    const text = el ? el.innerText.trim() : null;
+    const last = window.__predictions.at(-1);
+    if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
 """
+
+
+def prediction_latency(page, digit: str, timeout: float = 180_000) -> float:
+    """Ms from the end of the stroke drawn since WATCH_METRIC to the Prediction metric showing `digit`."""
+    shown = f"window.__predictions.find(([t, v]) => v === '{digit}' && t >= window.__strokeEnd)"
+    page.wait_for_function(f"window.__strokeEnd !== null && {shown} !== undefined", timeout=timeout)
+    return page.evaluate(f"{shown}[0] - window.__strokeEnd")
 
 
 def choose_architecture(page, name: str) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.server import STROKES, WATCH_METRIC, draw, train_from_page
+from tests.e2e.server import STROKES, WATCH_METRIC, draw, prediction_latency, train_from_page
 
 
 def no_errors(page) -> bool:
@@ -31,15 +31,11 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
     latencies = []
     for round_ in range(3):
         digit = list(STROKES)[round_ % len(STROKES)]
-        started = []
         for p in drawers:  # draw on every page before waiting on any: the sessions overlap
             p.evaluate(WATCH_METRIC)
             draw(p, STROKES[digit])
-            started.append(p.evaluate("performance.now()"))
-        for p, t0 in zip(drawers, started):
-            p.wait_for_function(f"window.__predictions.some(([t, v]) => v === '{digit}')")
-            shown = p.evaluate(f"window.__predictions.find(([t, v]) => v === '{digit}')[0]")
-            latencies.append(shown - t0)
+        for p in drawers:
+            latencies.append(prediction_latency(p, digit))
             p.get_by_role("button", name="Clear").click()
             p.get_by_test_id("stMetricValue").wait_for(state="detached")
         for p, where in zip(browsers, ["mistakes", "dataset"] if round_ % 2 == 0 else ["dataset", "mistakes"]):
