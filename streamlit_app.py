@@ -1,28 +1,53 @@
-"""DigitLab: the entry point. Navigation over the pages and the shared sidebar."""
+"""DigitLab: the entry point. Navigation over the pages (ui/pages.py) and the shared sidebar."""
+
+import logging
+import sys
 
 import streamlit as st
 
 
-def main() -> None:
-    import ui
+def keep_keras_state() -> None:
+    """Stop Streamlit from calling `keras.backend.clear_session()` after every script run.
 
+    Streamlit does that (a private hook, `script_runner._clean_problem_modules`) for apps that build
+    models inside the script. Here models are loaded once and shared (`st.cache_resource`), and each
+    clear costs ~180 ms of CPU (a full `gc.collect()`): with three Train pages polling once a second
+    it took over a third of the server's CPU and the Draw page stopped loading (bench/served.py).
+    Matplotlib figures are still closed as before.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def close_figures() -> None:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    script_runner._clean_problem_modules = close_figures
+
+
+def log_to_the_server_console() -> None:
+    """DigitLab's module loggers write to the server's stderr (once per process), with their details."""
+    logger = logging.getLogger("digitlab")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for name in ("digitlab", "ui", "app_pages"):
+            logging.getLogger(name).addHandler(handler)
+            logging.getLogger(name).setLevel(logging.INFO)
+
+
+def main() -> None:
+    from ui import jobs, picker, visitor
+    from ui.pages import PAGES
+
+    keep_keras_state()
+    log_to_the_server_console()
     st.set_page_config(page_title="DigitLab", page_icon=":material/draw:", layout="wide")
-    pages = [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
-        st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/error:"),
-        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
-        st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:"),
-        st.Page("app_pages/drawings.py", title="My drawings", icon=":material/school:"),
-        st.Page("app_pages/models.py", title="Models", icon=":material/inventory_2:"),
-    ]
-    page = st.navigation(pages)
-    workspace = ui.workspace()  # in shared mode, a first visit gets its token into the URL here
+    page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(PAGES)])
+    workspace = visitor.workspace()  # in shared mode, a first visit gets its token into the URL here
     if not workspace.personal:
         st.sidebar.caption(f"Workspace **{workspace.alias}**: bookmark this page to come back to it.")
-    ui.model_picker()
-    job = ui.busy_job()
+    picker.model_picker()
+    job = jobs.busy_job()
     if job is not None:
         where = "Train" if job.kind == "train" else "My drawings"
         st.sidebar.info(f"Your {job.kind} run is {job.state}: see the {where} page.")

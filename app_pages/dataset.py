@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-import ui
 from digitlab.plots import bar_spec, image_grid, tinted
 from digitlab.styles import accuracy_by_variant
+from ui import caches, picker, widgets
 
 PER_PAGE = 100
 
@@ -15,7 +15,7 @@ st.write(
     "The last 5,000 training digits are held out for validation."
 )
 
-data = ui.dataset()
+data = caches.dataset()
 a, b, c = st.columns(3)
 split = a.selectbox("Split", ["train", "validation", "test"], key="split")
 digit = b.selectbox("Class", ["all", *range(10)], key="digit")
@@ -39,9 +39,11 @@ with detail:
         max_value=len(labels) - 1,
         value=int(shown[0]) if len(shown) else 0,
     )
-    st.image(ui.big_digit(images[pick], 224), caption=f"{split} #{pick}: label {labels[pick]}", output_format="PNG")
+    st.image(
+        widgets.big_digit(images[pick], 224), caption=f"{split} #{pick}: label {labels[pick]}", output_format="PNG"
+    )
 
-summary = ui.split_summary(split)
+summary = caches.split_summary(split)
 st.subheader("Class counts")
 st.vega_lite_chart(bar_spec(list(range(10)), summary.counts.tolist(), "digit", f"{split} images"), width="stretch")
 
@@ -70,9 +72,9 @@ st.write(
     "shipped default trained on others drawn the same ways). Each row: "
     "one style, as the model sees it after preprocessing, green where the active model reads it right."
 )
-entry = ui.active_model()
-styles, pixels = ui.cached_style_set()
-predictions = ui.predictor_for(entry).probabilities(pixels).argmax(axis=1)
+entry = picker.active_model()
+styles, pixels = caches.cached_style_set()
+predictions = caches.predictor_for(entry).probabilities(pixels).argmax(axis=1)
 by_variant = accuracy_by_variant(predictions, styles)
 first = np.concatenate([np.flatnonzero(styles.variants == name)[:10] for name in by_variant])
 grid, table = st.columns([3, 2])

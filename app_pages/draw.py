@@ -1,9 +1,10 @@
 """Draw: a digit on the canvas (or a photo), what the active model makes of it, why, and what changes its mind."""
 
+import logging
+
 import numpy as np
 import streamlit as st
 
-import ui
 from digitlab import explain
 from digitlab.drawings import save_drawing
 from digitlab.plots import (
@@ -16,9 +17,12 @@ from digitlab.plots import (
 )
 from digitlab.preprocess import BlankImageError, ImageReadError
 from digitlab.transform import Change, changed_digit, rotation_sweep
+from ui import caches, keys, picker, visitor, widgets
+
+log = logging.getLogger("app_pages.draw")  # Streamlit runs a page as __main__
 
 CHANGE_DEFAULTS = {"rotate": 0, "shift_x": 0, "shift_y": 0, "scale": 1.0, "stroke": 0}
-COMPARED_MODELS = 5  # fewer than the server keeps loaded (ui.cached_predictor): a stroke loads none again
+COMPARED_MODELS = 5  # fewer than the server keeps loaded (caches.cached_predictor): a stroke loads none again
 
 
 def reset_change() -> None:
@@ -31,13 +35,13 @@ st.write(
     "receives, after the same normalization MNIST's digits went through."
 )
 
-entry = ui.active_model()
-predictor = ui.predictor_for(entry)
+entry = picker.active_model()
+predictor = caches.predictor_for(entry)
 
 st.session_state.setdefault("canvas_round", 0)
 source, result = st.columns([1, 2])
 with source:
-    drawing = ui.draw_canvas(key=f"canvas-{st.session_state['canvas_round']}")
+    drawing = widgets.draw_canvas(key=f"canvas-{st.session_state['canvas_round']}")
     if st.button("Clear"):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
         st.rerun()
@@ -67,16 +71,18 @@ with result:
     try:
         pixels = changed_digit(image, change)
     except BlankImageError as error:
+        log.debug("blank drawing: %s", error)
         st.info(f"{error}")
         st.stop()
     except ImageReadError as error:
+        log.info("an unusable image: %s", error, exc_info=True)
         st.error(f"That file could not be used: {error}")
         st.stop()
-    st.session_state["drawing"] = pixels  # the Map page shows it as a star
+    st.session_state[keys.DRAWING] = pixels  # the Map page shows it as a star
     probabilities = predictor.probabilities(pixels)
     digit = int(probabilities.argmax())
     seen, answer = st.columns(2)
-    seen.image(ui.big_digit(pixels), caption="What the model sees (28x28)", output_format="PNG")
+    seen.image(widgets.big_digit(pixels), caption="What the model sees (28x28)", output_format="PNG")
     answer.metric("Prediction", digit)
     alternatives = " · ".join(f"{d}: {p:.1%}" for d, p in explain.top_k(probabilities, 3))
     answer.caption(f"Top 3: {alternatives} · model: {entry.name}")
@@ -143,7 +149,7 @@ for column, view in zip(st.columns(len(views)), views):
     with column:
         size = "x".join(map(str, view.values.shape))
         if view.kind == "input":
-            st.image(ui.big_digit(view.values, 112), caption=f"input {size}", output_format="PNG")
+            st.image(widgets.big_digit(view.values, 112), caption=f"input {size}", output_format="PNG")
         elif view is views[-1]:
             st.vega_lite_chart(probability_column_spec(view.values), width="stretch")
             st.caption(f"{view.name} {size}")
@@ -154,14 +160,14 @@ for column, view in zip(st.columns(len(views)), views):
             st.image(strip, caption=f"{view.name} {size}", width=strip.shape[1], output_format="PNG")
 
 st.subheader("The best models on your drawing")
-models = ui.usable_models()  # most accurate first
+models = picker.usable_models()  # most accurate first
 if len(models) > COMPARED_MODELS:  # each is a model to load and ask on every stroke: a few, not all
     st.caption(f"The {COMPARED_MODELS} most accurate of the {len(models)} models you can pick in the sidebar.")
 else:
     st.caption("Every model you can pick in the sidebar, most accurate first.")
 answers = []
 for other in models[:COMPARED_MODELS]:
-    p = ui.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
+    p = caches.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
     answers.append(
         {
             "model": other.name,
@@ -177,10 +183,11 @@ st.subheader("Wrong? Teach it")
 with st.form("teach", clear_on_submit=True):
     label = st.selectbox("This digit is really a", range(10), index=digit, key="true_digit")
     if st.form_submit_button("Save to my drawings"):
-        workspace = ui.workspace()
+        workspace = visitor.workspace()
         try:
-            save_drawing(pixels, label, image, workspace.root, workspace.drawing_quota)
+            save_drawing(pixels, label, image, workspace)
         except ValueError as error:
+            log.info("drawing not saved: %s", error, exc_info=True)
             st.error(str(error))
         else:
             st.success(f"Saved as a {label}. Fine-tune the model on your drawings on the My drawings page.")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import ui
 from digitlab import store
 from digitlab.drawings import as_arrays, delete_drawing, list_drawings
+from ui import jobs, keys, picker, visitor, widgets
 
 st.title("My drawings")
 st.write(
@@ -12,14 +12,14 @@ st.write(
     "mixed with MNIST digits so the model keeps what it knew."
 )
 
-workspace = ui.workspace()
-drawings = list_drawings(workspace.root)
+workspace = visitor.workspace()
+drawings = list_drawings(workspace)
 if not drawings:
     st.info("No drawings yet: draw a digit, and when the model is wrong, save it with its true label.")
     st.stop()
 
 st.image(
-    [ui.big_digit(d.pixels, 84) for d in drawings],
+    [widgets.big_digit(d.pixels, 84) for d in drawings],
     caption=[f"{d.label} · {d.id}" for d in drawings],
     width=84,
     output_format="PNG",
@@ -28,28 +28,25 @@ left, right = st.columns(2)
 with left:
     doomed = st.selectbox("Drawing", [d.id for d in drawings], key="doomed")
     if st.button("Delete this drawing", key="delete_drawing"):
-        delete_drawing(doomed, workspace.root)
+        delete_drawing(doomed, workspace)
         st.rerun()
 
 with right:
-    entry = ui.active_model()
+    entry = picker.active_model()
     epochs = st.number_input("Fine-tuning epochs", min_value=1, max_value=10, value=2, key="tune_epochs")
     if st.button(f"Fine-tune {entry.name} on {len(drawings)} drawing(s)", type="primary", key="tune"):
-        busy = ui.busy_job()
-        if busy is not None:
-            st.warning(f"Your {busy.kind} run is still {busy.state}: let it finish or cancel it first.")
-        else:
-            x, y = as_arrays(drawings)
-            meta = {**entry.meta, "fine_tuned_from": entry.name}
-            model_file = (entry.path / store.MODEL_FILE).read_bytes()
-            name, quota = f"{entry.name}-tuned", workspace.model_quota
-            job = ui.job_board().submit_fine_tune(model_file, meta, x, y, int(epochs), name, workspace.root, quota)
-            st.session_state["fine-tune_job_id"] = job.id
+        x, y = as_arrays(drawings)
+        meta = {**entry.meta, "fine_tuned_from": entry.name}
+        model_file = (entry.path / store.MODEL_FILE).read_bytes()
+        jobs.start_job(
+            keys.TUNE_JOB,
+            lambda board: board.submit_fine_tune(model_file, meta, x, y, int(epochs), f"{entry.name}-tuned", workspace),
+        )
 
     def show_tuning(drawn_phase: str) -> None:
         """The fine-tuning job: queued, running, or its before/after scores."""
-        job = ui.visitor_job("fine-tune")
-        status = ui.job_board().status(job)
+        job = jobs.visitor_job(keys.TUNE_JOB)
+        status = jobs.job_board().status(job)
         if status.state == "running":
             st.progress(0.5, text="Fine-tuning on a worker...")
         elif status.saved_name:
@@ -69,8 +66,8 @@ with right:
                 ],
                 hide_index=True,
             )
-        ui.show_job_state(job, drawn_phase)
+        jobs.show_job_state(job, drawn_phase)
 
-    job = ui.visitor_job("fine-tune")
+    job = jobs.visitor_job(keys.TUNE_JOB)
     if job is not None:
-        st.fragment(show_tuning, run_every=1.0 if job.active else None)(ui.job_phase(job))
+        st.fragment(show_tuning, run_every=1.0 if job.active else None)(jobs.job_phase(job))

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-import ui
 from digitlab.models import ARCHITECTURES
+from ui import picker
+from ui.pages import PAGES
 
 st.title("DigitLab")
 st.write(
@@ -12,14 +13,10 @@ st.write(
 )
 
 st.subheader("Start here")
-left, right = st.columns(2)
-left.page_link("app_pages/draw.py", label="Draw a digit and see what the model thinks", icon=":material/draw:")
-left.page_link("app_pages/train.py", label="Train a model and watch it learn", icon=":material/model_training:")
-left.page_link("app_pages/dataset.py", label="Browse the 70,000 MNIST digits", icon=":material/grid_view:")
-left.page_link("app_pages/mistakes.py", label="Study the digits a model gets wrong", icon=":material/error:")
-right.page_link("app_pages/map.py", label="See how the model arranges what it has seen", icon=":material/scatter_plot:")
-right.page_link("app_pages/drawings.py", label="Teach it your own handwriting", icon=":material/school:")
-right.page_link("app_pages/models.py", label="Compare, download and manage saved models", icon=":material/inventory_2:")
+links = [p for p in PAGES if p.invitation]
+columns = st.columns(2)
+for i, p in enumerate(links):
+    columns[i * 2 // len(links)].page_link(p.file, label=p.invitation, icon=p.icon)  # first half left
 
 st.subheader("Architectures")
 st.dataframe(
@@ -30,5 +27,5 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-saved = ui.usable_models()
+saved = picker.usable_models()
 st.caption(f"{len(saved)} saved model(s) ready; the active one is picked in the sidebar.")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import ui
 from digitlab.embedding import activations, nearest_centroid_accuracy
 from digitlab.plots import bar_spec, map_spec
+from ui import caches, keys, picker, widgets
 
 st.title("Map")
 st.write(
@@ -17,11 +17,11 @@ st.write(
 # Tooltip pictures are sent at 28x28: show them three times larger, with square pixels.
 st.html("<style>#vg-tooltip-element img { width: 84px; height: 84px; image-rendering: pixelated; }</style>")
 
-entry = ui.active_model()
-extractor, digit_map, rows = ui.map_for(entry)
+entry = picker.active_model()
+extractor, digit_map, rows = caches.map_for(entry)
 
 star = None
-drawing = st.session_state.get("drawing")
+drawing = st.session_state.get(keys.DRAWING)
 if drawing is not None:
     features, probabilities = activations(extractor, drawing[None])
     x, y = digit_map.place(features)[0]
@@ -47,8 +47,8 @@ def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
                 st.caption("Draw a digit on the Draw page to see where it lands.")
             return
         index = int(picked["index"])
-        images, _ = ui.dataset().split("test")
-        st.image(ui.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
+        images, _ = caches.dataset().split("test")
+        st.image(widgets.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
         answer = int(digit_map.predictions[index])
         st.markdown(f"True **{digit_map.labels[index]}**, read as **{answer}**")
         probabilities = digit_map.probabilities[index]

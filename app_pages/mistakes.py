@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import ui
 from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
+from ui import caches, picker, widgets
 
 PER_PAGE = 40
 
@@ -13,9 +13,9 @@ st.write(
     "Pick a cell of the confusion matrix, or the filters, to narrow them down."
 )
 
-entry = ui.active_model()
-data = ui.dataset()
-result = ui.evaluation_for(entry)
+entry = picker.active_model()
+data = caches.dataset()
+result = caches.evaluation_for(entry)
 
 a, b, c = st.columns(3)
 a.metric("Model", entry.name)
@@ -55,12 +55,12 @@ else:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
     shown = mistakes[(page - 1) * PER_PAGE : page * PER_PAGE]
     captions = [f"#{i}: {result.labels[i]}→{result.predictions[i]} ({result.confidence[i]:.0%})" for i in shown]
-    st.image([ui.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84, output_format="PNG")
+    st.image([widgets.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84, output_format="PNG")
 
     st.subheader("What the model thought")
     chosen = st.selectbox("Test digit", shown, format_func=lambda i: captions[list(shown).index(i)])
     left, right = st.columns([1, 3])
-    left.image(ui.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}", output_format="PNG")
+    left.image(widgets.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}", output_format="PNG")
     right.vega_lite_chart(
         bar_spec(
             list(range(10)),

@@ -1,19 +1,23 @@
 """Models: your saved models side by side, rename and delete; in a shared class, the leaderboard."""
 
+import logging
+
 import streamlit as st
 
-import ui
 from digitlab import store, workspaces
 from digitlab.drawings import as_arrays, list_drawings
 from digitlab.plots import line_spec
 from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
+from ui import caches, keys, visitor, widgets
+
+log = logging.getLogger("app_pages.models")  # Streamlit runs a page as __main__
 
 st.title("Models")
 st.write(
     "Every saved model with how it was trained and how well it does. The shipped default "
     "model cannot be renamed or deleted."
 )
-workspace = ui.workspace()
+workspace = visitor.workspace()
 if not workspace.personal:
     st.caption(
         f"Your workspace is **{workspace.alias}**. Its address (this page's URL) is its key: bookmark it to come back."
@@ -21,7 +25,7 @@ if not workspace.personal:
 
 if "models_flash" in st.session_state:
     st.success(st.session_state.pop("models_flash"))
-entries = store.list_models(True, workspace.root)
+entries = store.list_models(workspace)
 if not entries:
     st.info("Train a model first.")
     st.stop()
@@ -60,13 +64,13 @@ else:
 if not workspace.personal:
     st.subheader("Class leaderboard")
     board = workspaces.leaderboard()
-    drawings = list_drawings(workspace.root)
+    drawings = list_drawings(workspace)
     x, y = as_arrays(drawings)
 
     def on_drawings(entry: store.SavedModel) -> float | None:
         if not drawings:
             return None
-        return float((ui.predictor_for(entry).probabilities(x).argmax(axis=1) == y).mean())
+        return float((caches.predictor_for(entry).probabilities(x).argmax(axis=1) == y).mean())
 
     def owner_name(row: workspaces.BoardEntry) -> str:
         if row.owner is None:
@@ -94,8 +98,8 @@ if not workspace.personal:
         row = labels[pick]
         mine = row.owner is None or row.owner.key == workspace.key
         if not mine:
-            st.session_state["borrowed"] = (pick, str(row.model.path))
-        st.session_state["pending_active_model"] = row.model.name if mine else pick  # the sidebar applies it
+            st.session_state[keys.BORROWED] = (pick, str(row.model.path))
+        st.session_state[keys.PENDING_ACTIVE_MODEL] = row.model.name if mine else pick  # the sidebar applies it
         st.rerun()
 
 st.subheader("How it learned")
@@ -104,7 +108,7 @@ if replayable:
     pick = st.selectbox("Model", list(replayable), key="replay_target")
     snapshots = load_snapshots(replayable[pick].path)
     moment = st.slider("Snapshot", 1, len(snapshots), len(snapshots), key=f"replay-{pick}")
-    ui.show_learning(snapshots[:moment], key=f"replay-epoch-{pick}")
+    widgets.show_learning(snapshots[:moment], key=f"replay-epoch-{pick}")
 else:
     st.caption("Models trained from now on keep snapshots of their training: replay them here.")
 
@@ -134,12 +138,13 @@ new_name = st.text_input("New name", key="new_name")
 rename, delete = st.columns(2)
 if rename.button("Rename", disabled=not new_name, key="rename"):
     try:
-        st.session_state["models_flash"] = f"Renamed {name} to {store.rename_model(name, new_name, workspace.root)}."
+        st.session_state["models_flash"] = f"Renamed {name} to {store.rename_model(name, new_name, workspace)}."
         st.rerun()
     except store.StoreError as error:
+        log.info("rename refused: %s", error, exc_info=True)
         st.error(str(error))
 confirm = delete.checkbox(f"Yes, delete {name}", key="confirm")
 if delete.button("Delete", type="primary", disabled=not confirm, key="delete"):
-    store.delete_model(name, workspace.root)
+    store.delete_model(name, workspace)
     st.session_state["models_flash"] = f"Deleted {name}."
     st.rerun()

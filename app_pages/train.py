@@ -1,13 +1,16 @@
 """Train: pick an architecture and settings, train as a job on the cluster, watch it live."""
 
+import logging
+
 import streamlit as st
 
-import ui
-from digitlab import store
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
-from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig, training_set
+from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
+from ui import caches, jobs, keys, visitor, widgets
+
+log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
 
 st.title("Train")
 st.write(
@@ -15,7 +18,7 @@ st.write(
     "cluster: visit other pages or close the tab, and it goes on and saves the model when it ends."
 )
 
-data = ui.dataset()
+caches.dataset()  # or a message on the page if MNIST cannot be loaded
 
 arch = st.selectbox(
     "Architecture",
@@ -25,7 +28,7 @@ arch = st.selectbox(
     format_func=lambda n: f"{n}: {ARCHITECTURES[n].description}",
 )
 with st.form("settings"):
-    defaults = TrainConfig.for_architecture(arch)
+    defaults = ARCHITECTURES[arch]  # the tutorial's settings
     a, b, c = st.columns(3)
     optimizer = a.selectbox(
         "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(defaults.optimizer), key=f"opt-{arch}"
@@ -42,10 +45,7 @@ with st.form("settings"):
     limit = c.number_input("Training images (0 = all 55,000)", value=0, min_value=0, step=1000, key="limit")
     start = st.form_submit_button("Train", type="primary")
 
-busy = ui.busy_job()
-if start and busy is not None:
-    st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
-elif start:
+if start:
     config = TrainConfig.for_architecture(
         arch,
         optimizer=optimizer,
@@ -57,24 +57,21 @@ elif start:
         train_limit=int(limit) or None,
     )
     try:
-        config.validate(len(training_set(config, data)[1]))
+        config.validate()
     except ValueError as error:
+        log.info("training settings refused: %s", error)
         st.error(str(error))
     else:
-        workspace = ui.workspace()
-        quota = workspace.model_quota
-        if store.is_full(workspace.root, quota):
-            st.error(f"Your workspace holds {quota} models, its limit: delete one on the Models page first.")
-        else:
-            board = ui.job_board()
-            job = board.submit_training(config, name or arch, workspace.root, keep_on_stop, quota)
-            st.session_state["train_job_id"] = job.id
+        workspace = visitor.workspace()
+        jobs.start_job(
+            keys.TRAIN_JOB, lambda board: board.submit_training(config, name or arch, workspace, keep_on_stop)
+        )
 
 
 def show_progress(drawn_phase: str) -> None:
     """Redraw the run from the events that arrived; the job itself runs on a worker."""
-    job = ui.visitor_job("train")
-    status = ui.job_board().status(job)
+    job = jobs.visitor_job(keys.TRAIN_JOB)
+    status = jobs.job_board().status(job)
     events = status.events
     if events:
         last = events[-1]
@@ -94,12 +91,12 @@ def show_progress(drawn_phase: str) -> None:
             f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.meta['test_accuracy']:.2%} "
             f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."
         )
-    ui.show_job_state(job, drawn_phase)
+    jobs.show_job_state(job, drawn_phase)
 
 
 def show_chart() -> None:
     """Loss and accuracy so far, redrawn every 2 s: half as often as the progress line, a chart costs more."""
-    job = ui.visitor_job("train")
+    job = jobs.visitor_job(keys.TRAIN_JOB)
     if job.events:
         last = job.events[-1]
         st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
@@ -107,18 +104,18 @@ def show_chart() -> None:
 
 def show_learning() -> None:
     """What the model answers, its first-layer weights and its confusions, from the snapshots that arrived."""
-    job = ui.visitor_job("train")
+    job = jobs.visitor_job(keys.TRAIN_JOB)
     snapshots = [Snapshot.from_message(e.snapshot) for e in list(job.events) if e.snapshot]
     if not snapshots:
         st.caption("The first snapshot of the model arrives within a few seconds of training.")
         return
-    ui.show_learning(snapshots, key="train-confusion-epoch")
+    widgets.show_learning(snapshots, key="train-confusion-epoch")
 
 
-job = ui.visitor_job("train")
+job = jobs.visitor_job(keys.TRAIN_JOB)
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
-    phase = ui.job_phase(job)
+    phase = jobs.job_phase(job)
     st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
     if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts
         running = phase == "running"
@@ -127,4 +124,4 @@ if job is not None:
         st.fragment(show_learning, run_every=SNAPSHOT_INTERVAL if running else None)()  # as often as they come
 
 with st.expander("Recent runs"):
-    ui.show_runs()
+    jobs.show_runs()

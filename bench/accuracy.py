@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
 
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.models import ARCHITECTURES  # noqa: E402
-from digitlab.train import TrainConfig, train_model  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.models import ARCHITECTURES
+from digitlab.train import TrainConfig, train_model
 
 
 def main() -> int:

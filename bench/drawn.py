@@ -17,21 +17,20 @@ settings, `fast` with and without augmentation, and the shipped default.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
-
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.evaluate import evaluate_model  # noqa: E402
-from digitlab.models import ARCHITECTURES  # noqa: E402
-from digitlab.predict import Predictor  # noqa: E402
-from digitlab.preprocess import preprocess  # noqa: E402
-from digitlab.store import load_model  # noqa: E402
-from digitlab.train import TrainConfig, train_model  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.evaluate import evaluate_model
+from digitlab.models import ARCHITECTURES
+from digitlab.predict import Predictor
+from digitlab.preprocess import preprocess
+from digitlab.store import load_model
+from digitlab.train import TrainConfig, train_model
+from digitlab.workspaces import personal_workspace
 
 CANVAS = 280
 FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
@@ -133,9 +132,9 @@ def main() -> None:
         "strokes (c)": stroke_set(args.per_digit, rng),
     }
     if args.models:
-        models = {name: load_model(name)[0] for name in args.models}
+        models = {name: load_model(name, personal_workspace())[0] for name in args.models}
     else:
-        models = {"default (fast, augmented, shipped)": load_model("default")[0]}
+        models = {"default (fast, augmented, shipped)": load_model("default", personal_workspace())[0]}
         for name in ARCHITECTURES:
             models[name] = train_model(TrainConfig.for_architecture(name), data).model
         models["fast + augment"] = train_model(TrainConfig.for_architecture("fast", augment=True), data).model

@@ -10,18 +10,15 @@ p99 in milliseconds and the ratio (target: p50 <= 3 ms for the whole path).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.predict import Predictor  # noqa: E402
-from digitlab.preprocess import preprocess  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.predict import Predictor
+from digitlab.preprocess import preprocess
 
 
 def canvas_drawings(count: int) -> list[np.ndarray]:
@@ -49,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
-    predictor = Predictor.from_store("default")
+    predictor = Predictor.default()
     drawings = canvas_drawings(50)
     paths = {  # name: (the call, how many times; model.predict is slow, so fewer)
         "preprocess only": (preprocess, args.repeats),

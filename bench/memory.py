@@ -10,18 +10,16 @@ every 0.2 s and prints the peak. Target: <= 1.5 GB.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import psutil
+from playwright.sync_api import sync_playwright
 
-import psutil  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, draw, start_app, stop_app  # noqa: E402
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, draw, start_app, stop_app
 
 
 def rss(process: psutil.Process) -> int:

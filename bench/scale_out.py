@@ -9,12 +9,9 @@ into two logical devices to show the same code and accuracy under a two-replica 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import tensorflow as tf  # noqa: E402
+import common  # noqa: F401 - first: puts the project on the import path
+import tensorflow as tf
 
 GPUS = tf.config.list_physical_devices("GPU")
 if not GPUS:  # must happen before TensorFlow initializes its devices

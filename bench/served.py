@@ -25,18 +25,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import numpy as np
+from playwright.sync_api import sync_playwright
 
-import numpy as np  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from digitlab import store  # noqa: E402
-from tests.e2e.server import (  # noqa: E402
+from digitlab import store
+from digitlab.workspaces import personal_workspace
+from tests.e2e.server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     STROKES,
@@ -117,7 +116,8 @@ def add_model_copies(home: Path, count: int) -> list[str]:
     """Save `count` copies of the shipped default under `home`: models the server has not scored yet."""
     model_file = (store.DEFAULT_MODEL_DIR / store.MODEL_FILE).read_bytes()
     meta = json.loads((store.DEFAULT_MODEL_DIR / store.META_FILE).read_text())
-    return [store.save_model_file(model_file, f"copy-{i:02d}", meta, home) for i in range(count)]
+    workspace = personal_workspace(home)
+    return [store.save_model_file(model_file, f"copy-{i:02d}", meta, workspace) for i in range(count)]
 
 
 def pick_model(page, name: str) -> None:
@@ -188,15 +188,17 @@ def throughput(rounds: int = 7) -> tuple[list[float], list[float]]:
 
     config = TrainConfig.for_architecture("fast")
     warm_up = TrainConfig.for_architecture("fast", epochs=1, train_limit=2000)
-    data, home = load_mnist(), Path(tempfile.mkdtemp())
+    data, workspace = load_mnist(), personal_workspace(Path(tempfile.mkdtemp()))
     board = JobBoard(connect())
     try:
         train_model(warm_up, data)
-        board.submit_training(warm_up, "warm-up", home).wait(600)
+        board.submit_training(warm_up, "warm-up", workspace).wait(600)
         in_process, on_worker = [], []
         for _ in range(rounds):
             in_process.append(train_model(config, data).events[-1].examples_per_second)
-            on_worker.append(board.submit_training(config, "throughput", home).wait(600).events[-1].examples_per_second)
+            on_worker.append(
+                board.submit_training(config, "throughput", workspace).wait(600).events[-1].examples_per_second
+            )
     finally:
         board.close()
     return in_process, on_worker

@@ -12,17 +12,16 @@ CLI, `TrainConfig.styles`) draws its style digits with other seeds and more temp
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
 
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.models import ARCHITECTURES  # noqa: E402
-from digitlab.predict import Predictor  # noqa: E402
-from digitlab.store import load_model  # noqa: E402
-from digitlab.styles import VARIANTS, accuracy_by_variant, model_inputs, style_set  # noqa: E402
-from digitlab.train import TrainConfig, train_model  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.models import ARCHITECTURES
+from digitlab.predict import Predictor
+from digitlab.store import load_model
+from digitlab.styles import VARIANTS, accuracy_by_variant, model_inputs, style_set
+from digitlab.train import TrainConfig, train_model
+from digitlab.workspaces import personal_workspace
 
 
 def main() -> None:
@@ -34,12 +33,12 @@ def main() -> None:
     pixels = model_inputs(styles)
     models = {}
     if args.models:
-        models = {name: load_model(name)[0] for name in args.models}
+        models = {name: load_model(name, personal_workspace())[0] for name in args.models}
     else:
         data = load_mnist()
         for name in ARCHITECTURES:
             models[name] = train_model(TrainConfig.for_architecture(name), data).model
-    models.setdefault("default", load_model("default")[0])
+    models.setdefault("default", load_model("default", personal_workspace())[0])
     scores = {}
     for name, model in models.items():
         predictions = Predictor(model).probabilities(pixels).argmax(axis=1)

@@ -10,17 +10,14 @@ cores); `long` is the documented longer preset (target: >= 99.5% in <= 5 minutes
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import keras
 
-import keras  # noqa: E402
-
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.evaluate import predict_probabilities  # noqa: E402
-from digitlab.train import LONG_PRESET, TrainConfig, train_model  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.evaluate import predict_probabilities
+from digitlab.train import LONG_PRESET, TrainConfig, train_model
 
 PRESETS = {"default": TrainConfig.for_architecture("fast"), "long": LONG_PRESET}
 

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - first: puts the project on the import path
+import keras
 
-import keras  # noqa: E402
-
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.models import ARCHITECTURES, build_model  # noqa: E402
-from digitlab.plots import history_rows, training_spec  # noqa: E402
-from digitlab.train import TrainConfig, make_optimizer, train_model  # noqa: E402
+from digitlab.data import load_mnist
+from digitlab.models import ARCHITECTURES, build_model
+from digitlab.plots import history_rows, training_spec
+from digitlab.train import TrainConfig, make_optimizer, train_model
 
 
 def digitlab_run(config: TrainConfig, data) -> float:

@@ -15,28 +15,27 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import os  # noqa: E402
+from common import ROOT  # first: puts the project on the import path
 
 os.environ.setdefault("DIGITLAB_HOME", tempfile.mkdtemp())
 
-import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.plots import history_rows, image_grid, training_spec  # noqa: E402
-from digitlab.train import ProgressEvent  # noqa: E402
+import ui.pages
+from digitlab.data import load_mnist
+from digitlab.plots import history_rows, image_grid, training_spec
+from digitlab.train import ProgressEvent
 
-PAGES = ["home", "train", "dataset", "mistakes", "draw", "map", "models"]
+PAGES = [Path(p.file).stem for p in ui.pages.PAGES if "drawings" not in p.file]  # My drawings is empty here
 
 
 def median_ms(function, repeats: int = 50) -> float:
@@ -90,7 +89,7 @@ def map_server_seconds() -> tuple[float, float]:
     """The Map page's first render with an empty map cache, then the median of 5 warm reruns."""
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
     app.switch_page("app_pages/map.py")
-    sys.modules["ui"].cached_map.clear()
+    sys.modules["ui.caches"].cached_map.clear()
     start = time.perf_counter()
     app.run()
     first = time.perf_counter() - start

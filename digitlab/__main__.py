@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from digitlab import store, workspaces
 from digitlab.data import DataError, load_mnist
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_EPOCHS = 20  # the long preset: 99.5% on MNIST (about 5 minutes on 2 cores)
 DEFAULT_MODEL_STYLES = 300  # style-set digits per variant in its training (styles.py): it reads them too
@@ -52,9 +55,9 @@ def train_command(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     result = train_model(config, load_mnist(), listener=progress_bar())
     name = store.save_model(
-        result.model, args.name or config.architecture, result.metadata(), args.home, result.extras()
+        result.model, args.name or config.architecture, result.metadata(), args.workspace, result.extras()
     )
-    print(f"\nsaved as {name!r} in {store.models_dir(args.home)}", file=sys.stderr)
+    print(f"\nsaved as {name!r} in {store.models_dir(args.workspace)}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
 
@@ -79,7 +82,7 @@ def make_default_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    entries = store.list_models(True, args.home)
+    entries = store.list_models(args.workspace)
     rows = [("name", "architecture", "params", "epochs", "train s", "test acc", "created")]
     for e in entries:
         m = e.meta
@@ -106,7 +109,7 @@ def list_command(args: argparse.Namespace) -> int:
 def evaluate_command(args: argparse.Namespace) -> int:
     from digitlab.evaluate import evaluate_model
 
-    model, _ = store.load_model(args.name, args.home)
+    model, _ = store.load_model(args.name, args.workspace)
     data = load_mnist()
     result = evaluate_model(model, data.x_test, data.y_test)
     for digit, accuracy in enumerate(result.per_class_accuracy):
@@ -119,12 +122,13 @@ def predict_command(args: argparse.Namespace) -> int:
     from digitlab.predict import Predictor
     from digitlab.preprocess import BlankImageError, ImageReadError
 
-    predictor = Predictor(*store.load_model(args.model, args.home))
+    predictor = Predictor(*store.load_model(args.model, args.workspace))
     failed = 0
     for file in args.files:
         try:
             probabilities = predictor.predict_image(file)
         except (BlankImageError, ImageReadError) as error:
+            log.info("%s: %s", file, error, exc_info=True)
             failed += 1
             record = {"file": file, "error": str(error)}
         else:
@@ -152,6 +156,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="act on a shared server's workspace (its folder name under ~/.digitlab/workspaces); default: yours",
     )
+    parser.add_argument("--verbose", action="store_true", help="log what happens, failures with their details")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and save it to the store")
@@ -187,10 +192,14 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
-        args.home = workspaces.by_key(args.workspace).root if args.workspace else None
+        args.workspace = workspaces.by_key(args.workspace) if args.workspace else workspaces.personal_workspace()
         return args.run(args)
     except (ValueError, DataError, store.StoreError, TrainingDiverged) as error:
+        log.debug("%s failed", args.command, exc_info=True)
         print(f"error: {error}", file=sys.stderr)
         return 2
 

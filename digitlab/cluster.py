@@ -6,16 +6,21 @@
 priority than the app, TensorFlow's thread pools sized to the worker's share of the cores.
 
 A job asks for one unit of the `training` resource, so the cluster never runs more trainings at
-once than it has slots; the rest wait in Dask's own queue. This module imports no TensorFlow:
-its plugin must run in a worker before TensorFlow starts its thread pools.
+once than it has slots; the rest wait in Dask's own queue. The plugin must run in a worker
+before TensorFlow starts its thread pools, and it does: importing the package imports TensorFlow
+(digitlab/__init__.py, for its quiet start) but starts no pool (2 threads); the pools start at
+the first operation, in threads that inherit the niceness the plugin gave every thread there.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from distributed import WorkerPlugin
+
+log = logging.getLogger(__name__)
 
 SLOT = "training"  # the Dask worker resource one training job takes
 NICENESS = 10  # embedded workers yield the CPU to the app's page reruns and predictions
@@ -43,7 +48,7 @@ def lower_priority(niceness: int) -> None:
         try:
             os.setpriority(os.PRIO_PROCESS, tid, niceness)
         except (OSError, AttributeError):  # a thread that just ended, or no setpriority (Windows)
-            pass
+            log.debug("could not renice thread %s", tid, exc_info=True)
 
 
 def own_autogroup(niceness: int) -> None:
@@ -62,7 +67,7 @@ def own_autogroup(niceness: int) -> None:
         os.setsid()
         autogroup.write_text(str(niceness))
     except OSError:
-        pass
+        log.debug("the worker keeps the app's session", exc_info=True)
 
 
 class LowPriority(WorkerPlugin):

@@ -1,6 +1,6 @@
 """The user's own labelled drawings: saved when the model got them wrong, used to fine-tune it.
 
-Layout: `<home>/drawings/<id>.npz`, each holding `pixels` (the 28x28 input, 0-255), `label`,
+Layout: `<workspace>/drawings/<id>.npz`, each holding `pixels` (the 28x28 input, 0-255), `label`,
 `original` (the drawing or upload as PNG bytes) and `created`. Written to a temporary file and
 renamed, so a drawing is either whole or absent.
 """
@@ -8,17 +8,22 @@ renamed, so a drawing is either whole or absent.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from digitlab.store import home
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from digitlab.workspaces import Workspace
 
 
 @dataclass
@@ -30,8 +35,8 @@ class Drawing:
     created: float
 
 
-def drawings_dir(home_dir: Path | None = None) -> Path:
-    return (home_dir or home()) / "drawings"
+def drawings_dir(workspace: Workspace) -> Path:
+    return workspace.root / "drawings"
 
 
 def png_bytes(image: np.ndarray | bytes) -> bytes:
@@ -43,21 +48,16 @@ def png_bytes(image: np.ndarray | bytes) -> bytes:
     return buffer.getvalue()
 
 
-def save_drawing(
-    pixels: np.ndarray,
-    label: int,
-    original: np.ndarray | bytes,
-    home_dir: Path | None = None,
-    quota: int | None = None,
-) -> str:
-    """Save a labelled drawing under `home_dir`; return its id. Past a `quota` of drawings, ValueError."""
+def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, workspace: Workspace) -> str:
+    """Save a labelled drawing in `workspace`; return its id. Past the workspace's quota, ValueError."""
     if not 0 <= int(label) <= 9:
         raise ValueError(f"A digit is 0-9, not {label}")
     pixels = np.asarray(pixels, np.float32)
     if pixels.shape != (28, 28):
         raise ValueError(f"Expected the 28x28 model input, got shape {pixels.shape}")
-    folder = drawings_dir(home_dir)
+    folder = drawings_dir(workspace)
     folder.mkdir(parents=True, exist_ok=True)
+    quota = workspace.drawing_quota
     if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
         raise ValueError(f"This workspace already holds {quota} drawings, its limit: delete some to save more.")
     drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -68,25 +68,26 @@ def save_drawing(
     return drawing_id
 
 
-def list_drawings(home_dir: Path | None = None) -> list[Drawing]:
-    """Every saved drawing under `home_dir`, oldest first; unreadable files are skipped."""
+def list_drawings(workspace: Workspace) -> list[Drawing]:
+    """Every saved drawing of `workspace`, oldest first; unreadable files are skipped."""
     drawings = []
-    for path in sorted(drawings_dir(home_dir).glob("[!.]*.npz")):
+    for path in sorted(drawings_dir(workspace).glob("[!.]*.npz")):
         try:
             with np.load(path) as f:
                 drawings.append(
                     Drawing(path.stem, f["pixels"], int(f["label"]), f["original"].tobytes(), float(f["created"]))
                 )
         except (OSError, KeyError, ValueError):
+            log.warning("skipped the unreadable drawing %s", path, exc_info=True)
             continue
     return drawings
 
 
-def delete_drawing(drawing_id: str, home_dir: Path | None = None) -> None:
+def delete_drawing(drawing_id: str, workspace: Workspace) -> None:
     """Delete one drawing by id (an id is a file name in the drawings folder, never a path)."""
     if Path(drawing_id).name != drawing_id or drawing_id.startswith("."):
         raise ValueError(f"Not a drawing id: {drawing_id!r}")
-    (drawings_dir(home_dir) / f"{drawing_id}.npz").unlink(missing_ok=True)
+    (drawings_dir(workspace) / f"{drawing_id}.npz").unlink(missing_ok=True)
 
 
 def as_arrays(drawings: list[Drawing]) -> tuple[np.ndarray, np.ndarray]:

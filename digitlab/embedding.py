@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-BATCH = 1000
+from digitlab.evaluate import predict_in_batches
 
 
 def penultimate_model(model: keras.Model) -> keras.Model:
@@ -21,10 +21,8 @@ def penultimate_model(model: keras.Model) -> keras.Model:
 
 def activations(extractor: keras.Model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n, d) penultimate activations and (n, 10) probabilities of (n, 28, 28) pixels in 0-255."""
-    images = np.asarray(images, np.float32)
-    chunks = [extractor.predict_on_batch(images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
-    features = np.concatenate([c[0] for c in chunks]).reshape(len(images), -1)
-    return features, np.concatenate([c[1] for c in chunks])
+    features, probabilities = predict_in_batches(extractor, images)
+    return features.reshape(len(images), -1), probabilities
 
 
 @dataclass

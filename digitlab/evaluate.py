@@ -7,16 +7,21 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-BATCH = 1000
+BATCH = 1000  # images per call of the model: fast, with bounded memory
+
+
+def predict_in_batches(model: keras.Model, images: np.ndarray) -> list[np.ndarray]:
+    """Each output of `model` for (n, 28, 28) pixels in 0-255 (n >= 1), calling it BATCH images at a time."""
+    images = np.asarray(images, dtype=np.float32)
+    chunks = [model.predict_on_batch(images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
+    return [np.concatenate(parts) for parts in zip(*(c if isinstance(c, list | tuple) else [c] for c in chunks))]
 
 
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Return (n, 10) probabilities for (n, 28, 28) pixels in 0-255, calling the model in batches."""
-    images = np.asarray(images, dtype=np.float32)
+    """Return (n, 10) probabilities for (n, 28, 28) pixels in 0-255."""
     if len(images) == 0:
         return np.zeros((0, 10), np.float32)
-    chunks = [model.predict_on_batch(images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
-    return np.concatenate(chunks)
+    return predict_in_batches(model, images)[0]
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: int = 10) -> np.ndarray:

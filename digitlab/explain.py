@@ -8,6 +8,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digitlab.plots import scale_each
+
 IG_STEPS = 32  # integrated-gradients path steps: enough for stable maps at 28x28
 
 
@@ -50,9 +52,7 @@ def attribution_overlay(pixels: np.ndarray, attribution: np.ndarray, size: int =
 
 def diverging(images: np.ndarray) -> np.ndarray:
     """(n, h, w) signed weights -> (n, h, w, 3) uint8: red positive, blue negative, each image scaled alone."""
-    images = np.asarray(images, np.float32)
-    scale = np.abs(images).max(axis=(1, 2), keepdims=True)
-    signed = images / np.where(scale == 0, 1, scale)
+    signed = scale_each(images)
     red = np.clip(signed, 0, 1)[..., None] * np.array([1.0, 0.2, 0.15])
     blue = np.clip(-signed, 0, 1)[..., None] * np.array([0.15, 0.4, 1.0])
     white = 1 - np.abs(signed)[..., None]  # zero weight is white, as in the tutorial's figure
@@ -96,9 +96,7 @@ def feature_maps(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     for following in model.layers[index + 1 : index + 3]:
         if isinstance(following, (keras.layers.BatchNormalization, keras.layers.ReLU)):
             x = following(x, training=False)
-    maps = np.moveaxis(np.maximum(x.numpy()[0], 0), -1, 0)
-    top = maps.max(axis=(1, 2), keepdims=True)
-    return maps / np.where(top == 0, 1, top) * 255
+    return scale_each(np.moveaxis(np.maximum(x.numpy()[0], 0), -1, 0)) * 255
 
 
 def top_k(probabilities: np.ndarray, k: int = 3) -> list[tuple[int, float]]:

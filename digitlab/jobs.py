@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import threading
 import time
 import uuid
 import weakref
 from concurrent.futures import CancelledError
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 from distributed import Event, Queue, get_worker
@@ -32,6 +32,9 @@ from digitlab.cluster import SLOT
 from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
 from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
+from digitlab.workspaces import Workspace
+
+log = logging.getLogger(__name__)
 
 SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (a page redraws every second)
 FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
@@ -73,6 +76,7 @@ class WorkerSide:
 
     def __init__(self, job_id: str):
         self.key = job_id
+        self.worker = this_worker()  # here, in the task's thread: the courier's own thread cannot ask
         self.events = Queue(events_name(job_id))
         self.stop_event = Event(stop_name(job_id))
         self.stopped, self.closing = threading.Event(), threading.Event()
@@ -108,10 +112,11 @@ class WorkerSide:
             while not self.closing.is_set():
                 if self.stopped.is_set():
                     self.closing.wait(SEND_INTERVAL)
-                elif self.stop_event.wait(SEND_INTERVAL) or not task_still_wanted(self.key):
+                elif self.stop_event.wait(SEND_INTERVAL) or not task_still_wanted(self.worker, self.key):
                     self.stopped.set()
                 self.send()
         except Exception as error:  # noqa: BLE001 - handed to the training thread through close()
+            log.warning("job %s lost the scheduler; stopping it", self.key, exc_info=True)
             self.failure = error
             self.stopped.set()
 
@@ -134,12 +139,23 @@ class WorkerSide:
         self.events.close()
 
 
-def task_still_wanted(key: str) -> bool:
-    """False when the scheduler has cancelled the task this worker is running (its client went away)."""
+def this_worker():
+    """The Dask worker running the calling task, or None outside one.
+
+    `get_worker()` reads a context variable of the task's own thread: a thread the task starts
+    does not inherit it (there it raises ValueError), so call this in the task's thread.
+    """
     try:
-        task = get_worker().state.tasks.get(key)
-    except ValueError:  # not on a worker: nothing to ask
+        return get_worker()
+    except ValueError:
+        return None
+
+
+def task_still_wanted(worker, key: str) -> bool:
+    """False once the scheduler has cancelled task `key` on `worker` (its future cancelled, its client gone)."""
+    if worker is None:  # not on a worker: nothing to ask
         return True
+    task = worker.state.tasks.get(key)
     return task is not None and task.state in ("executing", "long-running")
 
 
@@ -162,7 +178,7 @@ def run_fine_tune(job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, 
     side = WorkerSide(job_id)
     try:
         side.start()
-        result = fine_tune(store.model_from_bytes(model_file), x, y, worker_mnist(), epochs=epochs)
+        result = fine_tune(store.model_from_bytes(model_file), x, y, worker_mnist(), epochs=epochs, stop=side)
         scores = {
             "test_before": result.test_before,
             "test_accuracy": result.test_after,
@@ -189,10 +205,10 @@ def started_name(job_id: str) -> str:
 # --- The app's half ----------------------------------------------------------------------------
 
 
-def recorded_runs(home: Path) -> list[dict]:
-    """The runs recorded under `home`, newest first; one no board of this process follows is interrupted."""
+def recorded_runs(workspace: Workspace) -> list[dict]:
+    """The runs recorded in `workspace`, newest first; one no board of this process follows is interrupted."""
     live = set().union(*(board.live_ids() for board in list(JobBoard.boards)))
-    return runs.list_runs(home, live=live)
+    return runs.list_runs(workspace, live=live)
 
 
 @dataclass
@@ -214,11 +230,10 @@ class Job:
     id: str
     kind: str  # train or fine-tune
     name: str  # the name its model is saved under (or name-2, ...)
-    home: Path  # the DigitLab home its model and run record go to
+    workspace: Workspace  # where its model and run record go; saving past its quota fails the job
     future: object  # a distributed.Future
     config: TrainConfig | None = None
     base_meta: dict = field(default_factory=dict)  # fine-tuning: the tuned model's record before scores
-    quota: int | None = None  # the most models `home` may hold; saving past it fails the job
     state: str = "queued"
     events: list[ProgressEvent] = field(default_factory=list)
     saved_name: str | None = None
@@ -258,7 +273,7 @@ class Job:
         return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta)
 
     def record(self, **fields) -> None:
-        runs.record_run(self.home, self.id, **fields)
+        runs.record_run(self.workspace, self.id, **fields)
 
     def follow(self) -> None:
         """Drain events until the job ends, then save its model and record how it ended."""
@@ -273,12 +288,16 @@ class Job:
             if self.cancel_requested:
                 self.end("cancelled")
             else:  # the scheduler dropped it: the cluster went away
+                log.warning("job %s was dropped by the scheduler", self.id)
                 self.end("interrupted", INTERRUPTED)
         except (JobInterrupted, KilledWorker):
+            log.warning("job %s: its worker died mid-run", self.id, exc_info=True)
             self.end("interrupted", INTERRUPTED)
         except (ValueError, TrainingDiverged, store.StoreError) as error:
+            log.info("job %s failed: %s", self.id, error, exc_info=True)
             self.end("failed", str(error))
         except Exception as error:  # noqa: BLE001 - whatever happened must reach the page, not vanish with the thread
+            log.exception("job %s failed unexpectedly", self.id)
             self.end("failed", f"The job failed: {type(error).__name__}: {error}")
         finally:
             self.release()
@@ -302,7 +321,7 @@ class Job:
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
             self.saved_name = store.save_model_file(
-                finished.model_file, self.name, self.meta, self.home, self.quota, finished.extras
+                finished.model_file, self.name, self.meta, self.workspace, finished.extras
             )
         self.end("stopped" if finished.stopped else "done")
 
@@ -319,7 +338,7 @@ class Job:
             try:
                 release()
             except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing is left to free then
-                pass
+                log.debug("job %s: could not free %s", self.id, release, exc_info=True)
 
 
 class JobBoard:
@@ -333,21 +352,19 @@ class JobBoard:
         self.lock = threading.Lock()
         JobBoard.boards.add(self)
 
-    def submit_training(
-        self, config: TrainConfig, name: str, home: Path, keep_on_stop: bool = True, quota: int | None = None
-    ) -> Job:
-        """Queue a training run of `config`; its model is saved as `name` under `home` when it ends."""
+    def submit_training(self, config: TrainConfig, name: str, workspace: Workspace, keep_on_stop: bool = True) -> Job:
+        """Queue a training run of `config`; its model is saved as `name` in `workspace` when it ends."""
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "train", name, home, future, config=config, quota=quota))
+        return self.add(Job(job_id, "train", name, workspace, future, config=config))
 
     def submit_fine_tune(
-        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, home: Path, quota: int | None = None
+        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace
     ) -> Job:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
         job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "fine-tune", name, home, future, base_meta=meta, quota=quota))
+        return self.add(Job(job_id, "fine-tune", name, workspace, future, base_meta=meta))
 
     def add(self, job: Job) -> Job:
         with self.lock:
@@ -372,9 +389,9 @@ class JobBoard:
                 status.ahead = sum(j.state == "queued" for j in earlier)
         return status
 
-    def active_in(self, home: Path) -> Job | None:
-        """A queued or running job whose model goes to `home` (one workspace trains one at a time)."""
-        return next((j for j in list(self.jobs.values()) if j.active and j.home == home), None)
+    def active_in(self, workspace: Workspace) -> Job | None:
+        """A queued or running job whose model goes to `workspace` (one workspace trains one at a time)."""
+        return next((j for j in list(self.jobs.values()) if j.active and j.workspace.root == workspace.root), None)
 
     def live_ids(self) -> set[str]:
         return {j.id for j in list(self.jobs.values()) if j.active}

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from digitlab.train import ProgressEvent
+if TYPE_CHECKING:
+    from digitlab.train import ProgressEvent  # a type only: a numpy module needs no TensorFlow
 
 GREEN, RED = (60, 200, 90), (230, 60, 60)
+
+
+def scale_each(images: np.ndarray) -> np.ndarray:
+    """(n, h, w) -> each image divided by its own largest absolute value, into [-1, 1] (all-zero stays zero)."""
+    images = np.asarray(images, np.float32)
+    top = np.abs(images).max(axis=(1, 2), keepdims=True)
+    return images / np.where(top == 0, 1, top)
 
 
 def image_grid(images: np.ndarray, columns: int = 10, pad: int = 2, scale: int = 1) -> np.ndarray:
@@ -265,8 +274,7 @@ def activation_strip(values: np.ndarray, width: int = 40, cell: int = 2) -> np.n
 def feature_map_grid(maps: np.ndarray, columns: int = 4, scale: int = 2) -> np.ndarray:
     """(h, w, channels) feature maps -> one grid image, each map scaled to its own maximum."""
     maps = np.moveaxis(np.maximum(np.asarray(maps, np.float32), 0), -1, 0)
-    top = maps.max(axis=(1, 2), keepdims=True)
-    return image_grid(maps / np.where(top == 0, 1, top) * 255, columns=columns, pad=1, scale=scale)
+    return image_grid(scale_each(maps) * 255, columns=columns, pad=1, scale=scale)
 
 
 def probability_column_spec(probabilities, height: int = 260) -> dict:

@@ -45,8 +45,9 @@ class Predictor:
         )
 
     @classmethod
-    def from_store(cls, name: str = store.DEFAULT_NAME) -> Predictor:
-        return cls(*store.load_model(name))
+    def default(cls) -> Predictor:
+        """The shipped default model's predictor."""
+        return cls(*store.load_entry(store.default_model()))
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """(28, 28) or (n, 28, 28) pixels in 0-255 -> (10,) or (n, 10) probabilities."""

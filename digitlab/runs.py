@@ -1,6 +1,6 @@
 """The record of every training run the app started: what it was, how it ended, kept on disk.
 
-Layout: `<home>/runs/<run id>.json`, rewritten atomically at each change of state. A run whose
+Layout: `<workspace>/runs/<run id>.json`, rewritten atomically at each change of state. A run whose
 record still says queued or running when no live job answers for it (the server or its worker
 died) is shown as interrupted: the truth survives whatever dies when.
 """
@@ -8,21 +8,28 @@ died) is shown as interrupted: the truth survives whatever dies when.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digitlab.store import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from digitlab.workspaces import Workspace
 
 ACTIVE = ("queued", "running")
 
 
-def runs_dir(home: Path) -> Path:
-    return home / "runs"
+def runs_dir(workspace: Workspace) -> Path:
+    return workspace.root / "runs"
 
 
-def record_run(home: Path, run_id: str, **fields) -> dict:
+def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
     """Merge `fields` into the record of run `run_id` (created if new) and return it."""
-    folder = runs_dir(home)
+    folder = runs_dir(workspace)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run_id}.json"
     record = read_run(path) or {"id": run_id, "created": time.time()}
@@ -35,19 +42,20 @@ def read_run(path: Path) -> dict | None:
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):
+        log.warning("unreadable run record %s", path, exc_info=True)
         return None
     return record if isinstance(record, dict) else None
 
 
-def list_runs(home: Path, live: set[str] = frozenset()) -> list[dict]:
-    """Every recorded run, newest first; an active record with no live job is marked interrupted."""
-    folder = runs_dir(home)
+def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
+    """Every recorded run of `workspace`, newest first; an active record with no live job is marked interrupted."""
+    folder = runs_dir(workspace)
     records = [r for p in folder.glob("*.json") if (r := read_run(p))] if folder.is_dir() else []
     for record in records:
         if record.get("state") in ACTIVE and record["id"] not in live:
             record.update(
                 record_run(
-                    home,
+                    workspace,
                     record["id"],
                     state="interrupted",
                     error="Interrupted: the server or its worker stopped during the run. No model was saved.",

@@ -5,12 +5,16 @@ Layout: `<home>/models/<name>/model.keras` beside `meta.json` (and, for trained 
 hidden temporary folder, then renamed into place in one step, so the store never shows a
 half-written model, and two savers cannot end up sharing one name (renaming onto an existing,
 non-empty folder fails). Names are slugs, never paths.
+
+Every function that reads or writes a visitor's models takes their `Workspace` (workspaces.py):
+the store has no folder of its own to fall back on.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -20,8 +24,14 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from digitlab.workspaces import Workspace
 
 SCHEMA_VERSION = 1
 MODEL_FILE, META_FILE = "model.keras", "meta.json"
@@ -54,14 +64,9 @@ class SavedModel:
         return float(self.meta.get("test_accuracy") or 0.0)
 
 
-def home() -> Path:
-    """Return the DigitLab folder: `$DIGITLAB_HOME`, or ~/.digitlab."""
-    return Path(os.environ.get("DIGITLAB_HOME") or Path.home() / ".digitlab").expanduser()
-
-
-def models_dir(home_dir: Path | None = None) -> Path:
-    """The folder of saved models under `home_dir` (default: `home()`)."""
-    return (home_dir or home()) / "models"
+def models_dir(workspace: Workspace) -> Path:
+    """The folder of the saved models of `workspace`."""
+    return workspace.root / "models"
 
 
 def slugify(name: str) -> str:
@@ -127,34 +132,32 @@ def write_model_files(model_file: bytes, folder: Path, meta: dict, extras: dict[
 
 
 def save_model(
-    model: keras.Model, name: str, meta: dict, home_dir: Path | None = None, extras: dict[str, bytes] | None = None
+    model: keras.Model, name: str, meta: dict, workspace: Workspace, extras: dict[str, bytes] | None = None
 ) -> str:
     """Save `model` with its metadata and `extras` (see `write_model_files`) under a slug of `name`; return that."""
-    return save_model_file(model_to_bytes(model), name, model_record(model, meta), home_dir, extras=extras)
+    return save_model_file(model_to_bytes(model), name, model_record(model, meta), workspace, extras)
 
 
-def is_full(home_dir: Path | None, quota: int | None) -> bool:
-    """True when `home_dir` already holds `quota` saved models (never without a quota)."""
-    return quota is not None and len(list_models(False, home_dir)) >= quota
+def is_full(workspace: Workspace) -> bool:
+    """True when `workspace` already holds its quota of saved models (never without a quota)."""
+    quota = workspace.model_quota
+    return quota is not None and len(list_models(workspace, include_default=False)) >= quota
 
 
 def save_model_file(
-    model_file: bytes,
-    name: str,
-    meta: dict,
-    home_dir: Path | None = None,
-    quota: int | None = None,
-    extras: dict[str, bytes] | None = None,
+    model_file: bytes, name: str, meta: dict, workspace: Workspace, extras: dict[str, bytes] | None = None
 ) -> str:
     """Save the bytes of a `.keras` file with its metadata under a slug of `name`; return the name used.
 
-    If the name is taken, the model is saved as `name-2`, `name-3`, ... under `models_dir(home_dir)`.
-    With a `quota`, a folder already holding that many models refuses it with a StoreError.
+    If the name is taken, the model is saved as `name-2`, `name-3`, ... in `workspace`.
+    A workspace already holding its quota of models refuses it with a StoreError.
     """
-    root = models_dir(home_dir)
+    root = models_dir(workspace)
     root.mkdir(parents=True, exist_ok=True)
-    if is_full(home_dir, quota):
-        raise StoreError(f"This workspace already holds {quota} models, its limit: delete one to save another.")
+    if is_full(workspace):
+        raise StoreError(
+            f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
+        )
     base = slugify(name)
     if base == DEFAULT_NAME:
         base = f"{DEFAULT_NAME}-copy"
@@ -185,6 +188,7 @@ def read_entry(path: Path, builtin: bool = False) -> SavedModel:
     except FileNotFoundError:
         entry.meta, entry.error = {}, "metadata file meta.json is missing"
     except (ValueError, OSError) as error:
+        log.warning("model %s: unreadable metadata", path, exc_info=True)
         entry.meta, entry.error = {}, f"metadata is not valid JSON ({error})"
     model_file = path / MODEL_FILE
     if not model_file.is_file():
@@ -201,30 +205,33 @@ def clean_stale_temporaries(root: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
 
 
-def list_models(include_default: bool = True, home_dir: Path | None = None) -> list[SavedModel]:
-    """Return every saved model under `home_dir`, broken ones included (with their error), newest first."""
-    root = models_dir(home_dir)
+def list_models(workspace: Workspace, include_default: bool = True) -> list[SavedModel]:
+    """Return every saved model of `workspace`, broken ones included (with their error), newest first."""
+    root = models_dir(workspace)
     entries = []
     if root.is_dir():
         clean_stale_temporaries(root)
         entries = [read_entry(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
     entries.sort(key=lambda e: e.meta.get("created", ""), reverse=True)
     if include_default and (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
-        default = read_entry(DEFAULT_MODEL_DIR, builtin=True)
-        default.name = DEFAULT_NAME
-        entries.append(default)
+        entries.append(default_model())
     return entries
 
 
-def find_model(name: str, home_dir: Path | None = None) -> SavedModel:
-    """Return the store entry called `name` under `home_dir` (the shipped default is 'default')."""
+def default_model() -> SavedModel:
+    """The store entry of the model shipped with DigitLab, read-only, called 'default'."""
+    if not (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
+        raise StoreError("The shipped default model is missing: run `python -m digitlab make-default`.")
+    entry = read_entry(DEFAULT_MODEL_DIR, builtin=True)
+    entry.name = DEFAULT_NAME
+    return entry
+
+
+def find_model(name: str, workspace: Workspace) -> SavedModel:
+    """Return the entry called `name` in `workspace` (the shipped default is 'default')."""
     if name == DEFAULT_NAME:
-        if not (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
-            raise StoreError("The shipped default model is missing: run `python -m digitlab make-default`.")
-        entry = read_entry(DEFAULT_MODEL_DIR, builtin=True)
-        entry.name = DEFAULT_NAME
-        return entry
-    path = models_dir(home_dir) / slugify(name)
+        return default_model()
+    path = models_dir(workspace) / slugify(name)
     if slugify(name) != name or not path.is_dir():
         raise StoreError(f"No saved model called {name!r}. `python -m digitlab list` shows the saved models.")
     return read_entry(path)
@@ -238,9 +245,9 @@ def model_from_bytes(model_file: bytes) -> keras.Model:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def load_model(name: str, home_dir: Path | None = None) -> tuple[keras.Model, dict]:
+def load_model(name: str, workspace: Workspace) -> tuple[keras.Model, dict]:
     """Load a saved model (Keras safe mode: no code inside a model file runs) and its metadata."""
-    return load_entry(find_model(name, home_dir))
+    return load_entry(find_model(name, workspace))
 
 
 def require_ok(entry: SavedModel) -> None:
@@ -255,6 +262,7 @@ def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
     try:
         model = keras.saving.load_model(entry.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file; all mean the same here
+        log.warning("model %s could not be loaded", entry.path, exc_info=True)
         raise StoreError(f"Model {entry.name!r} could not be loaded: {error}") from error
     return model, entry.meta
 
@@ -269,10 +277,10 @@ def model_zip(entry: SavedModel) -> bytes:
     return buffer.getvalue()
 
 
-def rename_model(old: str, new: str, home_dir: Path | None = None) -> str:
+def rename_model(old: str, new: str, workspace: Workspace) -> str:
     """Rename a saved model; return the new name. Refuses a name that is taken."""
-    entry = find_model(old, home_dir)
-    root = models_dir(home_dir)
+    entry = find_model(old, workspace)
+    root = models_dir(workspace)
     if entry.builtin:
         raise StoreError("The shipped default model cannot be renamed.")
     target = slugify(new)
@@ -286,11 +294,11 @@ def rename_model(old: str, new: str, home_dir: Path | None = None) -> str:
     return target
 
 
-def delete_model(name: str, home_dir: Path | None = None) -> None:
+def delete_model(name: str, workspace: Workspace) -> None:
     """Delete a saved model: it vanishes from the store in one rename, then its files go."""
-    entry = find_model(name, home_dir)
+    entry = find_model(name, workspace)
     if entry.builtin:
         raise StoreError("The shipped default model cannot be deleted.")
-    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(home_dir)))
+    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(workspace)))
     os.rename(entry.path, trash / entry.name)
     shutil.rmtree(trash, ignore_errors=True)

@@ -15,10 +15,11 @@ import numpy as np
 import tensorflow as tf
 
 from digitlab.augment import augment_batch
-from digitlab.data import Dataset
+from digitlab.data import TRAIN_SIZE, VALIDATION_SIZE, Dataset
 from digitlab.models import build_model, get_architecture
+from digitlab.plots import scale_each
 from digitlab.snapshots import PANEL, SNAPSHOTS_FILE, Snapshot, Snapshotter, first_layer_weights, to_npz
-from digitlab.styles import training_digits
+from digitlab.styles import VARIANTS, training_digits
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
 SCHEDULES = ("constant", "onecycle")
@@ -59,9 +60,16 @@ class TrainConfig:
         )
         return cls(**{**defaults, **overrides})
 
-    def validate(self, n_examples: int) -> None:
+    def example_count(self) -> int:
+        """How many images these settings train on (see `training_set`), known without loading MNIST."""
+        available = TRAIN_SIZE - VALIDATION_SIZE if self.validation else TRAIN_SIZE
+        count = min(self.train_limit, available) if self.train_limit else available
+        return count + self.styles * len(VARIANTS)
+
+    def validate(self) -> None:
         """Raise ValueError with a plain explanation if these settings cannot train."""
         get_architecture(self.architecture)
+        n_examples = self.example_count()
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
@@ -232,8 +240,7 @@ class TensorBoardExtras(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         weights = first_layer_weights(self.model)
-        scale = np.abs(weights).max(axis=(1, 2), keepdims=True)
-        images = (weights / np.where(scale == 0, 1, scale) + 1) / 2  # 0.5 grey is a zero weight
+        images = (scale_each(weights) + 1) / 2  # 0.5 grey is a zero weight
         with self.filters.as_default(), tf.summary.record_if(True):
             tf.summary.image("first_layer_weights", images[..., None], step=epoch + 1, max_outputs=len(images))
 
@@ -319,8 +326,8 @@ def train_model(
     Raises:
         ValueError: the config cannot train. TrainingDiverged: the loss became NaN.
     """
+    config.validate()
     x, y = training_set(config, data)
-    config.validate(len(x))
     keras.utils.set_random_seed(config.seed)
     steps_per_epoch = len(x) // config.batch_size  # full batches only (make_dataset)
     total_steps = steps_per_epoch * config.epochs

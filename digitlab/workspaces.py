@@ -1,5 +1,9 @@
 """Who owns what: a workspace is the folder that holds one visitor's models, drawings and runs.
 
+A `Workspace` is the one value that travels through the core (store, drawings, runs, jobs) as
+`workspace`: its folder, its quotas and its owner's key and alias. Nothing that writes falls back
+to a default folder: the caller says which workspace.
+
 Personal mode (the default): one workspace, the DigitLab home itself, everything in it editable.
 Shared mode (`DIGITLAB_SHARED=1`): one workspace per visitor under `<home>/workspaces/<key>/`.
 The key is a hash of the visitor's secret token (kept in the page's URL) or of a signed-in
@@ -35,26 +39,25 @@ class Workspace:
     """One owner's folder. `alias` is what others see; the token itself is never shown or stored."""
 
     key: str
-    root: Path
+    root: Path  # holds models/, drawings/ and runs/
     alias: str
     personal: bool = False
+    model_quota: int | None = None  # the most saved models it may hold (None: no limit)
+    drawing_quota: int | None = None  # the most saved drawings
 
-    @property
-    def model_quota(self) -> int | None:
-        return None if self.personal else MODEL_QUOTA
 
-    @property
-    def drawing_quota(self) -> int | None:
-        return None if self.personal else DRAWING_QUOTA
+def home() -> Path:
+    """The DigitLab folder: `$DIGITLAB_HOME`, or ~/.digitlab."""
+    return Path(os.environ.get("DIGITLAB_HOME") or Path.home() / ".digitlab").expanduser()
 
 
 def shared_mode() -> bool:
     return os.environ.get("DIGITLAB_SHARED", "").strip().lower() in ("1", "true", "yes")
 
 
-def personal_workspace() -> Workspace:
-    """The single workspace of a personal install: the DigitLab home itself."""
-    return Workspace("personal", store.home(), "you", personal=True)
+def personal_workspace(folder: Path | None = None) -> Workspace:
+    """The single workspace of a personal install: `folder`, by default the DigitLab home itself."""
+    return Workspace("personal", Path(folder) if folder else home(), "you", personal=True)
 
 
 def new_token() -> str:
@@ -63,14 +66,14 @@ def new_token() -> str:
 
 
 def workspaces_dir() -> Path:
-    return store.home() / "workspaces"
+    return home() / "workspaces"
 
 
 def by_key(key: str) -> Workspace:
     """The shared workspace with folder name `key` (32 hex digits), whether or not it exists yet."""
     if not isinstance(key, str) or not KEY.fullmatch(key):
         raise WorkspaceError(f"{key!r} is not a workspace key (32 hex digits).")
-    return Workspace(key, workspaces_dir() / key, alias_for(key))
+    return Workspace(key, workspaces_dir() / key, alias_for(key), model_quota=MODEL_QUOTA, drawing_quota=DRAWING_QUOTA)
 
 
 def from_token(token: str) -> Workspace:
@@ -112,9 +115,9 @@ class BoardEntry:
 
 def leaderboard() -> list[BoardEntry]:
     """Every usable model of every workspace and the shipped default, best test accuracy first."""
-    entries = [BoardEntry(store.find_model(store.DEFAULT_NAME), None)]
+    entries = [BoardEntry(store.default_model(), None)]
     for workspace in all_workspaces():
-        entries += [BoardEntry(m, workspace) for m in store.list_models(False, workspace.root) if m.ok]
+        entries += [BoardEntry(m, workspace) for m in store.list_models(workspace, include_default=False) if m.ok]
     return sorted(entries, key=lambda e: -e.model.test_accuracy)
 
 

@@ -12,6 +12,17 @@ import pytest  # noqa: E402
 from digitlab.cluster import connect, start_local_cluster  # noqa: E402
 from digitlab.data import load_mnist  # noqa: E402
 from digitlab.jobs import JobBoard  # noqa: E402
+from digitlab.workspaces import personal_workspace  # noqa: E402
+
+E2E_DIR = os.path.join(os.path.dirname(__file__), "e2e")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `e2e` every test that drives a real browser or server (tests/e2e) or needs a Dask cluster:
+    `pytest -m "not e2e"` is the fast part."""
+    for item in items:
+        if str(item.path).startswith(E2E_DIR) or "cluster" in item.fixturenames:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +35,12 @@ def home(tmp_path, monkeypatch):
     """An empty DigitLab home, so tests never touch ~/.digitlab."""
     monkeypatch.setenv("DIGITLAB_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+@pytest.fixture
+def workspace(home):
+    """The personal workspace in the test's private home."""
+    return personal_workspace(home)
 
 
 @pytest.fixture(scope="session")

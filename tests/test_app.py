@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui.pages
 from digitlab import store
 from digitlab.jobs import Job, JobBoard
 from digitlab.models import DEFAULT_ARCHITECTURE, build_model
+from ui import keys
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["home", "train", "dataset", "mistakes", "draw", "map", "drawings", "models"]
+PAGES = [Path(p.file).stem for p in ui.pages.PAGES]  # home first
 
 
 def page(name: str) -> AppTest:
@@ -43,7 +45,7 @@ def test_entry_point_navigates_every_page():
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_renders(name):
-    with mock.patch("ui.draw_canvas", return_value=None):
+    with mock.patch("ui.widgets.draw_canvas", return_value=None):
         app = page(name).run()
     assert not app.exception, app.exception
     assert app.title
@@ -52,7 +54,7 @@ def test_every_page_renders(name):
 @pytest.mark.parametrize("name", ["dataset", "mistakes", "draw", "map"])
 def test_pages_that_need_a_model_say_so_when_there_is_none(name, tmp_path, monkeypatch):
     monkeypatch.setattr(store, "DEFAULT_MODEL_DIR", tmp_path / "no-default")  # and the home is empty
-    with mock.patch("ui.draw_canvas", return_value=None):
+    with mock.patch("ui.widgets.draw_canvas", return_value=None):
         app = page(name).run()
     assert not app.exception, app.exception
     assert "Train a model first." in [info.value for info in app.info]
@@ -103,7 +105,7 @@ def test_mistakes_gallery_shows_only_wrong_predictions():
 
 
 def canvas_with(pixels: np.ndarray | None):
-    return mock.patch("ui.draw_canvas", return_value=pixels)
+    return mock.patch("ui.widgets.draw_canvas", return_value=pixels)
 
 
 def test_empty_canvas_gives_no_prediction():
@@ -136,12 +138,14 @@ def sweep_chart(app: AppTest) -> dict | None:
     )
 
 
-def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(mnist):
+def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(mnist, workspace):
     for i in range(5):
-        store.save_model(build_model("softmax"), f"untrained-{i}", {"architecture": "softmax", "test_accuracy": i / 10})
+        store.save_model(
+            build_model("softmax"), f"untrained-{i}", {"architecture": "softmax", "test_accuracy": i / 10}, workspace
+        )
     with canvas_with(drawn_seven(mnist)):
         app = page("draw").run()
-        upright = app.session_state["drawing"].copy()
+        upright = app.session_state[keys.DRAWING].copy()
         assert sweep_chart(app) is not None
         captions = [c for image in app.get("image") for c in image.captions]
         for layer in ["input 28x28", "conv1 24x24x16", "conv2 10x10x32", "hidden 128"]:
@@ -153,7 +157,7 @@ def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(m
 
         app.slider(key="rotate").set_value(45).run()
     assert not app.exception, app.exception
-    turned = app.session_state["drawing"]
+    turned = app.session_state[keys.DRAWING]
     assert np.abs(turned - upright).mean() > 10  # the model now sees a turned 7
     assert sweep_chart(app)["layer"][3]["data"]["values"] == [{"angle": 45}]  # the dashed line: the rotation set
 
@@ -169,7 +173,7 @@ def test_map_page_places_the_drawing_as_a_star(mnist):
     spec = chart_specs(app)[0]
     assert len(spec["layer"]) == 1 and len(spec["layer"][0]["data"]["values"]) == 5000
     assert "5,000 test digits" in app.caption[0].value
-    app.session_state["drawing"] = mnist.x_test[0].astype(np.float32)  # what the Draw page leaves
+    app.session_state[keys.DRAWING] = mnist.x_test[0].astype(np.float32)  # what the Draw page leaves
     app.run()
     star = chart_specs(app)[0]["layer"][1]["data"]["values"][0]
     assert star["label"].startswith("read as 7")
@@ -182,20 +186,20 @@ def test_models_page_offers_each_model_as_a_zip():
     assert app.get("download_button")[0].proto.label == "Download default.zip"
 
 
-def app_job(app: AppTest, kind: str = "train") -> Job:
+def app_job(app: AppTest, key: str = keys.TRAIN_JOB) -> Job:
     """The job the page submitted, found on the app's own board (on the test cluster)."""
-    job_id = app.session_state[f"{kind}_job_id"]
+    job_id = app.session_state[key]
     return next(board.get(job_id) for board in list(JobBoard.boards) if board.get(job_id))
 
 
-def test_short_training_from_the_train_page_saves_a_model(board):
+def test_short_training_from_the_train_page_saves_a_model(board, workspace):
     app = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "from-page"})
     assert not app.exception
     status = app_job(app).wait(120)
     assert status.state == "done" and status.saved_name == "from-page"
     app.run()
     assert any("Saved as **from-page**" in s.value for s in app.success)
-    assert store.load_model("from-page")[1]["test_accuracy"] > 0.8
+    assert store.load_model("from-page", workspace)[1]["test_accuracy"] > 0.8
 
 
 def learning_caption(app: AppTest) -> str:
@@ -230,17 +234,17 @@ def test_the_train_page_shows_the_model_learning_and_the_models_page_replays_it(
     assert any("Validation confusion after epoch" in c.value for c in last.caption)
 
 
-def test_models_page_renames_and_deletes():
-    store.save_model(build_model("softmax"), "old", {"architecture": "softmax", "test_accuracy": 0.9})
+def test_models_page_renames_and_deletes(workspace):
+    store.save_model(build_model("softmax"), "old", {"architecture": "softmax", "test_accuracy": 0.9}, workspace)
     app = page("models").run()
     app.text_input(key="new_name").set_value("new").run()
     app.button(key="rename").click().run()
     assert not app.exception
-    assert [e.name for e in store.list_models(include_default=False)] == ["new"]
+    assert [e.name for e in store.list_models(workspace, include_default=False)] == ["new"]
     assert "Renamed old to new" in app.success[0].value
     app.checkbox(key="confirm").check().run()
     app.button(key="delete").click().run()
-    assert store.list_models(include_default=False) == []
+    assert store.list_models(workspace, include_default=False) == []
 
 
 def start_training(app: AppTest, arch: str, **fields) -> AppTest:
@@ -251,13 +255,13 @@ def start_training(app: AppTest, arch: str, **fields) -> AppTest:
     return app.button(key="FormSubmitter:settings-Train").click().run()
 
 
-def test_exploding_learning_rate_is_reported_and_nothing_saved(board):
+def test_exploding_learning_rate_is_reported_and_nothing_saved(board, workspace):
     app = start_training(page("train").run(), "mlp", **{"lr-mlp": 1e6, "ep-mlp": 1, "limit": 2000})
     status = app_job(app).wait(120)
     assert status.state == "failed" and "learning rate is too high" in status.error
     app.run()
     assert any("learning rate is too high" in e.value for e in app.error)
-    assert store.list_models(include_default=False) == []
+    assert store.list_models(workspace, include_default=False) == []
 
 
 def test_a_second_run_is_refused_while_one_trains(board):
@@ -270,7 +274,7 @@ def test_a_second_run_is_refused_while_one_trains(board):
     assert first.wait(60).state == "stopped"
 
 
-def test_two_sessions_train_independently_and_the_second_waits_its_turn(board):
+def test_two_sessions_train_independently_and_the_second_waits_its_turn(board, workspace):
     first = start_training(page("train").run(), "softmax", **{"ep-softmax": 100, "limit": 2000, "name": "alice"})
     alice = app_job(first)
     while not alice.events:  # alice holds the test cluster's only slot
@@ -284,7 +288,7 @@ def test_two_sessions_train_independently_and_the_second_waits_its_turn(board):
     first.button(key="stop").click().run()  # alice stops from her page; bob's run starts
     assert alice.wait(60).saved_name == "alice" and bob.wait(120).saved_name == "bob"
     assert "Watch it learn" in [s.value for s in second.run().subheader]
-    architectures = {e.name: e.meta["architecture"] for e in store.list_models(include_default=False)}
+    architectures = {e.name: e.meta["architecture"] for e in store.list_models(workspace, include_default=False)}
     assert architectures == {"alice": "softmax", "bob": "mlp"}
 
 
@@ -316,10 +320,10 @@ def test_uploads_good_bad_and_blank(mnist):
     assert not app.exception
 
 
-def test_broken_model_is_listed_not_fatal(home):
-    store.save_model(build_model("softmax"), "fine", {"architecture": "softmax", "test_accuracy": 0.9})
-    store.save_model(build_model("softmax"), "broken", {"architecture": "softmax"})
-    (store.models_dir() / "broken" / "model.keras").write_bytes(b"garbage")
+def test_broken_model_is_listed_not_fatal(home, workspace):
+    store.save_model(build_model("softmax"), "fine", {"architecture": "softmax", "test_accuracy": 0.9}, workspace)
+    store.save_model(build_model("softmax"), "broken", {"architecture": "softmax"}, workspace)
+    (store.models_dir(workspace) / "broken" / "model.keras").write_bytes(b"garbage")
     app = page("models").run()
     assert not app.exception
     table = app.dataframe[0].value
@@ -355,7 +359,7 @@ def test_draw_page_explains_the_prediction(mnist):
     assert not app.exception
 
 
-def test_teach_then_fine_tune(mnist, board):
+def test_teach_then_fine_tune(mnist, board, workspace):
     with canvas_with(drawn_seven(mnist)):
         app = page("draw").run()
         app.selectbox(key="true_digit").set_value(1)
@@ -363,26 +367,26 @@ def test_teach_then_fine_tune(mnist, board):
     assert "Saved as a 1" in app.success[0].value
     from digitlab.drawings import list_drawings
 
-    assert [d.label for d in list_drawings()] == [1]
+    assert [d.label for d in list_drawings(workspace)] == [1]
     app = page("drawings").run()
     assert not app.exception
     app.number_input(key="tune_epochs").set_value(1)
     app.button(key="tune").click().run()
     assert not app.exception
-    assert app_job(app, "fine-tune").wait(180).saved_name == "default-tuned"
+    assert app_job(app, keys.TUNE_JOB).wait(180).saved_name == "default-tuned"
     app.run()
     assert "default-tuned" in app.success[0].value
-    tuned_meta = store.load_model("default-tuned")[1]
+    tuned_meta = store.load_model("default-tuned", workspace)[1]
     assert tuned_meta["fine_tuned_from"] == "default"
-    assert tuned_meta["created"] > store.load_model("default")[1].get("created", "")
+    assert tuned_meta["created"] > store.load_model("default", workspace)[1].get("created", "")
     app.button(key="delete_drawing").click().run()
-    assert list_drawings() == []
+    assert list_drawings(workspace) == []
 
 
 def test_a_zero_learning_rate_is_refused_on_the_page():
     app = start_training(page("train").run(), "mlp", **{"lr-mlp": 0.0})
     assert any("Learning rate must be a positive number" in e.value for e in app.error)
-    assert "train_job_id" not in app.session_state
+    assert keys.TRAIN_JOB not in app.session_state
 
 
 def visitor(monkeypatch, page_name: str, token: str | None = None) -> AppTest:
@@ -416,7 +420,7 @@ def test_shared_mode_keeps_drawings_and_models_to_their_owner(monkeypatch, mnist
         app.selectbox(key="true_digit").set_value(1)
         app.button(key="FormSubmitter:teach-Save to my drawings").click().run()
     assert "Saved as a 1" in app.success[0].value
-    store.save_model(build_model("softmax"), "mine", {"architecture": "softmax", "test_accuracy": 0.9}, alice.root)
+    store.save_model(build_model("softmax"), "mine", {"architecture": "softmax", "test_accuracy": 0.9}, alice)
 
     bob = visitor(monkeypatch, "drawings", bob_token).run()
     assert "No drawings yet" in bob.info[0].value  # alice's drawing is hers
@@ -431,14 +435,14 @@ def test_shared_mode_keeps_drawings_and_models_to_their_owner(monkeypatch, mnist
     with canvas_with(drawn_seven(mnist)):
         bob.switch_page("app_pages/draw.py").run()
     assert not bob.exception and bob.metric[0].label == "Prediction"
-    assert [m.name for m in store.list_models(False, alice.root)] == ["mine"]  # still there, unchanged
+    assert [m.name for m in store.list_models(alice, include_default=False)] == ["mine"]  # still there, unchanged
 
 
 def test_a_signed_in_user_gets_the_workspace_of_their_identity(monkeypatch):
     # st.login needs an identity provider, which cannot be reached offline: the identity is patched.
     from digitlab import workspaces
 
-    with mock.patch("ui.signed_in_subject", return_value="alice@example.org"):
+    with mock.patch("ui.visitor.signed_in_subject", return_value="alice@example.org"):
         app = visitor(monkeypatch, "home").run()
     assert not app.exception and "ws" not in app.query_params
     assert workspaces.from_identity("alice@example.org").alias in app.sidebar.caption[0].value
@@ -452,6 +456,6 @@ def test_a_workspace_trains_one_run_at_a_time_even_from_two_tabs(monkeypatch, bo
     first = start_training(first, "softmax", **{"ep-softmax": 100, "limit": 2000})
     second = start_training(visitor(monkeypatch, "train", token).run(), "softmax", **{"ep-softmax": 1})
     assert any("stop or cancel it" in w.value for w in second.warning)
-    assert "train_job_id" not in second.session_state
+    assert keys.TRAIN_JOB not in second.session_state
     app_job(first).stop()
     assert app_job(first).wait(60).state == "stopped"

@@ -1,32 +1,41 @@
+import threading
+
 import numpy as np
 import pytest
 
 from digitlab import drawings
 from digitlab.evaluate import evaluate_model
-from digitlab.finetune import fine_tune
-from digitlab.store import load_model
+from digitlab.finetune import FineTuneStopped, fine_tune
+from digitlab.store import default_model, load_entry
 
 
-def test_save_list_delete(home, mnist):
+def test_save_list_delete(home, mnist, workspace):
     canvas = np.zeros((280, 280, 4), np.uint8)
-    first = drawings.save_drawing(mnist.x_test[0], 7, canvas)
-    second = drawings.save_drawing(mnist.x_test[1], 2, b"\x89PNG uploaded bytes")
-    saved = drawings.list_drawings()
+    first = drawings.save_drawing(mnist.x_test[0], 7, canvas, workspace)
+    second = drawings.save_drawing(mnist.x_test[1], 2, b"\x89PNG uploaded bytes", workspace)
+    saved = drawings.list_drawings(workspace)
     assert [d.id for d in saved] == sorted([first, second])
     by_id = {d.id: d for d in saved}
     assert by_id[first].label == 7 and np.array_equal(by_id[first].pixels, mnist.x_test[0])
     assert by_id[second].original == b"\x89PNG uploaded bytes"
-    drawings.delete_drawing(first)
-    assert [d.id for d in drawings.list_drawings()] == [second]
+    drawings.delete_drawing(first, workspace)
+    assert [d.id for d in drawings.list_drawings(workspace)] == [second]
     with pytest.raises(ValueError, match="Not a drawing id"):
-        drawings.delete_drawing("../models/default")
+        drawings.delete_drawing("../models/default", workspace)
     with pytest.raises(ValueError, match="0-9"):
-        drawings.save_drawing(mnist.x_test[0], 12, canvas)
-    assert not list(drawings.drawings_dir().glob(".tmp-*"))
+        drawings.save_drawing(mnist.x_test[0], 12, canvas, workspace)
+    assert not list(drawings.drawings_dir(workspace).glob(".tmp-*"))
+
+
+def test_fine_tuning_asked_to_stop_keeps_nothing(mnist):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(FineTuneStopped, match="stopped"):
+        fine_tune(load_entry(default_model())[0], mnist.x_test[:8], mnist.y_test[:8], mnist, epochs=10_000, stop=stop)
 
 
 def test_fine_tuning_learns_the_users_digits_and_keeps_mnist(mnist):
-    model = load_model("default")[0]
+    model = load_entry(default_model())[0]
     result = evaluate_model(model, mnist.x_test, mnist.y_test)
     wrong = result.mistakes()[:8]  # digits the model gets wrong, with their true labels
     x, y = mnist.x_test[wrong].astype("float32"), mnist.y_test[wrong]

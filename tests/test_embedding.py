@@ -3,12 +3,12 @@ import pytest
 
 from digitlab import embedding
 from digitlab.models import build_model
-from digitlab.store import load_model
+from digitlab.store import default_model, load_entry
 
 
 @pytest.fixture(scope="module")
 def default_map(mnist):
-    extractor = embedding.penultimate_model(load_model("default")[0])  # a trained convnet
+    extractor = embedding.penultimate_model(load_entry(default_model())[0])  # a trained convnet
     return extractor, embedding.map_digits(extractor, mnist.x_test[:2000], mnist.y_test[:2000])
 
 

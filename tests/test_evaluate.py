@@ -5,7 +5,7 @@ from digitlab import explain
 from digitlab.evaluate import confusion_matrix, evaluate_model
 from digitlab.models import ARCHITECTURES, build_model
 from digitlab.predict import Predictor
-from digitlab.store import load_model
+from digitlab.store import default_model, load_entry
 
 
 def test_confusion_matrix_counts():
@@ -14,7 +14,7 @@ def test_confusion_matrix_counts():
 
 
 def test_evaluation_of_the_default_model(mnist):
-    model, meta = load_model("default")
+    model, meta = load_entry(default_model())
     x, y = mnist.x_test[:2000], mnist.y_test[:2000]
     result = evaluate_model(model, x, y)
     assert result.probabilities.shape == (2000, 10)
@@ -32,7 +32,7 @@ def test_evaluation_of_the_default_model(mnist):
 
 
 def test_predictor_matches_the_model(mnist):
-    predictor = Predictor.from_store("default")
+    predictor = Predictor.default()
     probabilities = predictor.probabilities(mnist.x_test[:5])
     direct = predictor.model.predict_on_batch(mnist.x_test[:5].astype("float32"))
     np.testing.assert_allclose(probabilities, direct, atol=1e-5)

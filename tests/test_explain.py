@@ -1,14 +1,13 @@
 import numpy as np
 import pytest
 
-from digitlab import explain
+from digitlab import explain, store
 from digitlab.models import build_model
-from digitlab.store import load_model
 
 
 @pytest.fixture(scope="module")
 def default_model():
-    return load_model("default")[0]
+    return store.load_entry(store.default_model())[0]
 
 
 def test_integrated_gradients_add_up_to_the_probability_change(default_model, mnist):

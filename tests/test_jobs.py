@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from digitlab import runs, store
-from digitlab.cluster import NICENESS, SESSION_NICENESS, LowPriority
+from digitlab.cluster import NICENESS, SESSION_NICENESS, LowPriority, connect
 from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
 QUICK = TrainConfig.for_architecture("softmax", epochs=2, train_limit=5000)
-LONG = TrainConfig.for_architecture("softmax", epochs=500, train_limit=5000)  # runs until stopped
+LONG = TrainConfig.for_architecture("softmax", epochs=10_000, train_limit=5000)  # never ends on its own: stopped
 
 
 def wait_until(condition, timeout: float = 90) -> None:
@@ -26,41 +26,41 @@ def wait_until(condition, timeout: float = 90) -> None:
         time.sleep(0.05)
 
 
-def test_a_job_trains_on_a_worker_and_its_events_arrive_in_order(board, home):
-    job = board.submit_training(QUICK, "quick", home)
+def test_a_job_trains_on_a_worker_and_its_events_arrive_in_order(board, workspace):
+    job = board.submit_training(QUICK, "quick", workspace)
     status = job.wait(120)
     assert status.state == "done" and status.saved_name == "quick", status.error
     steps = [e.step for e in status.events]
     assert steps == sorted(steps) and steps[-1] == status.events[-1].total_steps
     assert [e.epoch for e in status.events if e.kind == "epoch"] == [1, 2]
-    model, meta = store.load_model("quick")
+    model, meta = store.load_model("quick", workspace)
     assert meta["test_accuracy"] > 0.8 and meta["params"] == model.count_params() == 7850
-    assert [r["state"] for r in runs.list_runs(home)] == ["done"]
+    assert [r["state"] for r in runs.list_runs(workspace)] == ["done"]
 
 
-def started(board: JobBoard, config: TrainConfig, name: str, home, keep_on_stop: bool = True):
-    job = board.submit_training(config, name, home, keep_on_stop=keep_on_stop)
+def started(board: JobBoard, config: TrainConfig, name: str, workspace, keep_on_stop: bool = True):
+    job = board.submit_training(config, name, workspace, keep_on_stop=keep_on_stop)
     wait_until(lambda: job.events)
     return job
 
 
 @pytest.mark.parametrize("keep", [True, False])
-def test_stop_ends_the_job_and_keeps_or_discards(board, home, keep):
-    job = started(board, LONG, "stopped", home, keep_on_stop=keep)
+def test_stop_ends_the_job_and_keeps_or_discards(board, workspace, keep):
+    job = started(board, LONG, "stopped", workspace, keep_on_stop=keep)
     job.stop()
     status = job.wait(60)
     assert status.state == "stopped" and status.error is None
     assert status.events[-1].step < status.events[-1].total_steps
     if keep:
-        assert status.saved_name == "stopped" and store.load_model("stopped")[1]["stopped_early"] is True
+        assert status.saved_name == "stopped" and store.load_model("stopped", workspace)[1]["stopped_early"] is True
     else:
-        assert status.saved_name is None and store.list_models(include_default=False) == []
+        assert status.saved_name is None and store.list_models(workspace, include_default=False) == []
 
 
-def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(board, home):
-    first = started(board, LONG, "first", home)
-    second = board.submit_training(QUICK, "second", home)
-    third = board.submit_training(QUICK, "third", home)
+def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(board, workspace):
+    first = started(board, LONG, "first", workspace)
+    second = board.submit_training(QUICK, "second", workspace)
+    third = board.submit_training(QUICK, "third", workspace)
     time.sleep(2)  # the slot stays busy: nothing else starts
     assert [board.status(j).state for j in (first, second, third)] == ["running", "queued", "queued"]
     assert [board.status(j).ahead for j in (second, third)] == [0, 1]
@@ -70,52 +70,73 @@ def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(bo
     first.stop()
     assert third.wait(120).state == "done"
     assert second.saved_name is None and not second.events
-    assert sorted(m.name for m in store.list_models(include_default=False)) == ["first", "third"]
+    assert sorted(m.name for m in store.list_models(workspace, include_default=False)) == ["first", "third"]
 
 
-def test_a_worker_killed_mid_job_gives_an_interrupted_run_and_the_next_job_runs(board, home):
-    doomed = started(board, LONG, "doomed", home)
-    waiting = board.submit_training(QUICK, "next", home)
+def test_a_worker_killed_mid_job_gives_an_interrupted_run_and_the_next_job_runs(board, workspace):
+    doomed = started(board, LONG, "doomed", workspace)
+    waiting = board.submit_training(QUICK, "next", workspace)
     (pid,) = board.client.run(os.getpid).values()
     os.kill(pid, signal.SIGKILL)
     assert doomed.wait(120).state == "interrupted" and "stopped mid-run" in doomed.error
     assert waiting.wait(180).state == "done" and waiting.saved_name == "next"
-    assert [m.name for m in store.list_models(include_default=False)] == ["next"]
-    states = {r["name"]: r["state"] for r in recorded_runs(home)}
+    assert [m.name for m in store.list_models(workspace, include_default=False)] == ["next"]
+    states = {r["name"]: r["state"] for r in recorded_runs(workspace)}
     assert states == {"doomed": "interrupted", "next": "done"}
 
 
-def test_a_job_whose_app_went_away_stops_and_frees_its_slot(board, home):
-    orphan = started(board, LONG, "orphan", home)
+def test_a_job_whose_app_went_away_stops_and_frees_its_slot(board, workspace):
+    orphan = started(board, LONG, "orphan", workspace)
     orphan.future.cancel()  # what the scheduler does when the app's client disconnects
-    job = board.submit_training(QUICK, "after", home)
-    assert job.wait(120).state == "done"
-    assert "orphan" not in [m.name for m in store.list_models(include_default=False)]
+    job = board.submit_training(QUICK, "after", workspace)
+    assert job.wait(300).state == "done"  # LONG never ends by itself: only the orphan's stop frees the slot
+    assert "orphan" not in [m.name for m in store.list_models(workspace, include_default=False)]
 
 
-def test_bad_settings_and_a_diverging_run_fail_with_a_message(board, home):
-    bad = board.submit_training(TrainConfig.for_architecture("softmax", batch_size=0), "bad", home)
-    assert bad.wait(60).state == "failed" and "Batch size must be between 1" in bad.error
-    config = TrainConfig.for_architecture("mlp", learning_rate=1e6, epochs=1, train_limit=2000)
-    diverged = board.submit_training(config, "nan", home)
-    assert diverged.wait(120).state == "failed" and "learning rate is too high" in diverged.error
-    assert store.list_models(include_default=False) == []
+def test_a_job_whose_client_closed_stops_and_frees_its_slot(cluster, board, workspace):
+    """An app on an external scheduler goes away: its client closes, the scheduler cancels its job."""
+    app = JobBoard(connect(cluster.scheduler_address))
+    started(app, LONG, "orphan", workspace)
+    app.client.close()
+    job = board.submit_training(QUICK, "after", workspace)
+    assert job.wait(300).state == "done"
+    assert "orphan" not in [m.name for m in store.list_models(workspace, include_default=False)]
 
 
-def test_runs_left_active_by_a_dead_server_read_as_interrupted(home):
-    runs.record_run(home, "digitlab-train-old", state="running", name="lost")
-    (record,) = runs.list_runs(home)
-    assert record["state"] == "interrupted" and "No model was saved" in record["error"]
-    assert runs.list_runs(home, live={"digitlab-train-old"})[0]["state"] == "interrupted"  # written once, kept
-
-
-def test_fine_tuning_runs_as_a_job(board, home, mnist):
+def test_a_fine_tuning_whose_app_went_away_stops_and_frees_its_slot(board, workspace, mnist):
     model_file = (store.DEFAULT_MODEL_DIR / store.MODEL_FILE).read_bytes()
     x, y = mnist.x_test[:8].astype(np.float32), mnist.y_test[:8]
-    job = board.submit_fine_tune(model_file, {"architecture": "fast"}, x, y, 1, "default-tuned", home)
+    orphan = board.submit_fine_tune(model_file, {"architecture": "fast"}, x, y, 10_000, "orphan", workspace)
+    wait_until(lambda: board.status(orphan).state == "running")
+    orphan.future.cancel()
+    job = board.submit_training(QUICK, "after", workspace)
+    assert job.wait(300).state == "done"  # 10,000 epochs never end by themselves: only the stop frees the slot
+    assert "orphan" not in [m.name for m in store.list_models(workspace, include_default=False)]
+
+
+def test_bad_settings_and_a_diverging_run_fail_with_a_message(board, workspace):
+    bad = board.submit_training(TrainConfig.for_architecture("softmax", batch_size=0), "bad", workspace)
+    assert bad.wait(60).state == "failed" and "Batch size must be between 1" in bad.error
+    config = TrainConfig.for_architecture("mlp", learning_rate=1e6, epochs=1, train_limit=2000)
+    diverged = board.submit_training(config, "nan", workspace)
+    assert diverged.wait(120).state == "failed" and "learning rate is too high" in diverged.error
+    assert store.list_models(workspace, include_default=False) == []
+
+
+def test_runs_left_active_by_a_dead_server_read_as_interrupted(workspace):
+    runs.record_run(workspace, "digitlab-train-old", state="running", name="lost")
+    (record,) = runs.list_runs(workspace)
+    assert record["state"] == "interrupted" and "No model was saved" in record["error"]
+    assert runs.list_runs(workspace, live={"digitlab-train-old"})[0]["state"] == "interrupted"  # written once, kept
+
+
+def test_fine_tuning_runs_as_a_job(board, workspace, mnist):
+    model_file = (store.DEFAULT_MODEL_DIR / store.MODEL_FILE).read_bytes()
+    x, y = mnist.x_test[:8].astype(np.float32), mnist.y_test[:8]
+    job = board.submit_fine_tune(model_file, {"architecture": "fast"}, x, y, 1, "default-tuned", workspace)
     status = job.wait(180)
     assert status.state == "done", status.error
-    meta = store.load_model("default-tuned")[1]
+    meta = store.load_model("default-tuned", workspace)[1]
     assert meta["architecture"] == "fast" and meta["test_accuracy"] > 0.97 and meta["drawings_accuracy"] == 1.0
 
 

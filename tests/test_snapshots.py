@@ -43,10 +43,10 @@ def test_snapshots_arrive_with_the_events_and_show_learning(short_run, mnist):
     assert not np.allclose(first.weights, sent[-1].weights)  # the weights moved
 
 
-def test_snapshots_are_saved_beside_the_model_and_replay(short_run, home):
+def test_snapshots_are_saved_beside_the_model_and_replay(short_run, home, workspace):
     result, _ = short_run
-    name = store.save_model(result.model, "replayed", result.metadata(), extras=result.extras())
-    saved = load_snapshots(store.find_model(name).path)
+    name = store.save_model(result.model, "replayed", result.metadata(), workspace, extras=result.extras())
+    saved = load_snapshots(store.find_model(name, workspace).path)
     assert [s.step for s in saved] == [s.step for s in result.snapshots]
     assert np.allclose(saved[-1].panel, result.snapshots[-1].panel, atol=1e-3)
     assert np.array_equal(saved[-1].confusion, result.snapshots[-1].confusion)
@@ -55,7 +55,7 @@ def test_snapshots_are_saved_beside_the_model_and_replay(short_run, home):
     assert from_npz(to_npz(result.snapshots))[1].epoch == pytest.approx(result.snapshots[1].epoch)
 
 
-def test_extras_cannot_escape_the_model_folder(home):
+def test_extras_cannot_escape_the_model_folder(home, workspace):
     with pytest.raises(store.StoreError, match="Refused"):
-        store.save_model(build_model("softmax"), "bad", {}, extras={"../../outside.txt": b"x"})
+        store.save_model(build_model("softmax"), "bad", {}, workspace, extras={"../../outside.txt": b"x"})
     assert not (home / "outside.txt").exists() and not (home / "models" / "bad").exists()

@@ -45,4 +45,4 @@ def test_preprocessing_keeps_thick_and_small_digits_readable(writer, name):
     image = render(style, writer, np.random.default_rng(0), template_jitter=0.0)
     pixels = preprocess(image)
     assert pixels.shape == (28, 28) and pixels.max() > 200
-    assert Predictor.from_store().probabilities(pixels).argmax() == style.digit
+    assert Predictor.default().probabilities(pixels).argmax() == style.digit

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from digitlab.augment import augment_batch
-from digitlab.train import TrainConfig, TrainingDiverged, train_model
+from digitlab.train import TrainConfig, TrainingDiverged, train_model, training_set
 
 QUICK = dict(epochs=1, train_limit=2000)
 
@@ -117,3 +117,17 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     words = out.stdout.split()
     assert words[1] == "2" and float(words[3]) > 0.8
+
+
+def test_a_config_counts_its_images_without_loading_mnist(mnist):
+    configs = [
+        TrainConfig(),
+        TrainConfig(validation=False),
+        TrainConfig(train_limit=3000),
+        TrainConfig(train_limit=10**6),
+        TrainConfig(train_limit=100, styles=2),
+    ]
+    for config in configs:
+        assert config.example_count() == len(training_set(config, mnist)[0])
+    with pytest.raises(ValueError, match="between 1 and the 3000 training images"):
+        TrainConfig(train_limit=3000, batch_size=4000).validate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -55,8 +56,8 @@ def test_a_key_that_is_not_32_hex_digits_is_refused(shared, key):
 
 def test_names_are_per_workspace_and_the_leaderboard_reads_across(shared, model):
     a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
-    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.5}, a.root) == "mine"
-    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.7}, b.root) == "mine"
+    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.5}, a) == "mine"
+    assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.7}, b) == "mine"
     rows = [(e.owner.alias if e.owner else None, e.model.name) for e in workspaces.leaderboard()]
     assert rows == [(None, "default"), (b.alias, "mine"), (a.alias, "mine")]  # best first
     assert {w.key for w in workspaces.all_workspaces()} == {a.key, b.key}
@@ -73,10 +74,12 @@ def test_only_the_owner_may_change_a_model_and_nobody_the_default(shared):
 
 def test_deleting_ones_last_model_leaves_the_others(shared, model):
     a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
-    store.save_model(model, "only", {}, a.root)
-    store.save_model(model, "only", {}, b.root)
-    store.delete_model("only", a.root)
-    assert store.list_models(False, a.root) == [] and [m.name for m in store.list_models(False, b.root)] == ["only"]
+    store.save_model(model, "only", {}, a)
+    store.save_model(model, "only", {}, b)
+    store.delete_model("only", a)
+    assert store.list_models(a, include_default=False) == [] and [
+        m.name for m in store.list_models(b, include_default=False)
+    ] == ["only"]
 
 
 def test_two_visitors_saving_the_same_name_at_once_both_keep_theirs(shared, model):
@@ -84,7 +87,7 @@ def test_two_visitors_saving_the_same_name_at_once_both_keep_theirs(shared, mode
     names = {}
 
     def save(workspace):
-        names[workspace.key] = store.save_model(model, "same", {"owner": workspace.key}, workspace.root)
+        names[workspace.key] = store.save_model(model, "same", {"owner": workspace.key}, workspace)
 
     threads = [threading.Thread(target=save, args=(w,)) for w in owners]
     for t in threads:
@@ -93,28 +96,28 @@ def test_two_visitors_saving_the_same_name_at_once_both_keep_theirs(shared, mode
         t.join()
     assert set(names.values()) == {"same"}
     for w in owners:
-        assert store.find_model("same", w.root).meta["owner"] == w.key
+        assert store.find_model("same", w).meta["owner"] == w.key
 
 
 def test_quotas_refuse_with_a_message_and_keep_what_is_there(shared, model):
-    a = workspaces.from_token(workspaces.new_token())
+    a = dataclasses.replace(workspaces.from_token(workspaces.new_token()), model_quota=2, drawing_quota=1)
     for i in range(2):
-        store.save_model_file(store.model_to_bytes(model), f"m{i}", {}, a.root, quota=2)
+        store.save_model_file(store.model_to_bytes(model), f"m{i}", {}, a)
     with pytest.raises(store.StoreError, match="already holds 2 models"):
-        store.save_model_file(store.model_to_bytes(model), "m2", {}, a.root, quota=2)
-    assert len(store.list_models(False, a.root)) == 2
+        store.save_model_file(store.model_to_bytes(model), "m2", {}, a)
+    assert len(store.list_models(a, include_default=False)) == 2
     pixels = np.zeros((28, 28), np.float32)
-    save_drawing(pixels, 1, pixels.astype(np.uint8), a.root, quota=1)
+    save_drawing(pixels, 1, pixels.astype(np.uint8), a)
     with pytest.raises(ValueError, match="already holds 1 drawings"):
-        save_drawing(pixels, 2, pixels.astype(np.uint8), a.root, quota=1)
-    assert [d.label for d in list_drawings(a.root)] == [1]
+        save_drawing(pixels, 2, pixels.astype(np.uint8), a)
+    assert [d.label for d in list_drawings(a)] == [1]
 
 
 def test_drawings_stay_in_their_workspace(shared):
     a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
     pixels = np.zeros((28, 28), np.float32)
-    save_drawing(pixels, 3, pixels.astype(np.uint8), a.root)
-    assert [d.label for d in list_drawings(a.root)] == [3] and list_drawings(b.root) == []
+    save_drawing(pixels, 3, pixels.astype(np.uint8), a)
+    assert [d.label for d in list_drawings(a)] == [3] and list_drawings(b) == []
 
 
 def test_a_signed_in_identity_has_its_own_stable_workspace(shared):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digitlab import store
+from digitlab.workspaces import personal_workspace
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import start_app, start_dask, stop_app, train_from_page
 from tests.e2e.test_browser import wait_for_app
@@ -24,14 +25,13 @@ def cluster_app(tmp_path):
             stop_app(process)
 
 
-def test_training_from_the_page_runs_on_the_separate_worker_and_is_saved(cluster_app, page, monkeypatch):
+def test_training_from_the_page_runs_on_the_separate_worker_and_is_saved(cluster_app, page):
     url, home = cluster_app
     page.goto(f"{url}/train")
     wait_for_app(page)
     train_from_page(page, "softmax", "on-the-cluster", epochs=2, images=5000)
     page.get_by_text("Saved as on-the-cluster").wait_for(timeout=120_000)
     screenshot(page, "train-on-cluster")
-    monkeypatch.setenv("DIGITLAB_HOME", str(home))
-    meta = store.load_model("on-the-cluster")[1]
+    meta = store.load_model("on-the-cluster", personal_workspace(home))[1]
     assert meta["architecture"] == "softmax" and meta["test_accuracy"] > 0.8
     assert meta["epochs_completed"] == 2

@@ -1,0 +1,96 @@
+"""What the server loads once and every session shares: MNIST, loaded models, their evaluations and maps.
+
+`st.cache_resource` objects are shared by every session: they are read-only once made. No page
+calls (`st.error`, `st.stop`) inside a cached function: pages call `dataset()` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from digitlab import store
+from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
+from digitlab.embedding import DigitMap, map_digits, penultimate_model
+from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.plots import map_rows
+from digitlab.predict import Predictor
+from digitlab.styles import StyleSet, model_inputs, style_set
+
+log = logging.getLogger(__name__)
+
+MAP_DIGITS = 5000  # test digits on the Map page
+
+
+def data_dir() -> str:
+    return os.environ.get("DIGITLAB_DATA_DIR", "")
+
+
+def dataset() -> Dataset:
+    """MNIST, or an error on the page (with how to fix it) and a stop."""
+    try:
+        return cached_mnist(data_dir())
+    except DataError as error:
+        log.error("MNIST could not be loaded: %s", error)
+        st.error(f"MNIST could not be loaded. {error}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner="Loading MNIST...")
+def cached_mnist(directory: str) -> Dataset:
+    """MNIST from `directory` (empty: the default); read-only arrays, safe to share between sessions."""
+    return load_mnist(directory or None)
+
+
+@st.cache_resource
+def split_summary(split: str) -> SplitSummary:
+    """Statistics of a split (every verified copy of MNIST is the same, so the folder is no key)."""
+    return summarize(*cached_mnist(data_dir()).split(split))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading model...")
+def cached_predictor(path: str, created: str) -> Predictor:
+    """The loaded model in folder `path`; `created` in the key drops stale entries after a rename or retrain."""
+    return Predictor(*store.load_entry(store.read_entry(Path(path))))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
+def cached_evaluation(path: str, created: str) -> Evaluation:
+    data = cached_mnist(data_dir())
+    return evaluate_model(cached_predictor(path, created).model, data.x_test, data.y_test)
+
+
+@st.cache_resource(show_spinner="Drawing the style set...")
+def cached_style_set() -> tuple[StyleSet, np.ndarray]:
+    """The style set (50 digits per variant) and its preprocessed model inputs; the same for everyone."""
+    styles = style_set()
+    return styles, model_inputs(styles)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Placing 5,000 test digits on the map...")
+def cached_map(path: str, created: str):
+    """(penultimate-layer model, DigitMap, chart rows) for the model in folder `path`."""
+    data = cached_mnist(data_dir())
+    extractor = penultimate_model(cached_predictor(path, created).model)
+    images, labels = data.x_test[:MAP_DIGITS], data.y_test[:MAP_DIGITS]
+    digit_map = map_digits(extractor, images, labels)
+    confidence = digit_map.probabilities.max(axis=1)
+    return extractor, digit_map, map_rows(digit_map.points, labels, digit_map.predictions, confidence, images)
+
+
+def predictor_for(entry: store.SavedModel) -> Predictor:
+    return cached_predictor(str(entry.path), entry.meta.get("created", ""))
+
+
+def evaluation_for(entry: store.SavedModel) -> Evaluation:
+    dataset()  # shows the error and stops if MNIST is missing
+    return cached_evaluation(str(entry.path), entry.meta.get("created", ""))
+
+
+def map_for(entry: store.SavedModel) -> tuple[object, DigitMap, list[dict]]:
+    dataset()  # shows the error and stops if MNIST is missing
+    return cached_map(str(entry.path), entry.meta.get("created", ""))

@@ -1,0 +1,112 @@
+"""The app's view of training jobs: the server's job board, the visitor's job, starting one, its state."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from digitlab import store
+from digitlab.cluster import connect
+from digitlab.jobs import Job, JobBoard, recorded_runs
+from ui import keys, visitor
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner="Connecting to the training cluster...")
+def cached_job_board(address: str) -> JobBoard:
+    """One board per server: the embedded Dask cluster starts here, once, on first use."""
+    log.info("connecting to the training cluster at %s", address or "a new embedded cluster")
+    return JobBoard(connect(address or None))
+
+
+def job_board() -> JobBoard:
+    """The server's job board, on `$DIGITLAB_SCHEDULER` if set, else on an embedded cluster."""
+    return cached_job_board(os.environ.get("DIGITLAB_SCHEDULER", "").strip())
+
+
+def visitor_job(key: str) -> Job | None:
+    """This visitor's latest job under session key `key` (keys.TRAIN_JOB or keys.TUNE_JOB), if the board knows it."""
+    job_id = st.session_state.get(key)
+    return job_board().get(job_id) if job_id else None  # no job yet: do not start a cluster for nothing
+
+
+def busy_job() -> Job | None:
+    """This visitor's queued or running job, if any: one at a time per visitor."""
+    jobs = (visitor_job(keys.TRAIN_JOB), visitor_job(keys.TUNE_JOB))
+    mine = next((job for job in jobs if job is not None and job.active), None)
+    workspace = visitor.workspace()
+    if mine is None and not workspace.personal:  # the workspace open in another tab or browser
+        mine = next((job for board in list(JobBoard.boards) if (job := board.active_in(workspace))), None)
+    return mine
+
+
+def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
+    """Start the visitor's job with `submit(board)` and remember it under session key `key`, unless
+    the visitor already has one queued or running, or their workspace is full: then say so."""
+    busy = busy_job()
+    workspace = visitor.workspace()
+    if busy is not None:
+        st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
+        return None
+    if store.is_full(workspace):
+        st.error(
+            f"Your workspace holds {workspace.model_quota} models, its limit: delete one on the Models page first."
+        )
+        return None
+    job = submit(job_board())
+    st.session_state[key] = job.id
+    return job
+
+
+def job_phase(job: Job) -> str:
+    """queued, running or ended: what a page draws differently."""
+    return job.state if job.active else "ended"
+
+
+def show_job_state(job: Job, drawn_phase: str) -> None:
+    """A queued job's place with Cancel; an ended job's outcome; a full rerun once the job has left
+    `drawn_phase`, the phase the page was drawn for. (A running job is the page's to draw.)
+    """
+    status = job_board().status(job)
+    if status.state == "queued":
+        ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
+        st.info(f"Queued: {ahead}. It starts when a training slot is free.")
+        st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
+    elif status.state == "failed" or status.state == "interrupted":
+        st.error(status.error)
+    elif status.state == "cancelled":
+        st.info("Cancelled: it never ran, nothing was saved.")
+    elif status.state in ("done", "stopped") and status.saved_name is None:
+        st.warning("Stopped; the model was discarded as asked.")
+    if job_phase(job) != drawn_phase:
+        st.rerun()  # the whole page: its live charts start with the run, the sidebar lists the new model
+
+
+def show_runs() -> None:
+    """The runs recorded in this workspace, newest first, interrupted ones included."""
+    records = recorded_runs(visitor.workspace())
+    if not records:
+        st.caption("No runs yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.get("created", 0))),
+                "name": r.get("name"),
+                "kind": r.get("kind"),
+                "architecture": r.get("architecture"),
+                "state": r.get("state"),
+                "saved as": r.get("saved_name"),
+                "test accuracy": r.get("test_accuracy"),
+                "note": r.get("error") or "",
+            }
+            for r in records
+        ],
+        hide_index=True,
+        width="stretch",
+    )

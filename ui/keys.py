@@ -1,0 +1,12 @@
+"""The session-state keys that one file writes and another reads, named once.
+
+(A widget's own key, used only on its page, stays on that page.)
+"""
+
+ACTIVE_MODEL = "active_model"  # the sidebar's model picker
+PENDING_ACTIVE_MODEL = "pending_active_model"  # chosen on a page after the picker was drawn: applied next run
+BORROWED = "borrowed"  # (label, folder) of a leaderboard model picked on the Models page
+WS_TOKEN = "ws_token"  # the visitor's workspace token (shared mode), also kept in the URL
+DRAWING = "drawing"  # the last drawing's 28x28 model input: the Map page marks it
+TRAIN_JOB = "train_job_id"  # the visitor's latest training job
+TUNE_JOB = "fine-tune_job_id"  # the visitor's latest fine-tuning job

@@ -1,0 +1,54 @@
+"""Who the visitor is: the workspace of a personal install, or in shared mode theirs by sign-in or token."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from digitlab.workspaces import (
+    Workspace,
+    WorkspaceError,
+    from_identity,
+    from_token,
+    new_token,
+    personal_workspace,
+    shared_mode,
+)
+from ui import keys
+
+log = logging.getLogger(__name__)
+
+
+def workspace() -> Workspace:
+    """This visitor's workspace: the one of a personal install; in shared mode, by sign-in or by token.
+
+    Without sign-in, the token lives in the page's URL (`?ws=...`): a first visit gets a new one, a
+    bookmark brings the workspace back. A malformed token stops the page with a message.
+    """
+    if not shared_mode():
+        return personal_workspace()
+    subject = signed_in_subject()
+    if subject:
+        return from_identity(subject)
+    token = st.query_params.get("ws") or st.session_state.get(keys.WS_TOKEN) or new_token()
+    try:
+        chosen = from_token(token)
+    except WorkspaceError as error:
+        log.info("refused a workspace token: %s", error)
+        st.error(f"{error} Open the app without `?ws=` to start a new workspace.")
+        st.stop()
+    st.session_state[keys.WS_TOKEN] = token
+    if st.query_params.get("ws") != token:
+        st.query_params["ws"] = token  # kept in the URL on every page, so any bookmark brings it back
+    return chosen
+
+
+def signed_in_subject() -> str | None:
+    """The signed-in user's identity when the deployment configured Streamlit's authentication."""
+    try:
+        if st.user.is_logged_in:
+            return st.user.get("sub") or st.user.get("email")
+    except (AttributeError, KeyError, st.errors.StreamlitAPIException):
+        pass
+    return None

@@ -1,0 +1,86 @@
+"""Widgets and pictures the pages share: the drawing canvas, enlarged digits, how a model learned."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from digitlab.explain import diverging
+from digitlab.plots import confusion_spec, image_grid, tinted
+from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
+from ui.caches import dataset
+
+CANVAS_SIZE = 280
+PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
+
+
+def draw_canvas(key: str) -> np.ndarray | None:
+    """The drawing canvas: returns its (280, 280, 4) RGBA pixels, or None before the first stroke.
+
+    White ink on black, as MNIST. Tests patch this function (the component needs a browser).
+    """
+    from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
+
+    result = st_canvas(
+        stroke_width=PEN_WIDTH,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
+    return result.image_data
+
+
+def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
+    """Enlarge a 28x28 image with square pixels, so the viewer sees what the model sees."""
+    scale = max(1, size // pixels.shape[0])
+    return np.clip(pixels, 0, 255).astype(np.uint8).repeat(scale, 0).repeat(scale, 1)
+
+
+def show_learning(snapshots: list[Snapshot], key: str) -> None:
+    """The last snapshot: the panel of 20 test digits with the model's answers (green right, red
+    wrong) and its first-layer weights; beside them the validation confusion matrix of an epoch end,
+    with a slider back through the epochs."""
+    snapshot = snapshots[-1]
+    images, labels = dataset().split("test")
+    right = 0
+    for row in (range(0, 20, 2), range(1, 20, 2)):  # the first digit of each class, then the hard ones
+        indices, probabilities = [PANEL[i] for i in row], snapshot.panel[list(row)]
+        answers = probabilities.argmax(axis=1)
+        correct = answers == labels[indices]
+        right += correct.sum()
+        st.image(
+            list(tinted(images[indices], correct).repeat(2, 1).repeat(2, 2)),
+            caption=[f"{a} · {p:.0%}" for a, p in zip(answers, probabilities.max(axis=1))],
+            width=56,
+        )
+    st.caption(
+        f"After {snapshot.epoch:.2f} epochs: {right} of these 20 test digits right (top row: the first "
+        "of each digit; bottom row: a hard one). Each caption: the model's answer and its confidence."
+    )
+    weights, confusions = st.columns(2)
+    with weights:
+        scale = 8 if snapshot.weights.shape[1] < 10 else 2
+        columns = 5 if len(snapshot.weights) == 10 else 8  # softmax: its ten digits in two rows
+        st.image(image_grid(diverging(snapshot.weights), columns=columns, scale=scale), output_format="PNG")
+        st.caption("First-layer weights (red: positive, blue: negative), forming as it learns.")
+    with confusions:
+        show_confusions(snapshots, key)
+
+
+def show_confusions(snapshots: list[Snapshot], key: str) -> None:
+    """The validation confusion matrix at an epoch end, with a slider back through the epochs."""
+    confusions = epoch_confusions(snapshots)
+    if not confusions:
+        st.caption("The confusion matrix appears at the end of the first epoch.")
+        return
+    index = len(confusions) - 1
+    if len(confusions) > 1:
+        index = st.slider("Epoch", 1, len(confusions), len(confusions), key=key) - 1
+    epoch, confusion = confusions[index]
+    st.vega_lite_chart({**confusion_spec(confusion), "width": 300, "height": 300})
+    right = np.trace(confusion) / max(confusion.sum(), 1)
+    st.caption(f"Validation confusion after epoch {epoch:.0f}, on {confusion.sum():,} digits: {right:.1%} right.")
