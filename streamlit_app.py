@@ -36,12 +36,15 @@ def log_to_the_server_console() -> None:
 
 
 def main() -> None:
-    from ui import jobs, picker, visitor
+    from ui import jobs, picker, screen, visitor
     from ui.pages import PAGES
 
     keep_keras_state()
     log_to_the_server_console()
+    jobs.start_job_board_in_background()  # a press of Train then finds the cluster and its workers ready
     st.set_page_config(page_title="DigitLab", page_icon=":material/draw:", layout="wide")
+    with st.sidebar:
+        screen.fold_sidebar_on_narrow_screens()
     page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(PAGES)])
     workspace = visitor.workspace()  # in shared mode, a first visit gets its token into the URL here
     if not workspace.personal:

@@ -31,8 +31,9 @@ def reset_change() -> None:
 
 st.title("Draw")
 st.write(
-    "Draw a digit: the model answers as you draw. On the right, the 28x28 image it really "
-    "receives, after the same normalization MNIST's digits went through."
+    "Draw a digit with your finger, a pen or the mouse: the model answers under the canvas as you "
+    "draw. Beside it (below, on a phone), the 28x28 image the model really receives, after the "
+    "same clean-up MNIST's digits went through."
 )
 
 entry = picker.active_model()
@@ -42,6 +43,7 @@ st.session_state.setdefault("canvas_round", 0)
 source, result = st.columns([1, 2])
 with source:
     drawing = widgets.draw_canvas(key=f"canvas-{st.session_state['canvas_round']}")
+    answer_box = st.container()  # the answer, directly under the canvas on every screen
     if st.button("Clear"):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
         st.rerun()
@@ -64,7 +66,7 @@ with source:
     change = Change(rotate, shift_x / 100, shift_y / 100, scale, stroke)
 
 image = upload.getvalue() if upload is not None else drawing
-with result:
+with answer_box:
     if image is None:
         st.info("Draw a digit on the canvas, or upload a photo of one.")
         st.stop()
@@ -81,15 +83,21 @@ with result:
     st.session_state[keys.DRAWING] = pixels  # the Map page shows it as a star
     probabilities = predictor.probabilities(pixels)
     digit = int(probabilities.argmax())
-    seen, answer = st.columns(2)
-    seen.image(widgets.big_digit(pixels), caption="What the model sees (28x28)", output_format="PNG")
-    answer.metric("Prediction", digit)
+    st.metric("Prediction", digit)
     alternatives = " · ".join(f"{d}: {p:.1%}" for d, p in explain.top_k(probabilities, 3))
-    answer.caption(f"Top 3: {alternatives} · model: {entry.name}")
-    st.vega_lite_chart(
+    st.caption(f"Top 3: {alternatives} · model: {entry.name}")
+with result:
+    seen, chart = st.columns([1, 2])
+    seen.image(
+        widgets.big_digit(pixels),
+        caption=f"What the model sees (28x28): your drawing, read as a {digit}",
+        output_format="PNG",
+    )
+    chart.vega_lite_chart(
         bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=digit),
         width="stretch",
     )
+    chart.caption("How sure the model is of each digit: the ten bars add up to 100%.")
 
 st.subheader("Why?")
 why, inside = st.columns(2)
@@ -105,7 +113,7 @@ with why:
     st.image(
         explain.attribution_overlay(pixels, predictor.attributions(pixels, target)),
         caption=f"Red pixels push towards {target}, blue pixels push away (integrated gradients)",
-        width=280,
+        width="stretch",
         output_format="PNG",
     )
 with inside:
@@ -113,20 +121,20 @@ with inside:
         st.image(
             image_grid(explain.diverging(explain.conv_filters(model)), columns=8, scale=6),
             caption="First-layer filters (red: positive weights, blue: negative)",
-            width=400,
+            width="stretch",
             output_format="PNG",
         )
         st.image(
             image_grid(explain.feature_maps(model, pixels), columns=8, scale=2),
             caption="What each filter sees in your drawing (its feature map)",
-            width=400,
+            width="stretch",
             output_format="PNG",
         )
     elif entry.meta.get("architecture") == "softmax":
         st.image(
             image_grid(explain.diverging(explain.softmax_weight_images(model)), columns=5, scale=3),
             caption="Weights per digit 0-9: red pixels are evidence for the digit, blue against",
-            width=400,
+            width="stretch",
             output_format="PNG",
         )
     else:

@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from digitlab.data import TEST_SIZE, VALIDATION_SIZE
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
@@ -68,21 +69,32 @@ if start:
         )
 
 
+def progress_words(last, job, state: str) -> str:
+    """The progress line in words: where the run is, how fast, and what it is doing now."""
+    where = f"Epoch {last.epoch} of {job.config.epochs} · batch {last.step:,} of {last.total_steps:,}"
+    if state != "running":
+        return f"{where} · {state}"
+    steps_per_epoch = last.total_steps // job.config.epochs
+    if last.kind == "epoch" and last.step >= last.total_steps:
+        doing = f"testing on the {TEST_SIZE:,} test digits and saving the model..."
+    elif last.kind == "batch" and last.step % steps_per_epoch == 0 and job.config.validation:
+        doing = f"checking on the {VALIDATION_SIZE:,} validation digits..."
+    elif last.seconds_left is None:
+        doing = "measuring its speed..."
+    else:
+        doing = f"about {last.seconds_left:.0f} s left"
+    return f"{where} · {last.examples_per_second:,.0f} digits a second · {doing}"
+
+
 def show_progress(drawn_phase: str) -> None:
     """Redraw the run from the events that arrived; the job itself runs on a worker."""
     job = jobs.visitor_job(keys.TRAIN_JOB)
     status = jobs.job_board().status(job)
     events = status.events
     if events:
-        last = events[-1]
-        pace = f"{last.examples_per_second:,.0f} examples/s"
-        when = f"{last.seconds_left:.0f} s left" if status.state == "running" else status.state
-        st.progress(
-            last.step / last.total_steps,
-            text=f"Epoch {last.epoch}/{job.config.epochs} · step {last.step}/{last.total_steps} · {pace} · {when}",
-        )
+        st.progress(events[-1].step / events[-1].total_steps, text=progress_words(events[-1], job, status.state))
     elif status.state == "running":
-        st.progress(0.0, text="Starting on a worker...")
+        st.progress(0.0, text=f"Starting... {status.waited:.0f} s: building the network, shuffling the digits.")
     if status.state == "running":
         st.button("Stop", on_click=job.stop, type="primary", key="stop")
     elif status.saved_name:
@@ -100,6 +112,13 @@ def show_chart() -> None:
     if job.events:
         last = job.events[-1]
         st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
+        st.caption(
+            "Loss: how wrong the model's answers are (lower is better). Accuracy: the share of digits it "
+            "gets right. The blue line is the training digits it learns from, smoothed over its last ~20 "
+            "batches; the orange diamonds are 5,000 validation digits it never learns from, checked after "
+            "each epoch. When orange falls clearly behind blue, the model is memorizing its training "
+            "digits rather than learning digits in general (overfitting)."
+        )
 
 
 def show_learning() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from distributed import WorkerPlugin
@@ -91,6 +92,26 @@ class LowPriority(WorkerPlugin):
                 callback.stop()
 
 
+class WarmUp(WorkerPlugin):
+    """A Dask worker plugin: a new worker reads and verifies MNIST in a thread of its own, so its first
+    job starts training at once instead of loading the data first (TensorFlow itself is imported
+    when the worker unpickles a plugin from this package)."""
+
+    name = "digitlab-warm-up"
+
+    def setup(self, worker) -> None:
+        threading.Thread(target=load_mnist_quietly, name="digitlab-warm-up", daemon=True).start()
+
+
+def load_mnist_quietly() -> None:
+    from digitlab.data import load_mnist  # cached per process: the job's `worker_mnist()` finds it loaded
+
+    try:
+        load_mnist()
+    except Exception:  # noqa: BLE001 - the job loads it again and reports what is wrong
+        log.warning("a worker could not load MNIST ahead of its first job", exc_info=True)
+
+
 def start_local_cluster(slots: int | None = None):
     """Start an embedded LocalCluster: `slots` single-threaded worker processes, dashboard off.
 
@@ -125,8 +146,9 @@ def connect(address: str | None = None):
 
     address = address or os.environ.get("DIGITLAB_SCHEDULER", "").strip()
     if address:
-        return Client(address, timeout=10)
-    cluster = start_local_cluster()
-    client = Client(cluster)
-    client.register_plugin(LowPriority())
+        client = Client(address, timeout=10)
+    else:
+        client = Client(start_local_cluster())
+        client.register_plugin(LowPriority())
+    client.register_plugin(WarmUp())
     return client

@@ -14,6 +14,7 @@ import numpy as np
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "mnist"
 TRAIN_SIZE = 60_000  # training images in the verified files (validation included)
 VALIDATION_SIZE = 5_000  # the classic 55,000 / 5,000 split: the last 5,000 training images
+TEST_SIZE = 10_000
 
 # SHA-256 of the decompressed files (the gzip bytes differ between gzip runs).
 FILES = {

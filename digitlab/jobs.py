@@ -221,6 +221,8 @@ class JobStatus:
     saved_name: str | None
     error: str | None
     meta: dict | None  # the saved model's record: test accuracy, seconds, scores
+    others_running: bool = False  # queued behind another of this server's runs, not only waiting for a worker
+    waited: float = 0.0  # seconds since it was submitted
 
 
 @dataclass(eq=False)
@@ -241,6 +243,7 @@ class Job:
     meta: dict | None = None
     cancel_requested: bool = False
     ended: bool = False  # the worker sent its last events
+    submitted: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
         self.queue = Queue(events_name(self.id), client=self.future.client)
@@ -270,7 +273,8 @@ class Job:
         return self.status()
 
     def status(self) -> JobStatus:
-        return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta)
+        waited = time.monotonic() - self.submitted
+        return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta, waited=waited)
 
     def record(self, **fields) -> None:
         runs.record_run(self.workspace, self.id, **fields)
@@ -381,12 +385,14 @@ class JobBoard:
         return self.jobs.get(job_id) if job_id else None
 
     def status(self, job: Job) -> JobStatus:
-        """The job's status, with the number of this server's jobs queued before it."""
+        """The job's status, with the number of this server's jobs queued before it, and whether
+        another of its runs holds a slot (else a queued job is only waiting for a worker to start)."""
         status = job.status()
         if status.state == "queued":
             with self.lock:
                 earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
                 status.ahead = sum(j.state == "queued" for j in earlier)
+                status.others_running = any(j.state == "running" for j in self.jobs.values() if j is not job)
         return status
 
     def active_in(self, workspace: Workspace) -> Job | None:

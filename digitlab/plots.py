@@ -53,13 +53,20 @@ def thin_out(rows: list[dict], limit: int) -> list[dict]:
     return [rows[int(i * step)] for i in range(limit - 1)] + [rows[-1]]
 
 
+TRAINING = "training digits (smoothed)"
+VALIDATION = "validation digits (after each epoch)"
+
+
 def history_rows(events: list[ProgressEvent], steps_per_epoch: float, limit: int = 400) -> list[dict]:
-    """Long-format rows (epoch, split, loss, accuracy) for the live training charts."""
+    """Long-format rows (epoch, split, loss, accuracy) for the live training charts.
+
+    Training rows are the events' smoothed recent values; validation rows one per epoch end.
+    """
     train = [
-        {"epoch": e.step / steps_per_epoch, "split": "train", "loss": e.loss, "accuracy": e.accuracy} for e in events
+        {"epoch": e.step / steps_per_epoch, "split": TRAINING, "loss": e.loss, "accuracy": e.accuracy} for e in events
     ]
     validation = [
-        {"epoch": e.step / steps_per_epoch, "split": "validation", "loss": e.val_loss, "accuracy": e.val_accuracy}
+        {"epoch": e.step / steps_per_epoch, "split": VALIDATION, "loss": e.val_loss, "accuracy": e.val_accuracy}
         for e in events
         if e.kind == "epoch" and e.val_loss is not None
     ]
@@ -86,9 +93,35 @@ def line_spec(rows: list[dict], x: str, y: str, color: str, title: str = "") -> 
 
 
 def training_spec(rows: list[dict], width: int = 320) -> dict:
-    """Loss and accuracy side by side over epochs: one spec, so the rows are sent once per redraw."""
-    panels = [line_layer("epoch", y, "split", y.title(), points=len(rows) < 60) for y in ("loss", "accuracy")]
-    return {"data": {"values": rows}, "hconcat": [{**panel, "width": width} for panel in panels]}
+    """Loss and accuracy side by side over epochs: one spec, so the rows are sent once per redraw.
+
+    Training is a line; validation a line with large points (one per epoch end), in colours that
+    stay apart for colour-blind eyes, and a legend that names both.
+    """
+    colors = {"field": "split", "type": "nominal", "title": None, "legend": {"orient": "bottom", "labelLimit": 400}}
+    colors["scale"] = {"domain": [TRAINING, VALIDATION], "range": ["#1f77b4", "#ff7f0e"]}
+
+    def panel(y: str) -> dict:
+        encoding = {
+            "x": {"field": "epoch", "type": "quantitative", "title": "epochs (passes through the training digits)"},
+            "y": {"field": y, "type": "quantitative", "title": y, "scale": {"zero": False}},
+            "color": colors,
+        }
+        return {
+            "layer": [
+                {"mark": {"type": "line", "tooltip": True}, "encoding": encoding},
+                {
+                    "transform": [{"filter": {"field": "split", "equal": VALIDATION}}],
+                    "mark": {"type": "point", "filled": True, "size": 90, "tooltip": True},
+                    "encoding": {**encoding, "shape": {"value": "diamond"}},
+                },
+            ],
+            "title": y.title(),
+            "height": 220,
+            "width": width,
+        }
+
+    return {"data": {"values": rows}, "hconcat": [panel("loss"), panel("accuracy")]}
 
 
 def bar_spec(

@@ -17,6 +17,7 @@ import tensorflow as tf
 from digitlab.augment import augment_batch
 from digitlab.data import TRAIN_SIZE, VALIDATION_SIZE, Dataset
 from digitlab.models import build_model, get_architecture
+from digitlab.pace import Clock, Smoother
 from digitlab.plots import scale_each
 from digitlab.snapshots import PANEL, SNAPSHOTS_FILE, Snapshot, Snapshotter, first_layer_weights, to_npz
 from digitlab.styles import VARIANTS, training_digits
@@ -28,6 +29,7 @@ REPORT_INTERVAL = 0.1  # seconds between batch events: about ten a second, whate
 # Keras 3.15's multi-step loop fails under MirroredStrategy, so several replicas get 1.
 STEPS_PER_EXECUTION = 16
 SNAPSHOT_INTERVAL = 5.0  # seconds between snapshots of the model (and at every epoch end)
+EPOCH_END_GUESS = 0.7  # seconds an epoch end takes (validation, a snapshot) until the first is measured
 
 
 @dataclass
@@ -96,18 +98,14 @@ class ProgressEvent:
     epoch: int  # 1-based, the epoch running or just finished
     step: int  # batches done since the start
     total_steps: int
-    loss: float  # running mean over the current epoch
-    accuracy: float
+    loss: float  # recent training loss, smoothed over about the last 20 batches (pace.Smoother)
+    accuracy: float  # the same for the training accuracy
     examples_per_second: float
     elapsed: float  # seconds since training started
     val_loss: float | None = None
     val_accuracy: float | None = None
     snapshot: dict | None = None  # a Snapshot as a message (snapshots.py), every ~5 s and at epoch ends
-
-    @property
-    def seconds_left(self) -> float:
-        """Estimated training seconds still to go at the current pace."""
-        return self.elapsed / max(self.step, 1) * (self.total_steps - self.step)
+    seconds_left: float | None = None  # until the last epoch end (pace.Clock); None until the pace is known
 
 
 @dataclass
@@ -166,6 +164,8 @@ class ProgressCallback(keras.callbacks.Callback):
         self.total_steps = steps_per_epoch * epochs
         self.step, self.epoch, self.last_report, self.last_snapshot = 0, 0, 0.0, 0.0
         self.snapshots: list[Snapshot] = []
+        self.smoother = Smoother()
+        self.clock = Clock(self.total_steps, epochs, epoch_end_guess=EPOCH_END_GUESS)
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -175,18 +175,24 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
+        self.smoother.start_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
         # `batch` is the nominal last batch of the execution, which can pass the epoch's end.
-        self.step = (self.epoch - 1) * self.steps_per_epoch + min(batch + 1, self.steps_per_epoch)
+        in_epoch = min(batch + 1, self.steps_per_epoch)
+        self.step = (self.epoch - 1) * self.steps_per_epoch + in_epoch
         if self.stop is not None and self.stop.is_set():
             self.model.stop_training = True
         now = time.perf_counter()
-        if now - self.last_report >= REPORT_INTERVAL:
+        self.smoother.update(in_epoch, logs)
+        self.clock.steps_done(self.step, now)
+        # The epoch's last batch is always reported: a page can then say that validation is under way.
+        if now - self.last_report >= REPORT_INTERVAL or in_epoch == self.steps_per_epoch:
             self.last_report = now
             self.report("batch", logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        self.clock.epoch_ended(time.perf_counter())
         self.report("epoch", logs)
 
     def report(self, kind: str, logs: dict) -> None:
@@ -202,12 +208,13 @@ class ProgressCallback(keras.callbacks.Callback):
             epoch=self.epoch,
             step=self.step,
             total_steps=self.total_steps,
-            loss=loss,
-            accuracy=float(logs["accuracy"]),
+            loss=self.smoother.values.get("loss", loss),
+            accuracy=self.smoother.values.get("accuracy", float(logs["accuracy"])),
             examples_per_second=self.step * self.batch_size / max(elapsed, 1e-9),
             elapsed=elapsed,
             val_loss=float(logs["val_loss"]) if "val_loss" in logs else None,
             val_accuracy=float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
+            seconds_left=self.clock.seconds_left(self.step),
         )
         if self.snapshotter is not None and (
             kind == "epoch" or time.perf_counter() - self.last_snapshot >= SNAPSHOT_INTERVAL

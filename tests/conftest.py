@@ -43,6 +43,15 @@ def workspace(home):
     return personal_workspace(home)
 
 
+@pytest.fixture(autouse=True)
+def no_cluster_started_by_app_tests(monkeypatch):
+    """AppTest runs the app inside pytest: its background start of an embedded cluster stays off
+    (a test that trains gives the app the test cluster through DIGITLAB_SCHEDULER)."""
+    import ui.jobs
+
+    monkeypatch.setattr(ui.jobs, "start_job_board_in_background", lambda: None)
+
+
 @pytest.fixture(scope="session")
 def cluster():
     """A real embedded LocalCluster with one training slot, shut down at the end of the session."""

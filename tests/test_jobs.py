@@ -64,6 +64,7 @@ def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(bo
     time.sleep(2)  # the slot stays busy: nothing else starts
     assert [board.status(j).state for j in (first, second, third)] == ["running", "queued", "queued"]
     assert [board.status(j).ahead for j in (second, third)] == [0, 1]
+    assert board.status(second).others_running  # the page says "Queued", not "Starting..."
     second.cancel()
     assert second.wait(30).state == "cancelled"
     assert board.status(third).ahead == 0

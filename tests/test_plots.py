@@ -5,6 +5,8 @@ import numpy as np
 from PIL import Image
 
 from digitlab.plots import (
+    TRAINING,
+    VALIDATION,
     activation_strip,
     bar_spec,
     confusion_spec,
@@ -42,10 +44,10 @@ def event(kind, step, epoch, val=None):
 def test_history_rows_thin_the_batches_and_keep_validation():
     events = [event("batch", s, s // 100 + 1) for s in range(1, 1000)] + [event("epoch", 1000, 10, 0.95)]
     rows = history_rows(events, steps_per_epoch=100, limit=50)
-    train = [r for r in rows if r["split"] == "train"]
+    train = [r for r in rows if r["split"] == TRAINING]
     assert len(train) == 50 and train[-1]["epoch"] == 10.0
-    assert [r for r in rows if r["split"] == "validation"] == [
-        {"epoch": 10.0, "split": "validation", "loss": 0.95, "accuracy": 0.95}
+    assert [r for r in rows if r["split"] == VALIDATION] == [
+        {"epoch": 10.0, "split": VALIDATION, "loss": 0.95, "accuracy": 0.95}
     ]
 
 

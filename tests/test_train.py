@@ -39,6 +39,20 @@ def test_progress_events(mnist):
     assert epochs[-1].seconds_left == 0
 
 
+def test_the_smoothed_curves_do_not_jump_at_epoch_boundaries(mnist):
+    """Keras' running means restart each epoch (for this run they jump by about 0.1 in accuracy)."""
+    events = []
+    config = TrainConfig.for_architecture("mlp", epochs=3, train_limit=3200, batch_size=32)
+    train_model(config, mnist, listener=events.append)
+    batches = [e for e in events if e.kind == "batch"]
+    for boundary in (100, 200):
+        before = max((e for e in batches if e.step <= boundary), key=lambda e: e.step)
+        after = min((e for e in batches if e.step > boundary), key=lambda e: e.step)
+        assert abs(after.accuracy - before.accuracy) < 0.04, (boundary, before.accuracy, after.accuracy)
+        assert abs(after.loss - before.loss) < 0.15, (boundary, before.loss, after.loss)
+    assert batches[-1].accuracy > batches[0].accuracy + 0.2  # and they show the learning
+
+
 def test_stop_keeps_what_was_learned(mnist):
     stop = threading.Event()
     config = TrainConfig.for_architecture("mlp", epochs=50, train_limit=5000, batch_size=32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -17,16 +18,45 @@ from ui import keys, visitor
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(show_spinner="Connecting to the training cluster...")
-def cached_job_board(address: str) -> JobBoard:
-    """One board per server: the embedded Dask cluster starts here, once, on first use."""
-    log.info("connecting to the training cluster at %s", address or "a new embedded cluster")
-    return JobBoard(connect(address or None))
+BOARDS: dict[str, JobBoard] = {}  # one per scheduler address, for the life of the server process
+BOARDS_LOCK = threading.Lock()
+
+
+def board_at(address: str) -> JobBoard:
+    """The server's board on `address` ("" for an embedded cluster), connected on first use."""
+    with BOARDS_LOCK:  # a press of Train during the background start waits for that start
+        if address not in BOARDS:
+            log.info("connecting to the training cluster at %s", address or "a new embedded cluster")
+            BOARDS[address] = JobBoard(connect(address or None))
+        return BOARDS[address]
+
+
+def scheduler_address() -> str:
+    return os.environ.get("DIGITLAB_SCHEDULER", "").strip()
+
+
+def start_job_board_in_background() -> None:
+    """Start the training cluster (and warm its workers) in a thread at the server's first page view,
+    so that a press of Train finds it ready; the page does not wait for it."""
+    address = scheduler_address()
+    if address not in BOARDS and not BOARDS_LOCK.locked():
+        threading.Thread(target=start_quietly, args=(address,), name="start-job-board", daemon=True).start()
+
+
+def start_quietly(address: str) -> None:
+    try:
+        board_at(address)
+    except Exception:  # noqa: BLE001 - the first press of Train tries again and says what is wrong
+        log.warning("the training cluster did not start in the background", exc_info=True)
 
 
 def job_board() -> JobBoard:
     """The server's job board, on `$DIGITLAB_SCHEDULER` if set, else on an embedded cluster."""
-    return cached_job_board(os.environ.get("DIGITLAB_SCHEDULER", "").strip())
+    address = scheduler_address()
+    if address in BOARDS:
+        return BOARDS[address]
+    with st.spinner("Starting the training cluster..."):
+        return board_at(address)
 
 
 def visitor_job(key: str) -> Job | None:
@@ -73,9 +103,12 @@ def show_job_state(job: Job, drawn_phase: str) -> None:
     `drawn_phase`, the phase the page was drawn for. (A running job is the page's to draw.)
     """
     status = job_board().status(job)
-    if status.state == "queued":
+    if status.state == "queued" and (status.ahead or status.others_running):
         ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
-        st.info(f"Queued: {ahead}. It starts when a training slot is free.")
+        st.info(f"Queued: {ahead}. Someone else's run is using the trainer; yours starts when it is free.")
+        st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
+    elif status.state == "queued":
+        st.info(f"Starting... {status.waited:.0f} s (a trainer is getting ready).")
         st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
     elif status.state == "failed" or status.state == "interrupted":
         st.error(status.error)

@@ -8,6 +8,7 @@ import streamlit as st
 from digitlab.explain import diverging
 from digitlab.plots import confusion_spec, image_grid, tinted
 from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
+from ui import screen
 from ui.caches import dataset
 
 CANVAS_SIZE = 280
@@ -17,7 +18,9 @@ PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13
 def draw_canvas(key: str) -> np.ndarray | None:
     """The drawing canvas: returns its (280, 280, 4) RGBA pixels, or None before the first stroke.
 
-    White ink on black, as MNIST. Tests patch this function (the component needs a browser).
+    White ink on black, as MNIST. In a column narrower than 280 px it is shown scaled down
+    (`screen.fit_to_column`), strokes still landing on its 280x280 grid. Tests patch this
+    function (the component needs a browser).
     """
     from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
 
@@ -31,6 +34,7 @@ def draw_canvas(key: str) -> np.ndarray | None:
         return_image_data=True,
         key=key,
     )
+    screen.fit_to_column(key, CANVAS_SIZE)
     return result.image_data
 
 

@@ -121,26 +121,45 @@ INKED = """canvases => canvases.some(c => { const d = c.getContext('2d').getImag
   for (let i = 0; i < d.length; i += 4) if (d[i] > 128) return true; return false; })"""
 
 
-def draw(page, strokes) -> int:
-    """Draw polylines on the canvas with real mouse events, ten moves per segment; return the tries.
+def draw(page, strokes, touch: bool = False) -> int:
+    """Draw polylines (in the 280x280 grid) on the canvas, scaled to its size on screen, ten moves per
+    segment, with the mouse or (`touch`) with touch events through CDP; return the tries.
 
     A canvas that has just been mounted (first load, or after Clear) can miss the first strokes
     while it starts listening: if none of its ink shows, wait a second and draw again (3 tries).
     """
+    cdp = page.context.new_cdp_session(page) if touch else None
     for tries in range(1, 4):
         box = page.locator("canvas.upper-canvas").bounding_box()
+        scale = box["width"] / 280
         for stroke in strokes:
-            page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-            page.mouse.down()
-            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-                for t in range(1, 11):
-                    page.mouse.move(box["x"] + x0 + (x1 - x0) * t / 10, box["y"] + y0 + (y1 - y0) * t / 10)
-            page.mouse.up()
+            points = [stroke[0]] + [
+                (x0 + (x1 - x0) * t / 10, y0 + (y1 - y0) * t / 10)
+                for (x0, y0), (x1, y1) in zip(stroke, stroke[1:])
+                for t in range(1, 11)
+            ]
+            at = [(box["x"] + x * scale, box["y"] + y * scale) for x, y in points]
+            if touch:
+                touch_stroke(cdp, at)
+            else:
+                page.mouse.move(*at[0])
+                page.mouse.down()
+                for x, y in at[1:]:
+                    page.mouse.move(x, y)
+                page.mouse.up()
         page.wait_for_timeout(100)
         if page.locator("canvas.lower-canvas").evaluate_all(INKED):
             return tries
         page.wait_for_timeout(1000)
     raise AssertionError(f"the canvas on {page.url} took no ink in 3 tries")
+
+
+def touch_stroke(cdp, points: list[tuple[float, float]]) -> None:
+    """One finger stroke through `points` (page coordinates), as a touch screen sends it."""
+    kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+    for kind, (x, y) in zip(kinds, points):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y, "id": 1}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def stop_app(server: subprocess.Popen) -> None:

@@ -1,0 +1,62 @@
+"""The app on the devices a class has: a phone and a tablet with touch, and four screen widths."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.server import STROKES, draw
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+TABLET = {"viewport": {"width": 810, "height": 1080}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+SHOWS_7 = "document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.trim() === '7'"
+
+
+@pytest.fixture
+def device_page(browser, request):
+    context = browser.new_context(**request.param)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    yield page
+    context.close()
+
+
+def inside(box: dict, viewport: dict) -> bool:
+    return box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 0.5
+
+
+@pytest.mark.parametrize("device_page", [PHONE, TABLET], ids=["phone", "tablet"], indirect=True)
+def test_a_touch_drawn_7_is_read_on_a_phone_and_a_tablet(app_url, device_page):
+    page = device_page
+    page.goto(f"{app_url}/draw")
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for()
+    page.wait_for_function(IDLE)
+    viewport = page.viewport_size
+    draw(page, STROKES["7"], touch=True)
+    page.wait_for_function(SHOWS_7, timeout=120_000)
+    box = canvas.bounding_box()
+    assert inside(box, viewport), (box, viewport)  # the whole canvas is on screen
+    assert box["x"] < 100  # the sidebar is folded: the page has the whole width
+    assert page.evaluate("window.scrollY") == 0  # drawing did not scroll the page
+    answer = page.get_by_test_id("stMetricValue").bounding_box()
+    assert answer["y"] + answer["height"] <= viewport["height"]  # the answer shows with the canvas
+    assert answer["y"] > box["y"] + box["height"]  # directly under it
+    screenshot(page, f"device-draw-{viewport['width']}")
+
+
+@pytest.mark.parametrize("width", [360, 412, 810, 1400])
+def test_no_page_overflows_at_any_width(app_url, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, has_touch=width < 1024)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        for path in ("", "train", "draw", "mistakes"):
+            page.goto(f"{app_url}/{path}")
+            page.wait_for_selector("h1")
+            screenshot(page, f"width-{width}-{path or 'home'}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"/{path} is {overflow} px wider than a {width}-px screen"
+    finally:
+        context.close()

@@ -1,0 +1,79 @@
+"""The visitor's screen: the canvas scaled to fit its column, and the sidebar folded on narrow screens.
+
+Streamlit tells the server nothing about the browser's size, and the drawing canvas is a fixed
+280x280 element: in a narrow column it was clipped, and since it takes every touch, its hidden
+part could not be scrolled into view. A small component of our own (`st.components.v2`, a few
+lines of JavaScript, no rerun) scales the canvas down in the browser to the width of its column;
+the canvas library maps the strokes back to its 280x280 grid, so the server receives the same
+pixels at any size. The same kind of component folds the sidebar once per browser session where
+the window is narrower than NARROW_SCREEN (a tablet or a phone), so the page gets the whole width;
+the visitor can open it again with the arrow.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+NARROW_SCREEN = 1024  # CSS px: below this an open sidebar leaves the page too little room (an 810-px iPad)
+
+# Scales the element keyed `data.key` to the width of the column this component sits in (never up).
+FIT_JS = """
+export default function(component) {
+  const { parentElement, data } = component;
+  const column = parentElement.closest('[data-testid="stColumn"], [data-testid="stVerticalBlock"]');
+  const fit = () => {
+    const target = document.querySelector(".st-key-" + CSS.escape(data.key));
+    if (!target || !column || !target.firstElementChild) return;
+    const scale = Math.min(1, column.getBoundingClientRect().width / data.size);
+    const inner = target.firstElementChild;
+    inner.style.transformOrigin = "top left";
+    inner.style.transform = scale < 1 ? `scale(${scale})` : "";
+    inner.style.width = `${data.size}px`;
+    target.style.width = `${Math.floor(data.size * scale)}px`;
+    target.style.height = `${Math.floor(data.size * scale)}px`;
+  };
+  const resized = new ResizeObserver(fit);
+  if (column) resized.observe(column);
+  const changed = new MutationObserver(fit);  // the canvas mounts after this script, or again after Clear
+  if (column) changed.observe(column, { childList: true, subtree: true });
+  fit();
+  return () => { resized.disconnect(); changed.disconnect(); };
+}
+"""
+
+FOLD_SIDEBAR_JS = """
+export default function(component) {
+  if (window.innerWidth >= component.data.narrow || sessionStorage.getItem("digitlab-sidebar-folded")) return;
+  const fold = () => {
+    const button = document.querySelector('button[aria-label="Collapse sidebar"]');
+    if (!button) return false;
+    if (button.getAttribute("aria-expanded") !== "false") button.click();
+    sessionStorage.setItem("digitlab-sidebar-folded", "1");
+    return true;
+  };
+  if (!fold()) {
+    const timer = setInterval(() => { if (fold()) clearInterval(timer); }, 200);  // the sidebar renders later
+    setTimeout(() => clearInterval(timer), 10000);
+  }
+}
+"""
+
+
+@st.cache_resource
+def fitting_component():
+    return st.components.v2.component("digitlab_fit_to_column", js=FIT_JS, isolate_styles=False)
+
+
+@st.cache_resource
+def folding_component():
+    return st.components.v2.component("digitlab_fold_sidebar", js=FOLD_SIDEBAR_JS, isolate_styles=False)
+
+
+def fit_to_column(key: str, size: int) -> None:
+    """Scale the element with widget key `key`, `size` px wide, down to the width of this column."""
+    fitting_component()(key=f"{key}-fit", data={"key": key, "size": size}, height=0)
+
+
+def fold_sidebar_on_narrow_screens() -> None:
+    """Fold the sidebar once per browser session on a screen narrower than NARROW_SCREEN."""
+    folding_component()(key="fold-sidebar", data={"narrow": NARROW_SCREEN}, height=0)
