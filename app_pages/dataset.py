@@ -30,6 +30,7 @@ grid.image(
     image_grid(images[shown], columns=10, scale=2),
     caption=f"{len(indices):,} digits; showing {len(shown)}",
     output_format="PNG",
+    alt=f"A grid of {len(shown)} {split} digits, labelled " + " ".join(str(v) for v in labels[shown]),
 )
 with detail:
     pick = st.number_input(
@@ -40,7 +41,10 @@ with detail:
         value=int(shown[0]) if len(shown) else 0,
     )
     st.image(
-        widgets.big_digit(images[pick], 224), caption=f"{split} #{pick}: label {labels[pick]}", output_format="PNG"
+        widgets.big_digit(images[pick], 224),
+        caption=f"{split} #{pick}: label {labels[pick]}",
+        output_format="PNG",
+        alt=f"{split} digit number {pick}, a handwritten {labels[pick]}, enlarged",
     )
 
 summary = caches.split_summary(split)
@@ -52,6 +56,7 @@ st.image(
     image_grid(summary.class_means, columns=10, scale=3),
     caption="0 to 9: the average of every image of that class",
     output_format="PNG",
+    alt="Ten blurred digits, 0 to 9: each the average of every image of that digit",
 )
 
 st.subheader("Pixel statistics")
@@ -69,8 +74,8 @@ st.write(
     "MNIST's writers were US Census staff and students. These digits are drawn by code in styles "
     "they rarely used (a continental 1, a crossed 7, an open 4, ...), by writers with their own "
     "slant and pen, some as small low-resolution scans. No model trained on these very digits (the "
-    "shipped default trained on others drawn the same ways). Each row: "
-    "one style, as the model sees it after preprocessing, green where the active model reads it right."
+    "shipped default trained on others drawn the same ways). Each row: one style, as the model sees "
+    "it after preprocessing: blue where the active model reads it right, orange in a frame where not."
 )
 entry = picker.active_model()
 styles, pixels = caches.cached_style_set()
@@ -81,6 +86,9 @@ grid, table = st.columns([3, 2])
 grid.image(
     image_grid(tinted(pixels[first], predictions[first] == styles.labels[first]), columns=10, scale=2),
     output_format="PNG",
+    caption="Blue: read right. Orange in a frame: read wrong.",
+    alt=f"Style digits, ten per style; the model read {int((predictions[first] == styles.labels[first]).sum())} "
+    f"of these {len(first)} right",
 )
 table.dataframe(
     [{"style": name, "read right": f"{share:.0%}"} for name, share in by_variant.items()],

@@ -92,6 +92,7 @@ with result:
         widgets.big_digit(pixels),
         caption=f"What the model sees (28x28): your drawing, read as a {digit}",
         output_format="PNG",
+        alt=f"Your drawing shrunk to 28 by 28 pixels, as the model sees it; it reads it as a {digit}",
     )
     chart.vega_lite_chart(
         bar_spec(list(range(10)), probabilities.round(4).tolist(), "digit", "probability", highlight=digit),
@@ -115,6 +116,7 @@ with why:
         caption=f"Red pixels push towards {target}, blue pixels push away (integrated gradients)",
         width="stretch",
         output_format="PNG",
+        alt=f"Your drawing coloured by how much each pixel counts for {target}: red for, blue against",
     )
 with inside:
     if explain.first_conv(model) is not None:
@@ -123,12 +125,14 @@ with inside:
             caption="First-layer filters (red: positive weights, blue: negative)",
             width="stretch",
             output_format="PNG",
+            alt="The small patterns the first layer looks for, in red and blue",
         )
         st.image(
             image_grid(explain.feature_maps(model, pixels), columns=8, scale=2),
             caption="What each filter sees in your drawing (its feature map)",
             width="stretch",
             output_format="PNG",
+            alt="Your drawing as each first-layer filter sees it: bright where its pattern is found",
         )
     elif entry.meta.get("architecture") == "softmax":
         st.image(
@@ -136,6 +140,7 @@ with inside:
             caption="Weights per digit 0-9: red pixels are evidence for the digit, blue against",
             width="stretch",
             output_format="PNG",
+            alt="Ten weight pictures, one per digit: red where ink is evidence for it, blue against",
         )
     else:
         st.caption("Filter and weight pictures exist for the convnets and for softmax regression.")
@@ -157,15 +162,31 @@ for column, view in zip(st.columns(len(views)), views):
     with column:
         size = "x".join(map(str, view.values.shape))
         if view.kind == "input":
-            st.image(widgets.big_digit(view.values, 112), caption=f"input {size}", output_format="PNG")
+            st.image(
+                widgets.big_digit(view.values, 112),
+                caption=f"input {size}",
+                output_format="PNG",
+                alt="Your drawing as the network's input",
+            )
         elif view is views[-1]:
             st.vega_lite_chart(probability_column_spec(view.values), width="stretch")
             st.caption(f"{view.name} {size}")
         elif view.kind == "maps":
-            st.image(feature_map_grid(view.values, columns=4), caption=f"{view.name} {size}", width="stretch")
+            st.image(
+                feature_map_grid(view.values, columns=4),
+                caption=f"{view.name} {size}",
+                width="stretch",
+                alt=f"The feature maps of layer {view.name}",
+            )
         else:
             strip = activation_strip(view.values)
-            st.image(strip, caption=f"{view.name} {size}", width=strip.shape[1], output_format="PNG")
+            st.image(
+                strip,
+                caption=f"{view.name} {size}",
+                width=strip.shape[1],
+                output_format="PNG",
+                alt=f"The activations of layer {view.name} as a strip of cells",
+            )
 
 st.subheader("The best models on your drawing")
 models = picker.usable_models()  # most accurate first

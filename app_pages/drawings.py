@@ -23,6 +23,7 @@ st.image(
     caption=[f"{d.label} · {d.id}" for d in drawings],
     width=84,
     output_format="PNG",
+    alt=[f"Your drawing of a {d.label}" for d in drawings],
 )
 left, right = st.columns(2)
 with left:

@@ -48,7 +48,12 @@ def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
             return
         index = int(picked["index"])
         images, _ = caches.dataset().split("test")
-        st.image(widgets.big_digit(images[index]), caption=f"Test digit #{index}", output_format="PNG")
+        st.image(
+            widgets.big_digit(images[index]),
+            caption=f"Test digit #{index}",
+            output_format="PNG",
+            alt=f"Test digit number {index}, enlarged",
+        )
         answer = int(digit_map.predictions[index])
         st.markdown(f"True **{digit_map.labels[index]}**, read as **{answer}**")
         probabilities = digit_map.probabilities[index]

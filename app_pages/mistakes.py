@@ -1,5 +1,6 @@
 """Mistakes: where the active model goes wrong on the 10,000 test digits."""
 
+import numpy as np
 import streamlit as st
 
 from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
@@ -27,13 +28,21 @@ with matrix:
     st.subheader("Confusion matrix")
     event = st.vega_lite_chart(confusion_spec(result.confusion), on_select="rerun", key="confusion")
     picked = (event.selection.get("cell") or [{}])[0] if event else {}
-    st.caption("Rows: the true digit. Columns: the model's answer. Green: right.")
-with per_class:
-    st.subheader("Accuracy per digit")
-    st.vega_lite_chart(
-        bar_spec(list(range(10)), result.per_class_accuracy.round(4).tolist(), "digit", "accuracy", zero=False),
-        width="stretch",
+    st.caption(
+        "Rows: the true digit. Columns: the model's answer. The diagonal (green): read right; "
+        "every other cell: how often one digit was read as another."
     )
+with per_class:
+    st.subheader("Mistakes per digit")
+    wrong = (100 * (1 - result.per_class_accuracy)).round(2).tolist()
+    st.vega_lite_chart(
+        bar_spec(list(range(10)), wrong, "digit", "% of that digit read wrong"),
+        width="stretch",
+        alt="Bars per digit 0 to 9: the share of its test images the model reads wrong, "
+        + ", ".join(f"{d}: {w:.1f}%" for d, w in enumerate(wrong)),
+    )
+    worst = int(np.argmax(wrong))
+    st.caption(f"The hardest digit for this model is {worst}: {wrong[worst]:.1f}% of the test {worst}s read wrong.")
 
 st.subheader("The gallery of mistakes")
 choices = ["any", *range(10)]
@@ -55,12 +64,26 @@ else:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1)
     shown = mistakes[(page - 1) * PER_PAGE : page * PER_PAGE]
     captions = [f"#{i}: {result.labels[i]}→{result.predictions[i]} ({result.confidence[i]:.0%})" for i in shown]
-    st.image([widgets.big_digit(data.x_test[i], 84) for i in shown], caption=captions, width=84, output_format="PNG")
+    st.image(
+        [widgets.big_digit(data.x_test[i], 84) for i in shown],
+        caption=captions,
+        width=84,
+        output_format="PNG",
+        alt=[
+            f"A {result.labels[i]} the model read as {result.predictions[i]}, {result.confidence[i]:.0%} sure"
+            for i in shown
+        ],
+    )
 
     st.subheader("What the model thought")
     chosen = st.selectbox("Test digit", shown, format_func=lambda i: captions[list(shown).index(i)])
     left, right = st.columns([1, 3])
-    left.image(widgets.big_digit(data.x_test[chosen]), caption=f"true {result.labels[chosen]}", output_format="PNG")
+    left.image(
+        widgets.big_digit(data.x_test[chosen]),
+        caption=f"true {result.labels[chosen]}",
+        output_format="PNG",
+        alt=f"A {result.labels[chosen]} the model read as {result.predictions[chosen]}",
+    )
     right.vega_lite_chart(
         bar_spec(
             list(range(10)),
@@ -77,6 +100,7 @@ n = st.slider("First N test digits", 100, 1000, 300, step=100)
 correct = result.predictions[:n] == result.labels[:n]
 st.image(
     image_grid(tinted(data.x_test[:n], correct), columns=25, pad=1, scale=2),
-    caption=f"Green: right, red: wrong ({(~correct).sum()} wrong of {n})",
+    caption=f"Blue: right. Orange in a frame: wrong ({(~correct).sum()} wrong of {n}).",
     output_format="PNG",
+    alt=f"The first {n} test digits: {correct.sum()} read right, {(~correct).sum()} wrong",
 )

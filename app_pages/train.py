@@ -10,6 +10,8 @@ from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
 from ui import caches, jobs, keys, visitor, widgets
+from ui.pages import GLOSSARY_PAGE
+from ui.words import LESSONS, SETTINGS_HELP
 
 log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
 
@@ -27,24 +29,49 @@ arch = st.selectbox(
     index=list(ARCHITECTURES).index(DEFAULT_ARCHITECTURE),
     key="architecture",
     format_func=lambda n: f"{n}: {ARCHITECTURES[n].description}",
+    help=SETTINGS_HELP["architecture"],
 )
+st.caption(ARCHITECTURES[arch].plain)
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
     a, b, c = st.columns(3)
     optimizer = a.selectbox(
-        "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(defaults.optimizer), key=f"opt-{arch}"
+        "Optimizer",
+        list(OPTIMIZERS),
+        index=list(OPTIMIZERS).index(defaults.optimizer),
+        key=f"opt-{arch}",
+        help=SETTINGS_HELP["optimizer"],
     )
     learning_rate = b.number_input(
-        "Learning rate", value=defaults.learning_rate, min_value=0.0, format="%g", key=f"lr-{arch}"
+        "Learning rate",
+        value=defaults.learning_rate,
+        min_value=0.0,
+        format="%g",
+        key=f"lr-{arch}",
+        help=SETTINGS_HELP["learning_rate"],
     )
-    batch_size = c.number_input("Batch size", value=defaults.batch_size, min_value=1, step=1, key=f"bs-{arch}")
-    epochs = a.number_input("Epochs", value=defaults.epochs, min_value=1, max_value=100, step=1, key=f"ep-{arch}")
-    seed = b.number_input("Seed", value=0, min_value=0, step=1)
-    name = c.text_input("Model name", value=arch, key=f"name-{arch}")  # follows the architecture
-    augment = a.checkbox("Augment (shift, rotate, zoom, stroke width)")
-    keep_on_stop = b.checkbox("Keep the model if I press Stop", value=True)
-    limit = c.number_input("Training images (0 = all 55,000)", value=0, min_value=0, step=1000, key="limit")
+    batch_size = c.number_input(
+        "Batch size", value=defaults.batch_size, min_value=1, step=1, key=f"bs-{arch}", help=SETTINGS_HELP["batch_size"]
+    )
+    epochs = a.number_input(
+        "Epochs", value=defaults.epochs, min_value=1, max_value=100, key=f"ep-{arch}", help=SETTINGS_HELP["epochs"]
+    )
+    seed = b.number_input("Seed", value=0, min_value=0, step=1, help=SETTINGS_HELP["seed"])
+    name = c.text_input("Model name", value=arch, key=f"name-{arch}", help=SETTINGS_HELP["name"])  # follows the arch
+    augment = a.checkbox("Vary the digits", help=SETTINGS_HELP["augment"])
+    keep_on_stop = b.checkbox("Keep it if I stop", value=True, help=SETTINGS_HELP["keep"])
+    limit = c.number_input(
+        "Training images (0 = all 55,000)",
+        value=0,
+        min_value=0,
+        step=1000,
+        key="limit",
+        help=SETTINGS_HELP["limit"],
+    )
     start = st.form_submit_button("Train", type="primary")
+with st.expander("Explain it to me: batches, epochs, the learning rate"):
+    st.markdown(LESSONS["batches"])
+    st.page_link(GLOSSARY_PAGE, label="More words in the glossary", icon=":material/menu_book:")
 
 if start:
     config = TrainConfig.for_architecture(

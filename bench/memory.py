@@ -48,18 +48,18 @@ def main() -> None:
             trainer, drawer = browser.new_page(), browser.new_page()
             trainer.set_default_timeout(300_000)
             trainer.goto(f"{url}/train")
-            trainer.get_by_label("Architecture").wait_for()
+            trainer.get_by_label("Architecture", exact=True).wait_for()
             trainer.get_by_role("combobox", name="Architecture").click()
             trainer.get_by_role("option", name="fast: Compact CNN").click()
             drawer.goto(f"{url}/draw")
             drawer.locator("canvas.upper-canvas").wait_for(timeout=120_000)
             idle = rss(process)
-            trainer.get_by_role("button", name="Train").click()
+            trainer.get_by_role("button", name="Train", exact=True).click()
             while not trainer.get_by_text("Saved as").is_visible():
                 for strokes in STROKES.values():
                     draw(drawer, strokes)
                     drawer.get_by_test_id("stMetricValue").wait_for(timeout=60_000)
-                    drawer.get_by_role("button", name="Clear").click()
+                    drawer.get_by_role("button", name="Clear", exact=True).click()
                     strokes_drawn += 1
             browser.close()
     finally:

@@ -68,7 +68,7 @@ def stroke_latencies(pages, strokes: int, redrawn: list[int], meanwhile=None) ->
         for page in pages:
             latencies.append(prediction_latency(page, digit, timeout=60_000))
             old_canvas = page.locator("canvas.upper-canvas").element_handle()
-            page.get_by_role("button", name="Clear").click()
+            page.get_by_role("button", name="Clear", exact=True).click()
             page.get_by_test_id("stMetricValue").wait_for(state="detached")
             old_canvas.wait_for_element_state("hidden")  # replaced by a new, empty canvas
     return latencies
@@ -127,7 +127,7 @@ def pick_model(page, name: str) -> None:
     page.keyboard.press("Enter")
 
 
-TRAINING = re.compile(r"examples/s · \d+ s left")  # the progress line of a run in progress
+TRAINING = re.compile(r"digits a second · about \d+ s left")  # the progress line of a run in progress
 
 
 def first_running(trainers, timeout: float = 180):

@@ -115,7 +115,7 @@ def map_browser_seconds() -> tuple[float, float]:
             page = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
             page.set_default_timeout(120_000)
             page.goto(f"{url}/mistakes")  # the server loads MNIST and the model first, as any visit would
-            page.get_by_text("Accuracy per digit").wait_for()
+            page.get_by_text("Mistakes per digit").wait_for()
             start = time.perf_counter()
             page.goto(f"{url}/map")
             page.get_by_text("Click a point to see it large").wait_for()

@@ -119,7 +119,8 @@ class Architecture:
     """A model builder and the training defaults of the tutorial it comes from."""
 
     build: Callable[[], keras.Model]
-    description: str
+    description: str  # for those who know the words
+    plain: str  # for those who do not
     optimizer: str
     learning_rate: float
     batch_size: int
@@ -131,23 +132,29 @@ class Architecture:
 ARCHITECTURES: dict[str, Architecture] = {
     "softmax": Architecture(
         softmax_regression, "Softmax regression: one dense layer",
+        "The simplest: one weighted sum of the 784 pixels per digit, the biggest sum wins. Learns in seconds.",
         optimizer="sgd", learning_rate=0.5, batch_size=100, epochs=10, published_accuracy=0.92,
     ),
     "mlp": Architecture(
         relu_mlp, "MLP 784-128-128-10, ReLU, standardized pixels",
+        "Two layers of 128 artificial neurons, each looking at the whole picture, then ten answers.",
         optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=3, published_accuracy=0.961,
     ),
     "tanh": Architecture(
         tanh_mlp, "MLP 784-64-10, tanh",
+        "One layer of 64 neurons with a smooth on/off curve (tanh), then ten answers.",
         optimizer="sgd", learning_rate=0.5, batch_size=32, epochs=5, published_accuracy=0.9615,
     ),
     "cnn": Architecture(
         tutorial_cnn, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
+        "A convolutional network: small windows slide over the picture looking for strokes, then for "
+        "shapes made of strokes. Very good, slower to train.",
         optimizer="rmsprop", learning_rate=1e-3, batch_size=100, epochs=4, schedule="onecycle",
         published_accuracy=0.99,
     ),
     "fast": Architecture(
         fast_cnn, "Compact CNN with batch norm, one-cycle schedule (default)",
+        "A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right.",
         optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
         published_accuracy=0.99,
     ),

@@ -12,7 +12,9 @@ from PIL import Image
 if TYPE_CHECKING:
     from digitlab.train import ProgressEvent  # a type only: a numpy module needs no TensorFlow
 
-GREEN, RED = (60, 200, 90), (230, 60, 60)
+# Right and wrong: blue and orange stay apart for colour-blind eyes (green and red do not), and a
+# wrong digit also gets a frame, so the two differ by more than colour.
+RIGHT, WRONG = (80, 160, 255), (255, 150, 30)
 
 
 def scale_each(images: np.ndarray) -> np.ndarray:
@@ -39,10 +41,15 @@ def image_grid(images: np.ndarray, columns: int = 10, pad: int = 2, scale: int =
 
 
 def tinted(images: np.ndarray, correct: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) grey digits -> (n, 28, 28, 3): green ink if correct, red ink if not."""
+    """(n, 28, 28) grey digits -> (n, 28, 28, 3): blue ink if correct, orange ink in a frame if not."""
+    correct = np.asarray(correct, bool)
     ink = np.asarray(images, dtype=np.float32)[..., None] / 255
-    colors = np.where(np.asarray(correct)[:, None], GREEN, RED)[:, None, None, :]
-    return (ink * colors).astype(np.uint8)
+    colors = np.where(correct[:, None], RIGHT, WRONG)[:, None, None, :]
+    tinted = (ink * colors).astype(np.uint8)
+    frame = np.zeros(tinted.shape[1:3], bool)
+    frame[[0, -1], :] = frame[:, [0, -1]] = True
+    tinted[~correct] = np.where(frame[..., None], np.array(WRONG, np.uint8), tinted[~correct])
+    return tinted
 
 
 def thin_out(rows: list[dict], limit: int) -> list[dict]:

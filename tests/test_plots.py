@@ -29,12 +29,13 @@ def test_image_grid_tiles_digits(mnist):
     assert image_grid(mnist.x_test[:4], columns=2, pad=0, scale=3).shape == (168, 168)
 
 
-def test_tinted_marks_right_green_and_wrong_red(mnist):
+def test_tinted_tells_right_from_wrong_by_colour_and_by_a_frame(mnist):
     colored = tinted(mnist.x_test[:2], np.array([True, False]))
     brightest = np.unravel_index(mnist.x_test[0].argmax(), (28, 28))
     assert colored.shape == (2, 28, 28, 3)
     right, wrong = colored[0][brightest], colored[1][np.unravel_index(mnist.x_test[1].argmax(), (28, 28))]
-    assert right[1] > right[0] and wrong[0] > wrong[1]
+    assert right[2] > right[0] and wrong[0] > wrong[2]  # blue and orange
+    assert colored[1][0].min() > 0 and colored[0][0].max() == 0  # the wrong one framed, the right one not
 
 
 def event(kind, step, epoch, val=None):

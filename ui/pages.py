@@ -22,4 +22,6 @@ PAGES = [
     PageInfo("app_pages/map.py", "Map", ":material/scatter_plot:", "See how the model arranges what it has seen"),
     PageInfo("app_pages/drawings.py", "My drawings", ":material/school:", "Teach it your own handwriting"),
     PageInfo("app_pages/models.py", "Models", ":material/inventory_2:", "Compare, download and manage saved models"),
+    PageInfo("app_pages/glossary.py", "Glossary", ":material/menu_book:", "Look up a word: loss, epoch, filter..."),
 ]
+GLOSSARY_PAGE = "app_pages/glossary.py"

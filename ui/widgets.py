@@ -45,9 +45,9 @@ def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
 
 
 def show_learning(snapshots: list[Snapshot], key: str) -> None:
-    """The last snapshot: the panel of 20 test digits with the model's answers (green right, red
-    wrong) and its first-layer weights; beside them the validation confusion matrix of an epoch end,
-    with a slider back through the epochs."""
+    """The last snapshot: the panel of 20 test digits with the model's answers (✓ and blue right,
+    ✗ and orange in a frame wrong) and its first-layer weights; beside them the validation confusion
+    matrix of an epoch end, with a slider back through the epochs."""
     snapshot = snapshots[-1]
     images, labels = dataset().split("test")
     right = 0
@@ -58,18 +58,28 @@ def show_learning(snapshots: list[Snapshot], key: str) -> None:
         right += correct.sum()
         st.image(
             list(tinted(images[indices], correct).repeat(2, 1).repeat(2, 2)),
-            caption=[f"{a} · {p:.0%}" for a, p in zip(answers, probabilities.max(axis=1))],
+            caption=[
+                f"{'✓' if c else '✗'} {a} · {p:.0%}" for a, c, p in zip(answers, correct, probabilities.max(axis=1))
+            ],
             width=56,
+            alt=[
+                f"A {labels[i]} the model reads as {a}, {p:.0%} sure: {'right' if c else 'wrong'}"
+                for i, a, c, p in zip(indices, answers, correct, probabilities.max(axis=1))
+            ],
         )
     st.caption(
         f"After {snapshot.epoch:.2f} epochs: {right} of these 20 test digits right (top row: the first "
-        "of each digit; bottom row: a hard one). Each caption: the model's answer and its confidence."
+        "of each digit; bottom row: a hard one). Each caption: ✓ right or ✗ wrong, the model's answer, its confidence."
     )
     weights, confusions = st.columns(2)
     with weights:
         scale = 8 if snapshot.weights.shape[1] < 10 else 2
         columns = 5 if len(snapshot.weights) == 10 else 8  # softmax: its ten digits in two rows
-        st.image(image_grid(diverging(snapshot.weights), columns=columns, scale=scale), output_format="PNG")
+        st.image(
+            image_grid(diverging(snapshot.weights), columns=columns, scale=scale),
+            output_format="PNG",
+            alt="The first layer's weights as pictures, in red and blue",
+        )
         st.caption("First-layer weights (red: positive, blue: negative), forming as it learns.")
     with confusions:
         show_confusions(snapshots, key)

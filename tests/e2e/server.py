@@ -57,17 +57,17 @@ def choose_architecture(page, name: str) -> None:
     """Pick `name` in the Train page's Architecture box (it opens on the default, `fast`)."""
     page.get_by_role("combobox", name="Architecture").click()
     page.get_by_role("option", name=re.compile(f"^{name}:")).click()
-    page.get_by_label("Model name").and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
+    page.get_by_label("Model name", exact=True).and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
 
 
 def train_from_page(page, architecture: str, name: str, epochs: int, images: int | None = None) -> None:
     """On the Train page: pick `architecture`, set epochs, training images (None: all) and name; press Train."""
     choose_architecture(page, architecture)
-    page.get_by_label("Epochs").fill(str(epochs))
+    page.get_by_label("Epochs", exact=True).fill(str(epochs))
     if images is not None:
-        page.get_by_label("Training images (0 = all 55,000)").fill(str(images))
-    page.get_by_label("Model name").fill(name)
-    page.get_by_role("button", name="Train").click()
+        page.get_by_label("Training images (0 = all 55,000)", exact=True).fill(str(images))
+    page.get_by_label("Model name", exact=True).fill(name)
+    page.get_by_role("button", name="Train", exact=True).click()
 
 
 def free_port() -> int:

@@ -31,7 +31,7 @@ def test_drawing_digits_predicts_them(app_url, page):
         )
         page.get_by_text("Wrong? Teach it").wait_for()  # the page's last section: the rerun is done
         screenshot(page, f"draw-{digit}")
-        page.get_by_role("button", name="Clear").click()
+        page.get_by_role("button", name="Clear", exact=True).click()
         prediction.wait_for(state="detached")
     screenshot(page, "draw-cleared")
 
@@ -77,9 +77,9 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
     )
 
     expect(page.get_by_text("Your train run is running")).to_be_visible()  # the sidebar says so on every page
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Saved as live-run").wait_for(timeout=60_000)
-    expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
     expect(page.get_by_text("stopped early")).to_be_visible()
     expect(page.get_by_text("Your train run is")).to_have_count(0)  # the whole page, sidebar included, was redrawn
     assert max(seen) < 100

@@ -36,14 +36,14 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
             draw(p, STROKES[digit])
         for p in drawers:
             latencies.append(prediction_latency(p, digit))
-            p.get_by_role("button", name="Clear").click()
+            p.get_by_role("button", name="Clear", exact=True).click()
             p.get_by_test_id("stMetricValue").wait_for(state="detached")
         for p, where in zip(browsers, ["mistakes", "dataset"] if round_ % 2 == 0 else ["dataset", "mistakes"]):
             p.goto(f"{app_url}/{where}")
             p.wait_for_selector("h1")
 
     try:
-        trainer.get_by_role("button", name="Stop").click(timeout=5_000)
+        trainer.get_by_role("button", name="Stop", exact=True).click(timeout=5_000)
     except PlaywrightTimeout:  # the run already ended: a fast machine, or slow drawing rounds
         pass
     trainer.get_by_text("Saved as under-load").wait_for()

@@ -56,7 +56,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     alice.locator("canvas.upper-canvas").wait_for()
     draw(alice, STROKES["7"])
     alice.get_by_text("Wrong? Teach it").wait_for()
-    alice.get_by_role("button", name="Save to my drawings").click()
+    alice.get_by_role("button", name="Save to my drawings", exact=True).click()
     alice.get_by_text("Saved as a").wait_for()
     go(alice, "Train")
     train_from_page(alice, "softmax", "alices", epochs=1, images=2000)
@@ -70,7 +70,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     go(bob, "Models")
     expect(bob.get_by_text("Only the shipped default model so far.")).to_be_visible()  # nothing of alice's to change
     choose(bob, "Use a model from the leaderboard (read-only)", f"{alias}/alices")
-    bob.get_by_role("button", name="Make it my active model").click()
+    bob.get_by_role("button", name="Make it my active model", exact=True).click()
     wait_for_app(bob)
     expect(bob.get_by_role("combobox", name="Active model")).to_have_value(re.compile(f"{alias}/alices"))
     go(bob, "Draw")
@@ -83,7 +83,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     alice.get_by_label("New name").fill("alices-best")
     alice.get_by_label("New name").press("Enter")  # commits the text: Rename is enabled after the rerun
     wait_for_app(alice)
-    alice.get_by_role("button", name="Rename").click()
+    alice.get_by_role("button", name="Rename", exact=True).click()
     alice.get_by_text("Renamed alices to alices-best").wait_for()
 
     bookmark = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()

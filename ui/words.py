@@ -1,0 +1,79 @@
+"""Plain words: what each Train setting means, the glossary, and the short lessons the pages open."""
+
+from __future__ import annotations
+
+SETTINGS_HELP = {
+    "architecture": "The shape of the network: how its layers of artificial neurons are arranged.",
+    "optimizer": (
+        "How the network corrects itself after each batch. sgd takes plain steps downhill on the loss; "
+        "adam and rmsprop adapt the size of the step for each weight."
+    ),
+    "learning_rate": (
+        "How big each correction is. Too small: it learns slowly. Too big: the loss jumps around, "
+        "or becomes NaN (not a number) and the training stops."
+    ),
+    "batch_size": "How many digits the network looks at before each correction of its weights.",
+    "epochs": "How many times the network goes through all of its training digits.",
+    "seed": "Starts the random numbers (the first weights, the order of the digits): same seed, same model.",
+    "name": "The name the model is saved under; it then shows in the sidebar's list.",
+    "augment": (
+        "Show each digit slightly shifted, turned, zoomed, thicker or thinner, so the model learns "
+        "digits rather than exact pixels: a little slower, better on your own handwriting."
+    ),
+    "keep": "Stop early and still save what it has learned so far.",
+    "limit": (
+        "Fewer digits train faster but learn less. 5,000 more digits are always kept apart "
+        "(validation) to check the model on digits it never trains on."
+    ),
+}
+
+GLOSSARY = {
+    "MNIST": "70,000 handwritten digits, 28x28 pixels each, written by US Census staff and students.",
+    "Neural network": "Layers of artificial neurons; each neuron adds up its inputs, each times a weight.",
+    "Weight": "A number the network learns: how much one input counts for one neuron.",
+    "Training": "Showing the network digits with their answers and correcting its weights a little each time.",
+    "Loss": "How wrong the network's answers are, as one number: training makes it smaller.",
+    "Accuracy": "The share of digits the network gets right.",
+    "Batch": "A handful of digits (say 128) the network looks at before each correction.",
+    "Epoch": "One pass through all the training digits.",
+    "Learning rate": "How big each correction of the weights is.",
+    "Optimizer": "The recipe for correcting the weights from the loss (sgd, adam, rmsprop).",
+    "Validation digits": "5,000 digits kept out of training, to check the model on digits it has not seen.",
+    "Test digits": "MNIST's separate 10,000 digits, used once training is over to say how good a model is.",
+    "Overfitting": "Learning the training digits by heart instead of learning digits in general.",
+    "Convolution": (
+        "A small window of weights (say 5x5) slid over the whole picture: it lights up wherever the "
+        "picture looks like its pattern, such as a stroke at some angle."
+    ),
+    "Feature map": "The picture a convolution makes: bright where its pattern was found.",
+    "Filter": "The pattern of one convolution: its small window of weights.",
+    "Pooling": "Shrinking a feature map by keeping the strongest value of each 2x2 patch.",
+    "Dense layer": "A layer in which every neuron looks at every input.",
+    "ReLU, tanh, softmax": (
+        "Activations: what a neuron does with its sum. ReLU keeps positive sums and zeroes the rest; "
+        "tanh squeezes it between -1 and 1; softmax turns ten sums into ten probabilities."
+    ),
+    "Saliency (integrated gradients)": (
+        "A map of which pixels pushed the model towards an answer (red) or away from it (blue)."
+    ),
+    "Confusion matrix": "A table of true digit against answer: how often each digit was read as each other one.",
+    "Augmentation": "Training on slightly changed copies of the digits (turned, shifted, thicker).",
+    "Fine-tuning": "Training an already trained model a little more, here on your own drawings.",
+}
+
+LESSONS = {
+    "batches": (
+        "The network does not look at all 55,000 training digits before it corrects itself: it takes "
+        "a **batch** (say 128 digits), guesses them all, measures how wrong it was (the **loss**), and "
+        "nudges every weight a little in the direction that makes the loss smaller. One pass through "
+        "all the digits is an **epoch**. The **learning rate** is the size of the nudge: too small and "
+        "it crawls, too large and it overshoots, the loss jumps, and the training can fall apart."
+    ),
+    "convolution": (
+        "A **convolution** slides a small window of weights (a **filter**, say 5x5 pixels) over the "
+        "digit. Where the pixels under it look like its pattern (a stroke at some angle, the end of a "
+        "line), it lights up: the result is a **feature map**. The first layer finds strokes, the "
+        "next finds shapes made of strokes. Because the same window is used everywhere, a loop is "
+        "recognised wherever it is, with far fewer weights than a dense layer."
+    ),
+}
