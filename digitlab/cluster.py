@@ -93,23 +93,25 @@ class LowPriority(WorkerPlugin):
 
 
 class WarmUp(WorkerPlugin):
-    """A Dask worker plugin: a new worker reads and verifies MNIST in a thread of its own, so its first
-    job starts training at once instead of loading the data first (TensorFlow itself is imported
-    when the worker unpickles a plugin from this package)."""
+    """A Dask worker plugin: a new worker reads and verifies MNIST and runs TensorFlow once, in a
+    thread of its own, so its first job starts training at once instead of paying for these first
+    (TensorFlow itself is imported when the worker unpickles a plugin from this package)."""
 
     name = "digitlab-warm-up"
 
     def setup(self, worker) -> None:
-        threading.Thread(target=load_mnist_quietly, name="digitlab-warm-up", daemon=True).start()
+        threading.Thread(target=warm_up_quietly, name="digitlab-warm-up", daemon=True).start()
 
 
-def load_mnist_quietly() -> None:
+def warm_up_quietly() -> None:
     from digitlab.data import load_mnist  # cached per process: the job's `worker_mnist()` finds it loaded
+    from digitlab.train import warm_up
 
     try:
         load_mnist()
-    except Exception:  # noqa: BLE001 - the job loads it again and reports what is wrong
-        log.warning("a worker could not load MNIST ahead of its first job", exc_info=True)
+        warm_up()
+    except Exception:  # noqa: BLE001 - the job does the same again and reports what is wrong
+        log.warning("a worker could not warm up ahead of its first job", exc_info=True)
 
 
 def start_local_cluster(slots: int | None = None):

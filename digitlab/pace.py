@@ -4,8 +4,8 @@ Keras reports loss and accuracy as running means that restart at every epoch: pl
 come, the curves jump at each epoch boundary. `Smoother` recovers the mean of the batches since the
 last report from those running means and smooths it over about the last HALF_LIFE_BATCHES batches,
 across epoch boundaries. `Clock` estimates the time left from the recent pace of training steps
-(smoothed, the first compiled call's tracing left out) plus the measured cost of an epoch end
-(checking on the validation digits, a snapshot).
+(smoothed, the first compiled call's tracing left out) plus the measured cost of an epoch boundary
+(checking on the validation digits, a snapshot, readying the next epoch's shuffled data).
 """
 
 from __future__ import annotations
@@ -47,32 +47,40 @@ class Clock:
 
     def __init__(self, total_steps: int, epochs: int, epoch_end_guess: float):
         self.total_steps, self.epochs = total_steps, epochs
-        self.epoch_end = epoch_end_guess  # replaced by the measured cost after the first epoch end
+        self.epoch_end = epoch_end_guess  # validation and a snapshot; measured at the first epoch end
+        self.restart = 0.0  # readying the next epoch's shuffled data; measured at the first boundary
         self.epochs_ended = 0
         self.step_seconds: float | None = None
         self.last_step, self.last_time = 0, None
+        self.restart_from: float | None = None  # when the last epoch's end-of-epoch work was done
 
     def steps_done(self, step: int, now: float) -> None:
         """After training batches: `step` steps done since the start, at time `now`."""
         if self.last_time is not None and step > self.last_step:
             seconds = (now - self.last_time) / (step - self.last_step)
-            if self.step_seconds is None:
+            if self.restart_from is not None and self.step_seconds is not None:
+                # The first batches after an epoch boundary: all beyond their own time is the restart's.
+                self.restart = max(0.0, now - self.restart_from - (step - self.last_step) * self.step_seconds)
+            elif self.step_seconds is None:
                 self.step_seconds = seconds
             else:
                 keep = 0.5 ** ((now - self.last_time) / PACE_HALF_LIFE)
                 self.step_seconds = keep * self.step_seconds + (1 - keep) * seconds
+        self.restart_from = None
         self.last_step, self.last_time = step, now  # the first call only starts the clock: tracing left out
 
     def epoch_ended(self, now: float) -> None:
-        """An epoch end's work (validation, snapshot) is done: measure it, and restart the step clock."""
+        """An epoch's end-of-epoch work (validation, a snapshot) is done: measure it."""
+        self.epochs_ended += 1
         if self.last_time is not None:
             self.epoch_end = now - self.last_time
-        self.epochs_ended += 1
-        self.last_time = now
+        self.restart_from = now
 
     def seconds_left(self, step: int) -> float | None:
         """Seconds until the last epoch end is done, or None before the pace is known."""
         if self.step_seconds is None:
             return None
         epoch_ends = max(self.epochs - self.epochs_ended, 0)
-        return max(self.total_steps - step, 0) * self.step_seconds + epoch_ends * self.epoch_end
+        restarts = max(epoch_ends - 1, 0)  # each epoch boundary still to cross
+        steps = max(self.total_steps - step, 0) * self.step_seconds
+        return steps + epoch_ends * self.epoch_end + restarts * self.restart

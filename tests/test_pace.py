@@ -28,15 +28,18 @@ def test_the_smoother_follows_the_batches_across_epoch_boundaries():
     assert smoothed[-1] == pytest.approx(per_batch[-1], abs=0.01)  # it follows the latest batches
 
 
-def test_the_clock_counts_steps_at_the_recent_pace_and_the_epoch_ends():
-    clock = Clock(total_steps=200, epochs=2, epoch_end_guess=1.0)
+def test_the_clock_counts_steps_at_the_recent_pace_and_the_epoch_boundaries():
+    clock = Clock(total_steps=300, epochs=3, epoch_end_guess=1.0)
     assert clock.seconds_left(0) is None  # the pace is not known before two reports
     clock.steps_done(16, now=10.0)  # the first compiled call, tracing included: only starts the clock
     clock.steps_done(32, now=10.8)
-    assert clock.seconds_left(32) == pytest.approx(168 * 0.05 + 2 * 1.0)
+    assert clock.seconds_left(32) == pytest.approx(268 * 0.05 + 3 * 1.0)
     clock.steps_done(100, now=14.2)
     clock.epoch_ended(now=16.2)  # validation took 2 s
-    assert clock.seconds_left(100) == pytest.approx(100 * 0.05 + 2.0)
-    clock.steps_done(200, now=21.2)
-    clock.epoch_ended(now=23.2)
-    assert clock.seconds_left(200) == 0
+    assert clock.seconds_left(100) == pytest.approx(200 * 0.05 + 2 * 2.0)
+    clock.steps_done(116, now=16.2 + 1.5 + 16 * 0.05)  # the next epoch's data took 1.5 s to ready
+    assert clock.seconds_left(116) == pytest.approx(184 * 0.05 + 2 * 2.0 + 1.5)  # one boundary still to cross
+    clock.steps_done(300, now=30.0)
+    clock.epoch_ended(now=32.0)
+    clock.epoch_ended(now=34.0)
+    assert clock.seconds_left(300) == 0
