@@ -100,7 +100,12 @@ class WarmUp(WorkerPlugin):
     name = "digitlab-warm-up"
 
     def setup(self, worker) -> None:
-        threading.Thread(target=warm_up_quietly, name="digitlab-warm-up", daemon=True).start()
+        if not WARMED.is_set():  # once per process: every app that connects registers the plugin again
+            WARMED.set()
+            threading.Thread(target=warm_up_quietly, name="digitlab-warm-up", daemon=True).start()
+
+
+WARMED = threading.Event()
 
 
 def warm_up_quietly() -> None:
