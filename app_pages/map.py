@@ -11,7 +11,7 @@ st.write(
     "Each point is a test digit, placed by what the model's last hidden layer makes of it, reduced "
     "to its two main directions (PCA): digits the model finds alike lie close together. Crosses are "
     "its mistakes. Hover a point to see the digit; click it to look closer. Your latest drawing "
-    "from the Draw page is the black star."
+    "from the Draw page is the gold star."
 )
 
 # Tooltip pictures are sent at 28x28: show them three times larger, with square pixels.

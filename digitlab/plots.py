@@ -183,7 +183,7 @@ def confusion_spec(confusion: np.ndarray) -> dict:
                     "color": {
                         "condition": [
                             {"test": "datum.correct", "value": "#2e9e4f"},
-                            {"test": "datum.count == 0", "value": "#ffffff"},
+                            {"test": "datum.count == 0", "value": "rgba(128, 128, 128, 0.12)"},  # light or dark page
                         ],
                         "field": "count",
                         "type": "quantitative",
@@ -198,7 +198,10 @@ def confusion_spec(confusion: np.ndarray) -> dict:
                 "encoding": {
                     "text": {"field": "count", "type": "quantitative"},
                     "color": {
-                        "condition": {"test": "datum.correct || datum.count > 20", "value": "white"},
+                        "condition": [
+                            {"test": "datum.correct || datum.count > 20", "value": "white"},
+                            {"test": "datum.count == 0", "value": "#888888"},
+                        ],
                         "value": "black",
                     },
                 },
@@ -289,7 +292,16 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
         layers.append(
             {
                 "data": {"values": [star]},
-                "mark": {"type": "point", "shape": STAR, "size": 700, "filled": True, "color": "black", "opacity": 1},
+                "mark": {  # gold with a black edge: seen on a light and on a dark page
+                    "type": "point",
+                    "shape": STAR,
+                    "size": 700,
+                    "filled": True,
+                    "color": "#ffd400",
+                    "stroke": "black",
+                    "strokeWidth": 1.5,
+                    "opacity": 1,
+                },
                 "encoding": {
                     **position,
                     "tooltip": [{"field": "label", "type": "nominal", "title": "your drawing"}],

@@ -31,6 +31,7 @@ export default function(component) {
     inner.style.width = `${data.size}px`;
     target.style.width = `${Math.floor(data.size * scale)}px`;
     target.style.height = `${Math.floor(data.size * scale)}px`;
+    target.style.outline = "2px solid #8a8a8a";  // the black canvas's edge, on a light or a dark page
   };
   const resized = new ResizeObserver(fit);
   if (column) resized.observe(column);
