@@ -218,7 +218,7 @@ def test_the_train_page_shows_the_model_learning_and_the_models_page_replays_it(
             seen.add(learning_caption(app))
     assert len(seen) >= 2, seen
     panel = [c for image in app.get("image") for c in image.captions if " · " in c]
-    assert len(panel) == 20 and all(c.split(" · ")[0] in "0123456789" for c in panel)
+    assert len(panel) == 20 and all(c[0] in "✓✗" and c.split(" · ")[0][2:] in "0123456789" for c in panel)
     assert any("First-layer weights" in c.value for c in app.caption)
     job.stop()
     assert job.wait(60).saved_name == "watched"
