@@ -1,5 +1,6 @@
 """DigitLab: the entry point. Navigation over the pages (ui/pages.py) and the shared sidebar."""
 
+import contextlib
 import logging
 import sys
 
@@ -63,7 +64,23 @@ def main() -> None:
     page.run()
 
 
+@contextlib.asynccontextmanager
+async def start_with_the_server(app: st.App):
+    """Before the server takes its first visitor: import the core (TensorFlow, ~5 s) and start the cluster.
+
+    The cluster's workers then start and warm up in the background, so neither the first page nor
+    the first press of Train waits for them.
+    """
+    from ui import jobs
+
+    log_to_the_server_console()
+    jobs.start_job_board_in_background()
+    yield
+
+
 # Streamlit runs this file as __main__. The embedded cluster's worker processes are spawned and
 # import it again as __mp_main__: they must not run the app.
 if __name__ == "__main__":
     main()
+elif __name__ == "streamlit_app":  # `streamlit run` serves the app below, with the start-up above
+    app = st.App(__file__, lifespan=start_with_the_server)

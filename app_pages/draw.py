@@ -17,7 +17,7 @@ from digitlab.plots import (
 )
 from digitlab.preprocess import BlankImageError, ImageReadError
 from digitlab.transform import Change, changed_digit, rotation_sweep
-from ui import caches, keys, picker, visitor, widgets
+from ui import caches, keys, lessons, picker, visitor, widgets
 
 log = logging.getLogger("app_pages.draw")  # Streamlit runs a page as __main__
 
@@ -144,6 +144,10 @@ with inside:
         )
     else:
         st.caption("Filter and weight pictures exist for the convnets and for softmax regression.")
+
+lessons.explain("why", "which pixels count")
+if explain.first_conv(model) is not None:
+    lessons.explain_convolution()
 
 st.subheader("What it takes to change its mind")
 sweep = rotation_sweep(predictor.probabilities, image, change)

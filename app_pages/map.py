@@ -4,7 +4,7 @@ import streamlit as st
 
 from digitlab.embedding import activations, nearest_centroid_accuracy
 from digitlab.plots import bar_spec, map_spec
-from ui import caches, keys, picker, widgets
+from ui import caches, keys, lessons, picker, widgets
 
 st.title("Map")
 st.write(
@@ -64,3 +64,4 @@ def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
 
 
 show_map(entry.name, digit_map, rows, star)
+lessons.explain("map", "what the map shows")

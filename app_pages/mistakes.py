@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
-from ui import caches, picker, widgets
+from ui import caches, lessons, picker, widgets
 
 PER_PAGE = 40
 
@@ -13,6 +13,8 @@ st.write(
     "Every test digit the active model gets wrong, the most confident mistakes first. "
     "Pick a cell of the confusion matrix, or the filters, to narrow them down."
 )
+
+lessons.explain("mistakes", "reading the confusion matrix")
 
 entry = picker.active_model()
 data = caches.dataset()

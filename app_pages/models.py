@@ -33,31 +33,48 @@ if not entries:
 st.dataframe(
     [
         {
-            "name": e.name,
-            "architecture": e.meta.get("architecture", "?"),
-            "parameters": e.meta.get("params"),
-            "epochs": e.meta.get("epochs_completed"),
-            "train s": e.meta.get("train_seconds"),
-            "test accuracy": round(e.test_accuracy, 4) if e.ok else None,
-            "created": e.meta.get("created", "")[:19],
-            "status": "ok" if e.ok else f"broken: {e.error}",
+            "Name": e.name,
+            "Network": e.meta.get("architecture", "?"),
+            "Weights": e.meta.get("params"),
+            "Epochs": e.meta.get("epochs_completed"),
+            "Training time": e.meta.get("train_seconds"),
+            "Right on the test digits": e.test_accuracy if e.ok else None,
+            "Trained on": widgets.as_date(e.meta.get("created")),
+            "Status": "ready" if e.ok else f"broken: {e.error}",
         }
         for e in entries
     ],
+    column_config=widgets.MODEL_COLUMNS,
     hide_index=True,
     width="stretch",
 )
+st.caption(
+    "Weights: the numbers the network learned. Right on the test digits: the share of MNIST's "
+    "10,000 test digits, never seen in training, that it reads right."
+)
 
 st.subheader("Training curves")
-metric = st.radio("Metric", ["val_accuracy", "accuracy", "val_loss", "loss"], horizontal=True)
+CURVES = {
+    "Right on validation digits": "val_accuracy",
+    "Right on training digits": "accuracy",
+    "Loss on validation digits": "val_loss",
+    "Loss on training digits": "loss",
+}
+shown = st.radio(
+    "Curve",
+    list(CURVES),
+    horizontal=True,
+    help="Validation digits are 5,000 digits kept out of training; the loss says how wrong the answers are.",
+)
+metric = CURVES[shown]
 rows = [
-    {"epoch": i + 1, "model": e.name, metric: value}
+    {"epoch": i + 1, "model": e.name, shown: value}
     for e in entries
     if e.ok
     for i, value in enumerate(e.meta.get("history", {}).get(metric, []))
 ]
 if rows:
-    st.vega_lite_chart(line_spec(rows, "epoch", metric, "model"), width="stretch")
+    st.vega_lite_chart(line_spec(rows, "epoch", shown, "model"), width="stretch")
 else:
     st.caption("No recorded history for this metric.")
 
@@ -80,15 +97,16 @@ if not workspace.personal:
     st.dataframe(
         [
             {
-                "owner": owner_name(row),
-                "name": row.model.name,
-                "architecture": row.model.meta.get("architecture", "?"),
-                "test accuracy": round(row.model.test_accuracy, 4),
-                "on your drawings": on_drawings(row.model),
-                "train s": row.model.meta.get("train_seconds"),
+                "Owner": owner_name(row),
+                "Name": row.model.name,
+                "Network": row.model.meta.get("architecture", "?"),
+                "Right on the test digits": row.model.test_accuracy,
+                "Right on your drawings": on_drawings(row.model),
+                "Training time": row.model.meta.get("train_seconds"),
             }
             for row in board
         ],
+        column_config=widgets.MODEL_COLUMNS,
         hide_index=True,
         width="stretch",
     )

@@ -9,9 +9,8 @@ from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
-from ui import caches, jobs, keys, visitor, widgets
-from ui.pages import GLOSSARY_PAGE
-from ui.words import LESSONS, SETTINGS_HELP
+from ui import caches, jobs, keys, lessons, visitor, widgets
+from ui.words import SETTINGS_HELP
 
 log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
 
@@ -69,9 +68,7 @@ with st.form("settings"):
         help=SETTINGS_HELP["limit"],
     )
     start = st.form_submit_button("Train", type="primary")
-with st.expander("Explain it to me: batches, epochs, the learning rate"):
-    st.markdown(LESSONS["batches"])
-    st.page_link(GLOSSARY_PAGE, label="More words in the glossary", icon=":material/menu_book:")
+lessons.explain_batches()
 
 if start:
     config = TrainConfig.for_architecture(
@@ -133,9 +130,15 @@ def show_progress(drawn_phase: str) -> None:
     jobs.show_job_state(job, drawn_phase)
 
 
-def show_chart() -> None:
-    """Loss and accuracy so far, redrawn every second with the progress line (one Vega-Lite spec: ~3 ms)."""
+def show_chart(waiting_for_the_first_point: bool) -> None:
+    """Loss and accuracy so far, redrawn every second with the progress line (one Vega-Lite spec: ~3 ms).
+
+    Until the first point arrives it looks four times a second; then the whole page runs once more,
+    which draws it again at its usual pace.
+    """
     job = jobs.visitor_job(keys.TRAIN_JOB)
+    if job.events and waiting_for_the_first_point:
+        st.rerun()
     if job.events:
         last = job.events[-1]
         st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
@@ -165,7 +168,10 @@ if job is not None:
     st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
     if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts
         running = phase == "running"
-        st.fragment(show_chart, run_every=1.0 if running else None)()
+        first_point_pending = running and not job.events
+        st.fragment(show_chart, run_every=(0.25 if first_point_pending else 1.0) if running else None)(
+            first_point_pending
+        )
         st.subheader("Watch it learn")
         st.fragment(show_learning, run_every=SNAPSHOT_INTERVAL if running else None)()  # as often as they come
 

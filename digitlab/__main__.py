@@ -10,6 +10,7 @@ import sys
 from digitlab import store, workspaces
 from digitlab.data import DataError, load_mnist
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.snapshots import SNAPSHOTS_FILE, to_npz
 from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,9 @@ def make_default_command(args: argparse.Namespace) -> int:
     target = store.DEFAULT_MODEL_DIR
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    snapshots = {SNAPSHOTS_FILE: to_npz(result.snapshots)}  # its replay on the Models page (not its logs)
     store.write_model_files(
-        store.model_to_bytes(result.model), target, store.model_record(result.model, result.metadata())
+        store.model_to_bytes(result.model), target, store.model_record(result.model, result.metadata()), snapshots
     )
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")

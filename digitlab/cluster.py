@@ -109,12 +109,11 @@ WARMED = threading.Event()
 
 
 def warm_up_quietly() -> None:
-    from digitlab.data import load_mnist  # cached per process: the job's `worker_mnist()` finds it loaded
-    from digitlab.train import warm_up
+    from digitlab.jobs import worker_mnist  # cached per process: the first job finds it loaded
+    from digitlab.train import prepare_ready_model
 
     try:
-        load_mnist()
-        warm_up()
+        prepare_ready_model(worker_mnist())
     except Exception:  # noqa: BLE001 - the job does the same again and reports what is wrong
         log.warning("a worker could not warm up ahead of its first job", exc_info=True)
 

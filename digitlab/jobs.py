@@ -28,17 +28,19 @@ from distributed import Event, Queue, get_worker
 from distributed.scheduler import KilledWorker
 
 from digitlab import runs, store
-from digitlab.cluster import SLOT
+from digitlab.cluster import SLOT, warm_up_quietly
 from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
-from digitlab.train import ProgressEvent, TrainConfig, TrainingDiverged, train_model
+from digitlab.train import READY, ProgressEvent, TrainConfig, TrainingDiverged, train_model
 from digitlab.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
 SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (a page redraws every second)
 FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
+FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
 QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
+READY_AGAIN_AFTER = 3.0  # seconds after a run that took the worker's ready model before it makes the next
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
 
@@ -82,6 +84,7 @@ class WorkerSide:
         self.stopped, self.closing = threading.Event(), threading.Event()
         self.lock = threading.Lock()
         self.unsent: list[dict] = []
+        self.reported = False
         self.failure: Exception | None = None  # what stopped the courier talking to the scheduler
         self.courier = threading.Thread(target=self.carry, name=f"courier-{job_id}", daemon=True)
 
@@ -95,9 +98,13 @@ class WorkerSide:
         self.courier.start()
 
     def report(self, event: ProgressEvent) -> None:
-        """Collect the event; the courier sends what was collected every SEND_INTERVAL."""
+        """Collect the event; the courier sends what was collected every SEND_INTERVAL. The first
+        goes at once (one round trip of a few ms): a learner is waiting for the curve to start."""
         with self.lock:
             self.unsent.append(asdict(event))
+            first, self.reported = not self.reported, True
+        if first:
+            self.send()
 
     def is_set(self) -> bool:
         """True once a stop was asked for, or the app no longer wants the result (Dask released the task)."""
@@ -171,6 +178,8 @@ def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finish
         return Finished(model_file, record, result.stopped, result.extras() if keep else {})
     finally:
         side.close()
+        if not READY:  # this run took it: a new one once the result has gone (it takes ~2 s of CPU)
+            threading.Timer(READY_AGAIN_AFTER, warm_up_quietly).start()
 
 
 def run_fine_tune(job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, epochs: int) -> Finished:
@@ -279,12 +288,17 @@ class Job:
     def record(self, **fields) -> None:
         runs.record_run(self.workspace, self.id, **fields)
 
+    def follow_interval(self) -> float:
+        if self.state != "running":
+            return QUEUED_FOLLOW_INTERVAL
+        return FOLLOW_INTERVAL if self.events else FIRST_FOLLOW_INTERVAL
+
     def follow(self) -> None:
         """Drain events until the job ends, then save its model and record how it ended."""
         try:
             self.drain()
             while not (self.ended or self.future.done()):
-                time.sleep(FOLLOW_INTERVAL if self.state == "running" else QUEUED_FOLLOW_INTERVAL)
+                time.sleep(self.follow_interval())
                 self.drain()
             self.drain()  # the last events, if the result came first
             self.finish(self.future.result())

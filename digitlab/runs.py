@@ -39,8 +39,11 @@ def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
 
 
 def read_run(path: Path) -> dict | None:
+    """The record at `path`; None for a new run (no file yet) or an unreadable one (logged)."""
     try:
         record = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError):
         log.warning("unreadable run record %s", path, exc_info=True)
         return None
@@ -50,7 +53,8 @@ def read_run(path: Path) -> dict | None:
 def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
     """Every recorded run of `workspace`, newest first; an active record with no live job is marked interrupted."""
     folder = runs_dir(workspace)
-    records = [r for p in folder.glob("*.json") if (r := read_run(p))] if folder.is_dir() else []
+    files = [p for p in folder.glob("*.json") if not p.name.startswith(".")] if folder.is_dir() else []  # not .tmp-
+    records = [r for p in files if (r := read_run(p))]
     for record in records:
         if record.get("state") in ACTIVE and record["id"] not in live:
             record.update(

@@ -311,15 +311,70 @@ def training_set(config: TrainConfig, data: Dataset) -> tuple[np.ndarray, np.nda
     return x, y
 
 
-def warm_up() -> None:
-    """Fit the default architecture on two batches of blank digits, once per process: a first real
-    training then skips about a second of TensorFlow's first-use costs (3.8-4.0 s to its first
-    progress event before, 2.7-3.4 s after, `fast` on 2 cores)."""
-    model = build_model(DEFAULT_ARCHITECTURE)
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"], steps_per_execution=STEPS_PER_EXECUTION)
-    x, y = np.zeros((256, 28, 28), np.float32), np.zeros(256, np.int64)
-    model.fit(x, y, batch_size=128, verbose=0)
-    model.evaluate(x, y, batch_size=256, verbose=0)
+# --- A model ready to train -------------------------------------------------------------------
+# Building a new model and tracing its training step take about 1.5 s of the 2 s a run of `fast`
+# needs to its first progress (2 cores). So each worker keeps one model of the default settings
+# built, compiled and traced on blank digits; the next run with exactly those settings takes it,
+# sets every variable back to what it was built with, and starts training at once.
+
+
+@dataclass
+class ReadyModel:
+    config: TrainConfig
+    total_steps: int
+    model: keras.Model
+    as_built: list[np.ndarray]  # the model's and its optimizer's variables, before the fit that traced it
+
+
+READY: list[ReadyModel] = []  # at most one per process
+READY_LOCK = threading.Lock()
+
+
+def compiled_model(config: TrainConfig, total_steps: int, steps_per_execution: int = STEPS_PER_EXECUTION):
+    """A new model of `config.architecture`, compiled with its optimizer, loss and accuracy."""
+    model = build_model(config.architecture)
+    model.compile(
+        optimizer=make_optimizer(config, total_steps),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def all_variables(model: keras.Model) -> list:
+    return [*model.variables, *model.optimizer.variables]
+
+
+def steps_of(config: TrainConfig, data: Dataset) -> int:
+    """The training steps (batches) of a run of `config` on `data`."""
+    return len(training_set(config, data)[0]) // config.batch_size * config.epochs
+
+
+def prepare_ready_model(data: Dataset, config: TrainConfig | None = None) -> None:
+    """Build, compile and trace a model for the next run of `config` (the default settings), on
+    two batches of blank digits and one validation batch; keep it for `take_ready_model`."""
+    config = config or TrainConfig.for_architecture(DEFAULT_ARCHITECTURE)
+    keras.utils.set_random_seed(config.seed)  # as a run of `config` builds it: the same first weights
+    model = compiled_model(config, steps_of(config, data))
+    model.optimizer.build(model.trainable_variables)
+    as_built = [v.numpy() for v in all_variables(model)]
+    blank = np.zeros((2 * config.batch_size, 28, 28), np.uint8), np.zeros(2 * config.batch_size, np.int32)
+    model.fit(make_dataset(*blank, config), epochs=1, verbose=0)
+    model.evaluate(data.x_val[:1000].astype("float32"), data.y_val[:1000], batch_size=1000, verbose=0)
+    with READY_LOCK:
+        READY[:] = [ReadyModel(config, steps_of(config, data), model, as_built)]
+
+
+def take_ready_model(config: TrainConfig, total_steps: int) -> keras.Model | None:
+    """The ready model if it was prepared for exactly this run, set back to its first weights; else None."""
+    with READY_LOCK:
+        if not READY or READY[0].config != config or READY[0].total_steps != total_steps:
+            return None
+        ready = READY.pop()
+    for variable, value in zip(all_variables(ready.model), ready.as_built, strict=True):
+        variable.assign(value)
+    return ready.model
 
 
 def train_model(
@@ -350,14 +405,11 @@ def train_model(
     steps_per_epoch = len(x) // config.batch_size  # full batches only (make_dataset)
     total_steps = steps_per_epoch * config.epochs
     strategy = strategy or tf.distribute.get_strategy()
-    with strategy.scope():
-        model = build_model(config.architecture)
-        model.compile(
-            optimizer=make_optimizer(config, total_steps),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=STEPS_PER_EXECUTION if strategy.num_replicas_in_sync == 1 else 1,
-        )
+    one_device = strategy.num_replicas_in_sync == 1
+    model = take_ready_model(config, total_steps) if one_device else None
+    if model is None:
+        with strategy.scope():
+            model = compiled_model(config, total_steps, STEPS_PER_EXECUTION if one_device else 1)
     events: list[ProgressEvent] = []
 
     def record(event: ProgressEvent) -> None:

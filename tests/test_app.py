@@ -167,6 +167,46 @@ def test_train_page_opens_on_the_default_architecture():
     assert app.selectbox(key="architecture").value == DEFAULT_ARCHITECTURE
 
 
+def test_every_train_setting_explains_itself_in_plain_words():
+    app = page("train").run()
+    fields = [*app.selectbox, *app.number_input, *app.text_input, *app.checkbox, *app.select_slider]
+    fields = [f for f in fields if f.key != keys.ACTIVE_MODEL]  # the sidebar's, explained there
+    assert len(fields) >= 8
+    unexplained = [f.label for f in fields if not (f.help or "").strip()]
+    assert not unexplained
+
+
+@pytest.mark.parametrize("name", ["train", "draw", "map", "mistakes"])
+def test_the_pages_explain_themselves(name, mnist):
+    with canvas_with(drawn_seven(mnist)):
+        app = page(name).run()
+    assert not app.exception, app.exception
+    lessons = [e for e in app.expander if e.label.startswith("Explain it to me")]
+    assert lessons and all(len(e.markdown[0].value) > 200 for e in lessons)  # a real paragraph each
+    if name == "draw":  # the default is a convnet: filters and feature maps, with their pictures
+        assert any("feature maps" in e.label for e in lessons)
+
+
+def test_models_page_reads_in_words():
+    app = page("models").run()
+    table = app.dataframe[0]
+    assert list(table.value.columns) == [
+        "Name",
+        "Network",
+        "Weights",
+        "Epochs",
+        "Training time",
+        "Right on the test digits",
+        "Trained on",
+        "Status",
+    ]
+    default = table.value.set_index("Name").loc["default"]
+    assert 0.99 < default["Right on the test digits"] <= 1 and default["Trained on"].year >= 2025
+    columns = json.loads(table.proto.columns)
+    assert columns["Right on the test digits"]["type_config"]["format"] == "percent"
+    assert "val_accuracy" not in [r.value for r in app.radio] + [o for r in app.radio for o in r.options]
+
+
 def test_map_page_places_the_drawing_as_a_star(mnist):
     app = page("map").run()
     assert not app.exception, app.exception
@@ -327,8 +367,8 @@ def test_broken_model_is_listed_not_fatal(home, workspace):
     app = page("models").run()
     assert not app.exception
     table = app.dataframe[0].value
-    assert "corrupt or truncated" in table.set_index("name").loc["broken", "status"]
-    assert table.set_index("name").loc["fine", "status"] == "ok"
+    assert "corrupt or truncated" in table.set_index("Name").loc["broken", "Status"]
+    assert table.set_index("Name").loc["fine", "Status"] == "ready"
     assert "broken" not in app.sidebar.selectbox[0].options  # only loadable models are offered
 
 
@@ -426,8 +466,8 @@ def test_shared_mode_keeps_drawings_and_models_to_their_owner(monkeypatch, mnist
     assert "No drawings yet" in bob.info[0].value  # alice's drawing is hers
     bob = visitor(monkeypatch, "models", bob_token).run()
     assert not bob.exception
-    board = bob.dataframe[1].value.set_index("name")  # the leaderboard, after bob's own models
-    assert board.loc["mine", "owner"] == alice.alias and alice_token not in bob.dataframe[1].value.to_csv()
+    board = bob.dataframe[1].value.set_index("Name")  # the leaderboard, after bob's own models
+    assert board.loc["mine", "Owner"] == alice.alias and alice_token not in bob.dataframe[1].value.to_csv()
     assert all(box.key != "rename_target" or "mine" not in box.options for box in bob.selectbox)
     bob.selectbox(key="borrow").set_value(f"{alice.alias}/mine")
     bob.button(key="use_borrowed").click().run()

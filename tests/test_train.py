@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from digitlab.augment import augment_batch
+from digitlab import train
 from digitlab.train import TrainConfig, TrainingDiverged, train_model, training_set
 
 QUICK = dict(epochs=1, train_limit=2000)
@@ -80,6 +81,21 @@ def test_same_seed_same_model(mnist):
     first, again, other = weights(1), weights(1), weights(2)
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_a_ready_model_trains_exactly_as_a_new_one_and_is_taken_once(mnist):
+    config = TrainConfig.for_architecture("fast", augment=True, epochs=1, train_limit=512)
+    new = train_model(config, mnist)
+    train.prepare_ready_model(mnist, TrainConfig.for_architecture("fast", epochs=1, train_limit=1024))
+    other = train_model(config, mnist)  # not the settings it was made for: built anew, the ready one kept
+    assert len(train.READY) == 1
+    train.prepare_ready_model(mnist, config)
+    ready_model = train.READY[0].model
+    taken = train_model(config, mnist)
+    assert taken.model is ready_model and not train.READY
+    for a, b, c in zip(new.model.get_weights(), taken.model.get_weights(), other.model.get_weights(), strict=True):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert taken.test_accuracy == new.test_accuracy > 0.2  # 4 steps: past chance (0.1)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import streamlit as st
 
@@ -10,6 +12,28 @@ from digitlab.plots import confusion_spec, image_grid, tinted
 from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
 from ui import screen
 from ui.caches import dataset
+
+# The Models tables' columns, read as words: percentages, seconds, dates.
+MODEL_COLUMNS = {
+    "Weights": st.column_config.NumberColumn(format="localized", help="Numbers the network learned"),
+    "Training time": st.column_config.NumberColumn(format="%.0f s", help="Seconds the training took"),
+    "Right on the test digits": st.column_config.NumberColumn(
+        format="percent", help="Share of the 10,000 test digits (never trained on) read right"
+    ),
+    "Right on your drawings": st.column_config.NumberColumn(
+        format="percent", help="Share of the drawings saved on My drawings read right"
+    ),
+    "Trained on": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+}
+
+
+def as_date(iso: str | None) -> datetime | None:
+    """A stored ISO date as a datetime for a table (None where it is missing or unreadable)."""
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
 
 CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke

@@ -76,4 +76,24 @@ LESSONS = {
         "next finds shapes made of strokes. Because the same window is used everywhere, a loop is "
         "recognised wherever it is, with far fewer weights than a dense layer."
     ),
+    "why": (
+        "To see **why** the model answered as it did, DigitLab asks it about a path of pictures from a "
+        "blank canvas to your drawing, and adds up how much each pixel moved the answer along the way "
+        "(**integrated gradients**). Red pixels pushed towards the digit you picked, blue ones away from "
+        "it. A model that reads a 7 well is red along the bar and the stem; a mistake often shows a "
+        "stroke the model took for part of another digit."
+    ),
+    "map": (
+        "Inside the network, just before its answer, each digit becomes a long list of numbers (one per "
+        "neuron of the last hidden layer). Digits that the model finds alike get similar lists. The map "
+        "squeezes each list down to two numbers (with **PCA**, the two directions in which the lists "
+        "differ most) and puts the digit there. Tight, separate clouds mean the model tells the digits "
+        "apart easily; where two clouds touch, it mixes them up."
+    ),
+    "mistakes": (
+        "The **confusion matrix** counts, for every true digit (a row), how often the model gave each "
+        "answer (a column). The diagonal holds the right answers; a big number off it, say in row 4 "
+        "column 9, means many 4s were read as 9s. Click a cell to see those digits. Many mistakes are "
+        "digits a person would hesitate over too."
+    ),
 }
