@@ -74,7 +74,10 @@ rows = [
     for i, value in enumerate(e.meta.get("history", {}).get(metric, []))
 ]
 if rows:
-    st.vega_lite_chart(line_spec(rows, "epoch", shown, "model"), width="stretch")
+    spec = line_spec(rows, "epoch", shown, "model")
+    if metric.endswith("accuracy"):
+        spec["encoding"]["y"]["axis"] = {"format": ".1%"}
+    st.vega_lite_chart(spec, width="stretch")
 else:
     st.caption("No recorded history for this metric.")
 

@@ -3,12 +3,15 @@
     python bench/first_minutes.py [--wait 60]
 
 Starts `streamlit run` (embedded Dask cluster) with an empty DigitLab home, then, in one browser tab:
-  - the first page: seconds from the server answering its health check to Home fully drawn;
+  - the server's start: seconds from `streamlit run` to its health check answering (it imports
+    the core before it takes visitors);
+  - the first page: seconds from then to Home fully drawn, in a browser already open;
   - a fresh press of Train (the default `fast`, 2 epochs, on a server started --wait seconds
     before): seconds to the first state shown on the page, and to the first loss point drawn;
     while it runs, the progress line's time left against the time the training really took,
     at 20%, 50% and 80% of its steps;
-  - a warm press (the same again, right after): first state and first loss point;
+  - a warm press (the same again, READING seconds after the first was saved): first state and
+    first loss point;
   - Stop, during the warm run: seconds until the page confirms the model was saved;
   - the time left as the training itself estimates it (its progress events, in this process, the
     server stopped), against when its last epoch really ended: the page shows the same estimate
@@ -37,6 +40,7 @@ PROGRESS = '[data-testid="stProgress"]'
 CHART_DRAWN = "document.querySelector('[data-testid=\"stVegaLiteChart\"] .marks') !== null"
 STEP = re.compile(r"batch ([\d,]+) of ([\d,]+)")
 LEFT = re.compile(r"about (\d+) s left")
+READING = 10  # seconds a learner looks at the saved model before pressing Train again
 
 
 def press_train(page, name: str) -> tuple[float, float]:
@@ -100,13 +104,15 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=60, help="seconds from the server's start to the first press")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="digitlab-first-"))
-    server, url = start_app(home, home / "streamlit.log")
-    started = time.monotonic()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # a learner's, open
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        launched = time.monotonic()
+        server, url = start_app(home, home / "streamlit.log")
+        started = time.monotonic()
+        server_start = started - launched
+        try:
             page.goto(url)
             page.wait_for_selector("h1")
             page.wait_for_function(RENDERED, timeout=120_000)
@@ -118,6 +124,7 @@ def main() -> None:
             fresh_state, fresh_point = press_train(page, "fresh")
             errors = time_left_errors(follow(page))
             page.get_by_text("Saved as").wait_for(timeout=300_000)
+            time.sleep(READING)
 
             warm_state, warm_point = press_train(page, "warm")
             follow(page, until=0.3)
@@ -125,12 +132,13 @@ def main() -> None:
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Saved as").wait_for(timeout=120_000)
             stop_confirmed = time.monotonic() - stop_pressed
+        finally:
+            stop_app(server)
             browser.close()
-    finally:
-        stop_app(server)
     core_errors = core_time_left_errors()
 
     rows = [
+        ("`streamlit run` to the server answering", server_start, "(imports the core first)"),
         ("first page drawn after the server answers", first_page, "<= 3 s"),
         (f"fresh press ({args.wait:.0f} s after start): first state", fresh_state, "<= 1 s"),
         ("fresh press: first loss point", fresh_point, "<= 6 s"),
@@ -139,7 +147,7 @@ def main() -> None:
         ("Stop to saved, confirmed on the page", stop_confirmed, "<= 3 s"),
     ]
     for what, seconds, target in rows:
-        print(f"{what:<55} {seconds:6.2f} s   target {target}")
+        print(f"{what:<55} {seconds:6.2f} s   {'target ' if '<=' in target else ''}{target}")
     for fraction, error in core_errors.items():
         on_page = errors[fraction]
         print(f"time left at {fraction:.0%} of the run: off by {error:.0%} (page: {on_page:.0%}), target <= 25%")

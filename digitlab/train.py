@@ -328,6 +328,7 @@ class ReadyModel:
 
 READY: list[ReadyModel] = []  # at most one per process
 READY_LOCK = threading.Lock()
+RUNNING: set[int] = set()  # the threads training in this process now (a ready model waits for them)
 
 
 def compiled_model(config: TrainConfig, total_steps: int, steps_per_execution: int = STEPS_PER_EXECUTION):
@@ -355,12 +356,14 @@ def prepare_ready_model(data: Dataset, config: TrainConfig | None = None) -> Non
     """Build, compile and trace a model for the next run of `config` (the default settings), on
     two batches of blank digits and one validation batch; keep it for `take_ready_model`."""
     config = config or TrainConfig.for_architecture(DEFAULT_ARCHITECTURE)
+    if RUNNING:  # it would slow that run down; the run's end asks again
+        return
     keras.utils.set_random_seed(config.seed)  # as a run of `config` builds it: the same first weights
     model = compiled_model(config, steps_of(config, data))
     model.optimizer.build(model.trainable_variables)
     as_built = [v.numpy() for v in all_variables(model)]
     blank = np.zeros((2 * config.batch_size, 28, 28), np.uint8), np.zeros(2 * config.batch_size, np.int32)
-    model.fit(make_dataset(*blank, config), epochs=1, verbose=0)
+    model.fit(make_dataset(*blank, config), epochs=1, shuffle=False, verbose=0)
     model.evaluate(data.x_val[:1000].astype("float32"), data.y_val[:1000], batch_size=1000, verbose=0)
     with READY_LOCK:
         READY[:] = [ReadyModel(config, steps_of(config, data), model, as_built)]
@@ -399,54 +402,58 @@ def train_model(
     Raises:
         ValueError: the config cannot train. TrainingDiverged: the loss became NaN.
     """
-    config.validate()
-    x, y = training_set(config, data)
-    keras.utils.set_random_seed(config.seed)
-    steps_per_epoch = len(x) // config.batch_size  # full batches only (make_dataset)
-    total_steps = steps_per_epoch * config.epochs
-    strategy = strategy or tf.distribute.get_strategy()
-    one_device = strategy.num_replicas_in_sync == 1
-    model = take_ready_model(config, total_steps) if one_device else None
-    if model is None:
-        with strategy.scope():
-            model = compiled_model(config, total_steps, STEPS_PER_EXECUTION if one_device else 1)
-    events: list[ProgressEvent] = []
+    RUNNING.add(threading.get_ident())
+    try:
+        config.validate()
+        x, y = training_set(config, data)
+        keras.utils.set_random_seed(config.seed)
+        steps_per_epoch = len(x) // config.batch_size  # full batches only (make_dataset)
+        total_steps = steps_per_epoch * config.epochs
+        strategy = strategy or tf.distribute.get_strategy()
+        one_device = strategy.num_replicas_in_sync == 1
+        model = take_ready_model(config, total_steps) if one_device else None
+        if model is None:
+            with strategy.scope():
+                model = compiled_model(config, total_steps, STEPS_PER_EXECUTION if one_device else 1)
+        events: list[ProgressEvent] = []
 
-    def record(event: ProgressEvent) -> None:
-        events.append(event)
-        if listener is not None:
-            listener(event)
+        def record(event: ProgressEvent) -> None:
+            events.append(event)
+            if listener is not None:
+                listener(event)
 
-    snapshotter = Snapshotter(data.x_test[list(PANEL)], *((data.x_val, data.y_val) if config.validation else ()))
-    progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size, snapshotter)
-    validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
-    with tempfile.TemporaryDirectory(prefix="digitlab-logs-") as logs:
-        tensorboard = [
-            keras.callbacks.TensorBoard(logs, write_graph=True),  # per epoch: loss, accuracy, learning rate, graph
-            TensorBoardExtras(logs),
-        ]
-        start = time.perf_counter()
-        keras_history = model.fit(
-            make_dataset(x, y, config),
-            epochs=config.epochs,
-            validation_data=validation,
-            validation_batch_size=1000,
-            callbacks=[progress, *tensorboard, *(callbacks or [])],
-            shuffle=False,  # the dataset reshuffles itself
-            verbose=0,
+        snapshotter = Snapshotter(data.x_test[list(PANEL)], *((data.x_val, data.y_val) if config.validation else ()))
+        progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size, snapshotter)
+        validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
+        with tempfile.TemporaryDirectory(prefix="digitlab-logs-") as logs:
+            tensorboard = [
+                keras.callbacks.TensorBoard(logs, write_graph=True),  # per epoch: loss, accuracy, learning rate, graph
+                TensorBoardExtras(logs),
+            ]
+            start = time.perf_counter()
+            keras_history = model.fit(
+                make_dataset(x, y, config),
+                epochs=config.epochs,
+                validation_data=validation,
+                validation_batch_size=1000,
+                callbacks=[progress, *tensorboard, *(callbacks or [])],
+                shuffle=False,  # the dataset reshuffles itself
+                verbose=0,
+            )
+            seconds = time.perf_counter() - start
+            log_files = read_files(Path(logs))
+        _, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
+        return TrainResult(
+            model=model,
+            config=config,
+            history={k: [float(v) for v in vs] for k, vs in keras_history.history.items()},
+            test_accuracy=float(test_accuracy),
+            seconds=seconds,
+            stopped=progress.step < total_steps,
+            steps=progress.step,
+            events=events,
+            snapshots=progress.snapshots,
+            log_files=log_files,
         )
-        seconds = time.perf_counter() - start
-        log_files = read_files(Path(logs))
-    _, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
-    return TrainResult(
-        model=model,
-        config=config,
-        history={k: [float(v) for v in vs] for k, vs in keras_history.history.items()},
-        test_accuracy=float(test_accuracy),
-        seconds=seconds,
-        stopped=progress.step < total_steps,
-        steps=progress.step,
-        events=events,
-        snapshots=progress.snapshots,
-        log_files=log_files,
-    )
+    finally:
+        RUNNING.discard(threading.get_ident())

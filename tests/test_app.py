@@ -207,6 +207,13 @@ def test_models_page_reads_in_words():
     assert "val_accuracy" not in [r.value for r in app.radio] + [o for r in app.radio for o in r.options]
 
 
+def test_the_shipped_model_replays_how_it_learned():
+    app = page("models").run()
+    assert app.selectbox(key="replay_target").value == "default"
+    assert app.slider(key="replay-default").max > 20  # a snapshot at each of its 20 epoch ends, and between
+    assert not app.exception
+
+
 def test_map_page_places_the_drawing_as_a_star(mnist):
     app = page("map").run()
     assert not app.exception, app.exception

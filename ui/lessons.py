@@ -56,16 +56,20 @@ def explain_convolution() -> None:
         st.markdown(LESSONS["convolution"])
         digit = dataset().x_test[2]  # a 1: one tall vertical stroke
         left, middle, right = st.columns(3)
-        left.image(widgets.big_digit(digit, 112), caption="A digit", output_format="PNG", alt="A handwritten 1")
+        left.image(
+            widgets.big_digit(digit, 140), caption="A digit", width=140, output_format="PNG", alt="A handwritten 1"
+        )
         middle.image(
-            image_grid(diverging(VERTICAL_STROKE[None]), columns=1, scale=22),
+            image_grid(diverging(VERTICAL_STROKE[None]), columns=1, scale=28, pad=0),
             caption="A 5x5 filter for upright strokes (red: positive weights, blue: negative)",
+            width=140,
             output_format="PNG",
             alt="A five by five filter: a red middle column between blue columns",
         )
         right.image(
-            widgets.big_digit(255 * feature_map(digit), 112),
+            widgets.big_digit(255 * feature_map(digit), 140),
             caption="Its feature map: bright where the digit has an upright stroke",
+            width=140,
             output_format="PNG",
             alt="The 1 as the filter sees it: its upright stroke bright, the rest dark",
         )
