@@ -141,7 +141,8 @@ def show_chart(waiting_for_the_first_point: bool) -> None:
         st.rerun()
     if job.events:
         last = job.events[-1]
-        st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
+        with st.container(key="training-chart"):  # the key names it for the browser tests
+            st.vega_lite_chart(training_spec(history_rows(list(job.events), last.total_steps / job.config.epochs)))
         st.caption(
             "Loss: how wrong the model's answers are (lower is better). Accuracy: the share of digits it "
             "gets right. The blue line is the training digits it learns from, smoothed over its last ~20 "

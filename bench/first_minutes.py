@@ -37,7 +37,7 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
 
 STATE = re.compile(r"Starting\.\.\.|Queued|Epoch \d+ of")
 PROGRESS = '[data-testid="stProgress"]'
-CHART_DRAWN = "document.querySelector('[data-testid=\"stVegaLiteChart\"] .marks') !== null"
+CHART_DRAWN = "document.querySelector('.st-key-training-chart .marks') !== null"  # the training's chart
 STEP = re.compile(r"batch ([\d,]+) of ([\d,]+)")
 LEFT = re.compile(r"about (\d+) s left")
 READING = 10  # seconds a learner looks at the saved model before pressing Train again

@@ -133,6 +133,10 @@ def predict_command(args: argparse.Namespace) -> int:
             log.info("%s: %s", file, error, exc_info=True)
             failed += 1
             record = {"file": file, "error": str(error)}
+        except Exception:  # noqa: BLE001 - one file never stops the batch; the details go to the log
+            log.exception("%s: unexpected failure", file)
+            failed += 1
+            record = {"file": file, "error": "It could not be read (an unexpected error; see the log)."}
         else:
             record = {
                 "file": file,

@@ -7,6 +7,7 @@ and placed in 28x28 so that their intensity center of mass sits at row 14.0, col
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from pathlib import Path
 
@@ -23,6 +24,7 @@ FLOOR = 0.05  # ink fainter than this is set to zero (paper grain, JPEG noise)
 MIN_DIGIT_FRACTION = 0.08  # a mark smaller than this part of the image is a dot, not a digit
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+log = logging.getLogger(__name__)
 
 
 class BlankImageError(ValueError):
@@ -34,22 +36,41 @@ class ImageReadError(ValueError):
 
 
 def read_image(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
-    """Return (h, w) grayscale floats in [0, 1] from a path, bytes, PIL image or array (RGBA allowed)."""
-    if isinstance(source, np.ndarray):
-        return array_to_gray(source)
+    """Return (h, w) grayscale floats in [0, 1] from a path, bytes, PIL image or array (RGBA allowed).
+
+    Every failure is an ImageReadError with a sentence for the visitor: too many pixels (checked
+    from the header, before anything is decoded), not an image, a truncated or damaged file, a
+    mode or shape that holds no picture.
+    """
     try:
+        if isinstance(source, np.ndarray):
+            return shrink(array_to_gray(source))
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = source if isinstance(source, Image.Image) else open_image(source)
+            refuse_too_many_pixels(image.size)
             image.draft("L", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
-            image.load()
+            image.load()  # an animated or multi-page file: its first frame
+        if image.mode in ("L", "LA", "RGB", "RGBA", "CMYK", "YCbCr") and max(image.size) > WORKING_SIZE:
+            image.thumbnail((WORKING_SIZE, WORKING_SIZE))  # cheaper on 8-bit pixels than after conversion
+        return shrink(pil_to_gray(image))
+    except ImageReadError:
+        raise
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        raise ImageReadError(f"Cannot open {error.filename}: {error.strerror.lower()}.") from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageReadError(f"The image is too large ({error}); the limit is {MAX_PIXELS:,} pixels.") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageReadError(f"Not a readable image: {error}") from error
-    if max(image.size) > WORKING_SIZE:
-        image.thumbnail((WORKING_SIZE, WORKING_SIZE))
-    return pil_to_gray(image)
+        raise ImageReadError(f"The image is too large: the limit is {MAX_PIXELS:,} pixels.") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, EOFError) as error:
+        log.info("unreadable image: %s", error, exc_info=True)
+        raise ImageReadError("Not a readable image: the file is damaged, truncated or not a picture.") from error
+    except MemoryError as error:
+        raise ImageReadError(f"The image is too large to read: the limit is {MAX_PIXELS:,} pixels.") from error
+
+
+def refuse_too_many_pixels(size: tuple[int, int]) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise ImageReadError(f"The image is too large ({width:,}x{height:,}): the limit is {MAX_PIXELS:,} pixels.")
 
 
 def open_image(source: str | Path | bytes) -> Image.Image:
@@ -59,29 +80,67 @@ def open_image(source: str | Path | bytes) -> Image.Image:
 
 
 def pil_to_gray(image: Image.Image) -> np.ndarray:
-    """Convert any PIL mode (palette, 16-bit, alpha) to (h, w) grayscale in [0, 1]."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if array.max() > 255 else 255.0
-        return np.clip(array / top, 0, 1)
-    if image.mode in ("P", "PA", "LA", "RGBA") or "transparency" in image.info:
+    """Any PIL mode (1, L, P, I;16, I, F, LA, RGB(A), CMYK, LAB, YCbCr, HSV) -> (h, w) grayscale in [0, 1]."""
+    if image.mode in SINGLE_NUMBER_MODES:
+        return numbers_to_gray(np.asarray(image, dtype=np.float32))
+    if image.mode in BRIGHTNESS_BAND:  # colour spaces with a band that is the brightness itself
+        return np.asarray(image.getchannel(BRIGHTNESS_BAND[image.mode]), dtype=np.float32) / 255
+    if image.mode in ("P", "PA", "LA", "RGBA", "La", "RGBa") or "transparency" in image.info:
         return array_to_gray(np.asarray(image.convert("RGBA")))
-    return np.asarray(image.convert("L"), dtype=np.float64) / 255
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255
+
+
+SINGLE_NUMBER_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+BRIGHTNESS_BAND = {"LAB": "L", "YCbCr": "Y", "HSV": "V"}
+
+
+def numbers_to_gray(array: np.ndarray) -> np.ndarray:
+    """Pixels of any number range (16-bit, 32-bit, floats with NaN or infinities) -> [0, 1].
+
+    Values already in 0-1, 0-255 or 0-65535 keep their meaning; any other range is stretched.
+    NaN and infinities are taken as background.
+    """
+    finite = np.isfinite(array)
+    if not finite.any():
+        raise ImageReadError("The image holds no numbers (every pixel is NaN or infinite).")
+    low, high = float(array[finite].min()), float(array[finite].max())
+    array = np.where(finite, array, low)
+    if low >= 0:
+        for top in (1.0, 255.0, 65535.0):
+            if high <= top:
+                return array / top
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+
+def shrink(gray: np.ndarray) -> np.ndarray:
+    """Shrink a large picture so its longer side is WORKING_SIZE: plenty for a 20-pixel digit."""
+    height, width = gray.shape[:2]
+    if max(height, width) <= WORKING_SIZE:
+        return gray
+    scale = WORKING_SIZE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(gray.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX))
 
 
 def array_to_gray(array: np.ndarray) -> np.ndarray:
     """(h, w), (h, w, 3) or (h, w, 4) array, 0-255 or 0-1 -> (h, w) grayscale in [0, 1]."""
-    array = np.asarray(array)  # float32 from here: exact enough for 8-bit pixels, quicker than float64
+    array = np.asarray(array)
+    if array.dtype.kind not in "biuf" or array.ndim not in (2, 3) or array.size == 0:
+        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got {array.shape}")
+    if array.ndim == 3 and array.shape[2] not in (3, 4):
+        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) image, got shape {array.shape}")
+    refuse_too_many_pixels(array.shape[1::-1])
+    # float32 from here: exact enough for 8-bit pixels, quicker than float64
     if array.dtype == np.uint8:
         array = array.astype(np.float32) / 255
+    elif array.ndim == 2:
+        return numbers_to_gray(array.astype(np.float32))
     else:
-        array = np.asarray(array, dtype=np.float32)
-        if array.size and array.max() > 1.0:
-            array = array / 255
+        array = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        if array.max() > 1.0:
+            array = np.clip(array / 255, 0, 1)
     if array.ndim == 2:
         return array
-    if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) image, got shape {array.shape}")
     gray = array[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     if array.shape[2] == 3:
         return gray

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitlab.augment import augment_batch
 from digitlab import train
+from digitlab.augment import augment_batch
 from digitlab.train import TrainConfig, TrainingDiverged, train_model, training_set
 
 QUICK = dict(epochs=1, train_limit=2000)

@@ -52,7 +52,7 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
         value = progress_value(page)
         if value > 0:
             seen.add(value)
-            chart = page.get_by_test_id("stVegaLiteChart").first
+            chart = page.locator(".st-key-training-chart")
             if chart.count():
                 charts.add(chart.screenshot())
             panel = page.get_by_text("of these 20 test digits right")
@@ -70,7 +70,7 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Draw", exact=True).click()
     page.locator("canvas.upper-canvas").wait_for()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train", exact=True).click()
-    page.get_by_test_id("stVegaLiteChart").first.wait_for()
+    page.locator(".st-key-training-chart").wait_for()
     page.wait_for_function(
         f'Number(document.querySelector(\'[data-testid="stProgress"] [role="progressbar"]\')'
         f"?.getAttribute('aria-valuenow')) > {before}"
