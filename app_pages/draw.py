@@ -16,6 +16,7 @@ from digitlab.plots import (
     sweep_spec,
 )
 from digitlab.preprocess import BlankImageError, ImageReadError
+from digitlab.store import StoreError
 from digitlab.transform import Change, changed_digit, rotation_sweep
 from ui import caches, keys, lessons, picker, visitor, widgets
 
@@ -78,7 +79,7 @@ with answer_box:
         st.stop()
     except ImageReadError as error:
         log.info("an unusable image: %s", error, exc_info=True)
-        st.error(f"That file could not be used: {error}")
+        st.error(f"That picture could not be used: {error}")
         st.stop()
     st.session_state[keys.DRAWING] = pixels  # the Map page shows it as a star
     probabilities = predictor.probabilities(pixels)
@@ -203,11 +204,11 @@ for other in models[:COMPARED_MODELS]:
     p = caches.predictor_for(other).probabilities(pixels[np.newaxis])[0]  # a batch of one: no XLA compile
     answers.append(
         {
-            "model": other.name,
-            "architecture": other.meta.get("architecture", "?"),
-            "answer": int(p.argmax()),
-            "confidence": f"{p.max():.1%}",
-            "test accuracy": f"{other.test_accuracy:.2%}",
+            "Model": other.name,
+            "Network": other.meta.get("architecture", "?"),
+            "Its answer": int(p.argmax()),
+            "How sure": f"{p.max():.1%}",
+            "Right on the test digits": f"{other.test_accuracy:.2%}",
         }
     )
 st.dataframe(answers, hide_index=True, width="stretch")
@@ -219,7 +220,7 @@ with st.form("teach", clear_on_submit=True):
         workspace = visitor.workspace()
         try:
             save_drawing(pixels, label, image, workspace)
-        except ValueError as error:
+        except (ValueError, StoreError) as error:  # ImageReadError is a ValueError
             log.info("drawing not saved: %s", error, exc_info=True)
             st.error(str(error))
         else:

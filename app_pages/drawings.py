@@ -1,10 +1,14 @@
 """My drawings: the digits the user saved, and fine-tuning the active model on them."""
 
+import logging
+
 import streamlit as st
 
 from digitlab import store
 from digitlab.drawings import as_arrays, delete_drawing, list_drawings
 from ui import jobs, keys, picker, visitor, widgets
+
+log = logging.getLogger("app_pages.drawings")  # Streamlit runs a page as __main__
 
 st.title("My drawings")
 st.write(
@@ -29,8 +33,12 @@ left, right = st.columns(2)
 with left:
     doomed = st.selectbox("Drawing", [d.id for d in drawings], key="doomed")
     if st.button("Delete this drawing", key="delete_drawing"):
-        delete_drawing(doomed, workspace)
-        st.rerun()
+        try:
+            delete_drawing(doomed, workspace)
+            st.rerun()
+        except store.StoreError as error:
+            log.info("drawing not deleted: %s", error)
+            st.error(str(error))
 
 with right:
     entry = picker.active_model()

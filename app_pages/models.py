@@ -166,6 +166,11 @@ if rename.button("Rename", disabled=not new_name, key="rename"):
         st.error(str(error))
 confirm = delete.checkbox(f"Yes, delete {name}", key="confirm")
 if delete.button("Delete", type="primary", disabled=not confirm, key="delete"):
-    store.delete_model(name, workspace)
-    st.session_state["models_flash"] = f"Deleted {name}."
-    st.rerun()
+    try:
+        store.delete_model(name, workspace)
+    except store.StoreError as error:
+        log.info("delete refused: %s", error, exc_info=True)
+        st.error(str(error))
+    else:
+        st.session_state["models_flash"] = f"Deleted {name}."
+        st.rerun()

@@ -1,6 +1,7 @@
 """Train: pick an architecture and settings, train as a job on the cluster, watch it live."""
 
 import logging
+import time
 
 import streamlit as st
 
@@ -105,8 +106,9 @@ def progress_words(last, job, state: str) -> str:
         doing = f"checking on the {VALIDATION_SIZE:,} validation digits..."
     elif last.seconds_left is None:
         doing = "measuring its speed..."
-    else:
-        doing = f"about {last.seconds_left:.0f} s left"
+    else:  # the estimate less the time it took to get here and be drawn
+        left = last.seconds_left - (time.monotonic() - last.received if last.received else 0)
+        doing = f"about {max(left, 1):.0f} s left"
     return f"{where} · {last.examples_per_second:,.0f} digits a second · {doing}"
 
 

@@ -1,8 +1,9 @@
 """The user's own labelled drawings: saved when the model got them wrong, used to fine-tune it.
 
 Layout: `<workspace>/drawings/<id>.npz`, each holding `pixels` (the 28x28 input, 0-255), `label`,
-`original` (the drawing or upload as PNG bytes) and `created`. Written to a temporary file and
-renamed, so a drawing is either whole or absent.
+`original` (the drawing or upload, re-encoded as a small greyscale PNG: a few kilobytes whatever
+came in) and `created`. Written to a temporary file and renamed, so a drawing is either whole or
+absent, under the workspace's lock (its quota checked and the file written as one step).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+from digitlab import store
+from digitlab.preprocess import read_image
+
+ORIGINAL_SIZE = 280  # the canvas' own size: an upload is kept no larger
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +45,37 @@ def drawings_dir(workspace: Workspace) -> Path:
     return workspace.root / "drawings"
 
 
-def png_bytes(image: np.ndarray | bytes) -> bytes:
-    """The original as PNG bytes (uploads are kept as they came)."""
-    if isinstance(image, bytes):
-        return image
+def small_png(original: np.ndarray | bytes) -> bytes:
+    """The original drawing or upload as a greyscale PNG at most ORIGINAL_SIZE pixels a side."""
+    image = Image.fromarray((read_image(original) * 255).round().astype(np.uint8))
+    image.thumbnail((ORIGINAL_SIZE, ORIGINAL_SIZE))
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, format="PNG")
+    image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
 def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, workspace: Workspace) -> str:
-    """Save a labelled drawing in `workspace`; return its id. Past the workspace's quota, ValueError."""
+    """Save a labelled drawing in `workspace`; return its id.
+
+    Raises: ValueError for a label or pixels that are not a digit's, ImageReadError for an original
+    that is not a picture, StoreError past the workspace's quota or when the disk refuses it.
+    """
     if not 0 <= int(label) <= 9:
         raise ValueError(f"A digit is 0-9, not {label}")
     pixels = np.asarray(pixels, np.float32)
     if pixels.shape != (28, 28):
         raise ValueError(f"Expected the 28x28 model input, got shape {pixels.shape}")
+    data = small_png(original)
     folder = drawings_dir(workspace)
-    folder.mkdir(parents=True, exist_ok=True)
-    quota = workspace.drawing_quota
-    if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
-        raise ValueError(f"This workspace already holds {quota} drawings, its limit: delete some to save more.")
-    drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    data = png_bytes(original)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
-        np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
-    os.replace(f.name, folder / f"{drawing_id}.npz")
+    with store.changing(workspace):
+        folder.mkdir(parents=True, exist_ok=True)
+        quota = workspace.drawing_quota
+        if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
+            raise store.StoreError(f"This workspace holds {quota} drawings, its limit: delete some to save more.")
+        drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
+            np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
+        os.replace(f.name, folder / f"{drawing_id}.npz")
     return drawing_id
 
 
@@ -87,7 +98,8 @@ def delete_drawing(drawing_id: str, workspace: Workspace) -> None:
     """Delete one drawing by id (an id is a file name in the drawings folder, never a path)."""
     if Path(drawing_id).name != drawing_id or drawing_id.startswith("."):
         raise ValueError(f"Not a drawing id: {drawing_id!r}")
-    (drawings_dir(workspace) / f"{drawing_id}.npz").unlink(missing_ok=True)
+    with store.changing(workspace):
+        (drawings_dir(workspace) / f"{drawing_id}.npz").unlink(missing_ok=True)
 
 
 def as_arrays(drawings: list[Drawing]) -> tuple[np.ndarray, np.ndarray]:

@@ -286,7 +286,11 @@ class Job:
         return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta, waited=waited)
 
     def record(self, **fields) -> None:
-        runs.record_run(self.workspace, self.id, **fields)
+        """Write the run's record; where the disk refuses, log it: the job itself goes on and ends."""
+        try:
+            runs.record_run(self.workspace, self.id, **fields)
+        except store.StoreError:
+            log.warning("job %s: its record could not be written (%s)", self.id, fields.get("state"), exc_info=True)
 
     def follow_interval(self) -> float:
         if self.state != "running":
@@ -330,7 +334,7 @@ class Job:
                 elif item["kind"] == "ended":
                     self.ended = True
                 else:
-                    self.events.append(ProgressEvent(**item))
+                    self.events.append(ProgressEvent(**{**item, "received": time.monotonic()}))
 
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
@@ -338,9 +342,12 @@ class Job:
             return
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
-            self.saved_name = store.save_model_file(
-                finished.model_file, self.name, self.meta, self.workspace, finished.extras
-            )
+            try:
+                self.saved_name = store.save_model_file(
+                    finished.model_file, self.name, self.meta, self.workspace, finished.extras
+                )
+            except store.StoreError as error:
+                raise store.StoreError(f"{error} The trained model could not be kept: it is lost.") from error
         self.end("stopped" if finished.stopped else "done")
 
     def end(self, state: str, error: str | None = None) -> None:
@@ -391,7 +398,14 @@ class JobBoard:
             for old in ended[: max(0, len(ended) - KEPT_ENDED_JOBS)]:
                 del self.jobs[old.id]
         # Recorded once the board holds it: a record no board holds reads as interrupted.
-        job.record(state="queued", kind=job.kind, name=job.name, architecture=job.architecture)
+        try:
+            fields = dict(state="queued", kind=job.kind, name=job.name, architecture=job.architecture)
+            runs.record_run(job.workspace, job.id, **fields)
+        except store.StoreError:  # the disk refuses: nothing starts, and the page says why
+            with self.lock:
+                del self.jobs[job.id]
+            job.future.cancel()
+            raise
         job.thread.start()
         return job
 

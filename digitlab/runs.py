@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digitlab.store import write_json_atomic
+from digitlab.store import StoreError, changing, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,12 @@ def runs_dir(workspace: Workspace) -> Path:
 def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
     """Merge `fields` into the record of run `run_id` (created if new) and return it."""
     folder = runs_dir(workspace)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run_id}.json"
-    record = read_run(path) or {"id": run_id, "created": time.time()}
-    record.update(fields, updated=time.time())
-    write_json_atomic(path, record)
+    with changing(workspace):  # raises StoreError where the disk refuses
+        folder.mkdir(parents=True, exist_ok=True)
+        record = read_run(path) or {"id": run_id, "created": time.time()}
+        record.update(fields, updated=time.time())
+        write_json_atomic(path, record)
     return record
 
 
@@ -50,6 +51,9 @@ def read_run(path: Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
+INTERRUPTED = "Interrupted: the server or its worker stopped during the run. No model was saved."
+
+
 def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
     """Every recorded run of `workspace`, newest first; an active record with no live job is marked interrupted."""
     folder = runs_dir(workspace)
@@ -57,12 +61,9 @@ def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
     records = [r for p in files if (r := read_run(p))]
     for record in records:
         if record.get("state") in ACTIVE and record["id"] not in live:
-            record.update(
-                record_run(
-                    workspace,
-                    record["id"],
-                    state="interrupted",
-                    error="Interrupted: the server or its worker stopped during the run. No model was saved.",
-                )
-            )
+            ended = {"state": "interrupted", "error": INTERRUPTED}
+            try:
+                record.update(record_run(workspace, record["id"], **ended))
+            except StoreError:  # said here, written once the disk takes it
+                record.update(ended)
     return sorted(records, key=lambda r: r.get("created", 0), reverse=True)

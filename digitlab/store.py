@@ -12,6 +12,8 @@ the store has no folder of its own to fall back on.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import io
 import json
 import logging
@@ -19,8 +21,11 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +48,36 @@ DEFAULT_NAME = "default"
 
 class StoreError(Exception):
     """A saved model is missing, broken, or the name asked for cannot be used."""
+
+
+HELD = threading.local()  # the workspace roots whose lock this thread holds
+UNWRITABLE = "The server could not write to its disk (it is full or read-only), so nothing was changed."
+
+
+@contextmanager
+def changing(workspace: Workspace) -> Iterator[None]:
+    """Hold `workspace`'s lock while checking and changing it; a disk that refuses the change is a StoreError.
+
+    The lock is an flock on `<workspace>/.lock`: one check-then-act at a time (a quota check and
+    the save, a name check and the rename), across threads, processes and app servers on one store.
+    A thread that holds it already (a submit that writes the run's record) just goes on.
+    """
+    held = vars(HELD).setdefault("roots", set())
+    try:
+        if workspace.root in held:
+            yield
+            return
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        with open(workspace.root / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            held.add(workspace.root)
+            try:
+                yield
+            finally:
+                held.discard(workspace.root)
+    except OSError as error:
+        log.warning("workspace %s could not be changed", workspace.alias, exc_info=True)
+        raise StoreError(UNWRITABLE) from error
 
 
 @dataclass
@@ -152,30 +187,31 @@ def save_model_file(
     If the name is taken, the model is saved as `name-2`, `name-3`, ... in `workspace`.
     A workspace already holding its quota of models refuses it with a StoreError.
     """
-    root = models_dir(workspace)
-    root.mkdir(parents=True, exist_ok=True)
-    if is_full(workspace):
-        raise StoreError(
-            f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
-        )
-    base = slugify(name)
-    if base == DEFAULT_NAME:
-        base = f"{DEFAULT_NAME}-copy"
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
-    try:
-        write_model_files(model_file, tmp, meta, extras)
-        for attempt in range(1, 1000):
-            final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
-            try:
-                os.rename(tmp, root / final)  # fails if that name already holds a model
-            except OSError:
-                continue
-            fsync_dir(root)
-            return final
-        raise StoreError(f"Could not find a free name for {base!r}.")
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with changing(workspace):
+        root = models_dir(workspace)
+        root.mkdir(parents=True, exist_ok=True)
+        if is_full(workspace):
+            raise StoreError(
+                f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
+            )
+        base = slugify(name)
+        if base == DEFAULT_NAME:
+            base = f"{DEFAULT_NAME}-copy"
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        try:
+            write_model_files(model_file, tmp, meta, extras)
+            for attempt in range(1, 1000):
+                final = base if attempt == 1 else f"{base}-{attempt}"[:MAX_NAME]
+                try:
+                    os.rename(tmp, root / final)  # fails if that name already holds a model
+                except OSError:
+                    continue
+                fsync_dir(root)
+                return final
+            raise StoreError(f"Could not find a free name for {base!r}.")
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_entry(path: Path, builtin: bool = False) -> SavedModel:
@@ -285,12 +321,15 @@ def rename_model(old: str, new: str, workspace: Workspace) -> str:
         raise StoreError("The shipped default model cannot be renamed.")
     target = slugify(new)
     taken = StoreError(f"A model called {target!r} already exists.")
-    if target == DEFAULT_NAME or (root / target).exists():
-        raise taken
-    try:
-        os.rename(entry.path, root / target)  # fails if another saver took the name meanwhile
-    except OSError as error:
-        raise taken from error
+    with changing(workspace):
+        if target == DEFAULT_NAME or (root / target).exists():
+            raise taken
+        try:
+            os.rename(entry.path, root / target)
+        except OSError as error:
+            if error.errno in (errno.EEXIST, errno.ENOTEMPTY):  # a saver elsewhere took the name meanwhile
+                raise taken from error
+            raise
     return target
 
 
@@ -299,6 +338,7 @@ def delete_model(name: str, workspace: Workspace) -> None:
     entry = find_model(name, workspace)
     if entry.builtin:
         raise StoreError("The shipped default model cannot be deleted.")
-    trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(workspace)))
-    os.rename(entry.path, trash / entry.name)
+    with changing(workspace):
+        trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(workspace)))
+        os.rename(entry.path, trash / entry.name)
     shutil.rmtree(trash, ignore_errors=True)

@@ -106,6 +106,7 @@ class ProgressEvent:
     val_accuracy: float | None = None
     snapshot: dict | None = None  # a Snapshot as a message (snapshots.py), every ~5 s and at epoch ends
     seconds_left: float | None = None  # until the last epoch end (pace.Clock); None until the pace is known
+    received: float | None = None  # time.monotonic() when the app received it (it travels up to ~1 s)
 
 
 @dataclass

@@ -151,9 +151,9 @@ def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(m
         for layer in ["input 28x28", "conv1 24x24x16", "conv2 10x10x32", "hidden 128"]:
             assert layer in captions, captions
         table = app.dataframe[-1].value
-        assert list(table["model"]) == ["default", "untrained-4", "untrained-3", "untrained-2", "untrained-1"]
+        assert list(table["Model"]) == ["default", "untrained-4", "untrained-3", "untrained-2", "untrained-1"]
         assert "The 5 most accurate of the 6 models" in " ".join(c.value for c in app.caption)
-        assert table["answer"].iloc[0] in range(10)
+        assert table["Its answer"].iloc[0] in range(10)
 
         app.slider(key="rotate").set_value(45).run()
     assert not app.exception, app.exception

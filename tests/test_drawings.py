@@ -1,7 +1,9 @@
+import io
 import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from digitlab import drawings
 from digitlab.evaluate import evaluate_model
@@ -12,12 +14,14 @@ from digitlab.store import default_model, load_entry
 def test_save_list_delete(home, mnist, workspace):
     canvas = np.zeros((280, 280, 4), np.uint8)
     first = drawings.save_drawing(mnist.x_test[0], 7, canvas, workspace)
-    second = drawings.save_drawing(mnist.x_test[1], 2, b"\x89PNG uploaded bytes", workspace)
+    upload = io.BytesIO()
+    Image.fromarray(np.kron(mnist.x_test[1], np.ones((20, 20), np.uint8))).save(upload, format="PNG")  # 560x560
+    second = drawings.save_drawing(mnist.x_test[1], 2, upload.getvalue(), workspace)
     saved = drawings.list_drawings(workspace)
     assert [d.id for d in saved] == sorted([first, second])
     by_id = {d.id: d for d in saved}
     assert by_id[first].label == 7 and np.array_equal(by_id[first].pixels, mnist.x_test[0])
-    assert by_id[second].original == b"\x89PNG uploaded bytes"
+    assert Image.open(io.BytesIO(by_id[second].original)).size == (280, 280)  # kept re-encoded, no larger
     drawings.delete_drawing(first, workspace)
     assert [d.id for d in drawings.list_drawings(workspace)] == [second]
     with pytest.raises(ValueError, match="Not a drawing id"):

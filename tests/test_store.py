@@ -64,7 +64,7 @@ def test_failed_save_leaves_nothing(home, model, monkeypatch, workspace):
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "write_json_atomic", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(store.StoreError, match="full or read-only"):
         store.save_model(model, "half", {}, workspace)
     assert store.list_models(workspace, include_default=False) == []
     assert list(store.models_dir(workspace).iterdir()) == []

@@ -77,18 +77,29 @@ def busy_job() -> Job | None:
 
 def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
     """Start the visitor's job with `submit(board)` and remember it under session key `key`, unless
-    the visitor already has one queued or running, or their workspace is full: then say so."""
-    busy = busy_job()
+    the visitor already has one queued or running, or their workspace is full: then say so.
+
+    The check and the submit hold the workspace's lock: two tabs pressing at once start one job.
+    """
     workspace = visitor.workspace()
-    if busy is not None:
-        st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
+    board = job_board()
+    try:
+        with store.changing(workspace):
+            busy = busy_job()
+            if busy is not None:
+                st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
+                return None
+            if store.is_full(workspace):
+                st.error(
+                    f"Your workspace holds {workspace.model_quota} models, its limit: "
+                    "delete one on the Models page first."
+                )
+                return None
+            job = submit(board)
+    except store.StoreError as error:
+        log.info("job not started: %s", error, exc_info=True)
+        st.error(str(error))
         return None
-    if store.is_full(workspace):
-        st.error(
-            f"Your workspace holds {workspace.model_quota} models, its limit: delete one on the Models page first."
-        )
-        return None
-    job = submit(job_board())
     st.session_state[key] = job.id
     return job
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import numpy as np
@@ -12,6 +13,8 @@ from digitlab.plots import confusion_spec, image_grid, tinted
 from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
 from ui import screen
 from ui.caches import dataset
+
+log = logging.getLogger(__name__)
 
 # The Models tables' columns, read as words: percentages, seconds, dates.
 MODEL_COLUMNS = {
@@ -39,12 +42,14 @@ CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
 
 
-def draw_canvas(key: str) -> np.ndarray | None:
-    """The drawing canvas: returns its (280, 280, 4) RGBA pixels, or None before the first stroke.
+def draw_canvas(key: str) -> bytes | None:
+    """The drawing canvas: returns the PNG it sent, or None before the first stroke.
 
     White ink on black, as MNIST. In a column narrower than 280 px it is shown scaled down
-    (`screen.fit_to_column`), strokes still landing on its 280x280 grid. Tests patch this
-    function (the component needs a browser).
+    (`screen.fit_to_column`), strokes still landing on its 280x280 grid. What arrives is whatever
+    the browser sent (anyone can send anything): it is not decoded here but by the one reading
+    path of uploads (`preprocess.read_image`, the pixel count checked before decoding). Tests
+    patch this function (the component needs a browser).
     """
     from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
 
@@ -59,7 +64,11 @@ def draw_canvas(key: str) -> np.ndarray | None:
         key=key,
     )
     screen.fit_to_column(key, CANVAS_SIZE)
-    return result.image_data
+    try:
+        return result.image_bytes
+    except (ValueError, TypeError, AttributeError):  # not a base64 data URL: a tampered client
+        log.info("the canvas sent data that is not an image", exc_info=True)
+        return b""  # the reading path answers: not a readable image
 
 
 def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
