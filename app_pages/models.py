@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from digitlab import store, workspaces
-from digitlab.drawings import as_arrays, list_drawings
+from digitlab.drawings import list_drawings
 from digitlab.plots import line_spec
 from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
 from ui import caches, keys, visitor, widgets
@@ -85,12 +85,6 @@ if not workspace.personal:
     st.subheader("Class leaderboard")
     board = workspaces.leaderboard()
     drawings = list_drawings(workspace)
-    x, y = as_arrays(drawings)
-
-    def on_drawings(entry: store.SavedModel) -> float | None:
-        if not drawings:
-            return None
-        return float((caches.predictor_for(entry).probabilities(x).argmax(axis=1) == y).mean())
 
     def owner_name(row: workspaces.BoardEntry) -> str:
         if row.owner is None:
@@ -104,7 +98,7 @@ if not workspace.personal:
                 "Name": row.model.name,
                 "Network": row.model.meta.get("architecture", "?"),
                 "Right on the test digits": row.model.test_accuracy,
-                "Right on your drawings": on_drawings(row.model),
+                "Right on your drawings": caches.score_on_drawings(row.model, drawings),
                 "Training time": row.model.meta.get("train_seconds"),
             }
             for row in board

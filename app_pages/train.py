@@ -10,6 +10,7 @@ from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
+from digitlab.workspaces import check_run_size
 from ui import caches, jobs, keys, lessons, visitor, widgets
 from ui.words import SETTINGS_HELP
 
@@ -84,7 +85,8 @@ if start:
     )
     try:
         config.validate()
-    except ValueError as error:
+        check_run_size(config.epochs, config.example_count())
+    except ValueError as error:  # WorkspaceError is one
         log.info("training settings refused: %s", error)
         st.error(str(error))
     else:

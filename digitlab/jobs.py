@@ -31,7 +31,7 @@ from digitlab import runs, store
 from digitlab.cluster import SLOT, warm_up_quietly
 from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
-from digitlab.train import READY, ProgressEvent, TrainConfig, TrainingDiverged, train_model
+from digitlab.train import EPOCH_END_GUESS, READY, ProgressEvent, TrainConfig, TrainingDiverged, train_model
 from digitlab.workspaces import Workspace
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's even
 FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
 QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
 READY_AGAIN_AFTER = 3.0  # seconds after a run that took the worker's ready model before it makes the next
+GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
+FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 INTERRUPTED = "Interrupted: the worker running it stopped mid-run. No model was saved."
 
@@ -232,6 +234,7 @@ class JobStatus:
     meta: dict | None  # the saved model's record: test accuracy, seconds, scores
     others_running: bool = False  # queued behind another of this server's runs, not only waiting for a worker
     waited: float = 0.0  # seconds since it was submitted
+    starts_in: float | None = None  # a queued job's estimated wait in seconds, behind the runs before it
 
 
 @dataclass(eq=False)
@@ -366,6 +369,22 @@ class Job:
                 log.debug("job %s: could not free %s", self.id, release, exc_info=True)
 
 
+def estimated_wait(running: list[Job], queued_before: list[Job]) -> float:
+    """Seconds until a queued job starts: what the running jobs have left, then the jobs queued
+    before it, shared among as many trainers as are busy now (a rough guess, said as one)."""
+    rates = [j.events[-1].examples_per_second for j in running if j.events]
+    rate = max(rates, default=GUESSED_RATE)
+
+    def left(job: Job) -> float:
+        if job.events and job.events[-1].seconds_left is not None:
+            return job.events[-1].seconds_left
+        if job.config is None:  # a fine-tuning: a few epochs on a few thousand digits
+            return FINE_TUNE_GUESS
+        return job.config.epochs * (job.config.example_count() / rate + EPOCH_END_GUESS)
+
+    return sum(map(left, running + queued_before)) / max(1, len(running))
+
+
 class JobBoard:
     """The jobs this server has submitted, in order: submit, find, and say how many wait ahead."""
 
@@ -419,8 +438,11 @@ class JobBoard:
         if status.state == "queued":
             with self.lock:
                 earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
-                status.ahead = sum(j.state == "queued" for j in earlier)
-                status.others_running = any(j.state == "running" for j in self.jobs.values() if j is not job)
+                queued_before = [j for j in earlier if j.state == "queued"]
+                running = [j for j in self.jobs.values() if j is not job and j.state == "running"]
+                status.ahead = len(queued_before)
+                status.others_running = bool(running)
+                status.starts_in = estimated_wait(running, queued_before)
         return status
 
     def active_in(self, workspace: Workspace) -> Job | None:

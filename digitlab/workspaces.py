@@ -17,6 +17,9 @@ import hashlib
 import os
 import re
 import secrets
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +64,58 @@ def personal_workspace(folder: Path | None = None) -> Workspace:
 
 
 def new_token() -> str:
-    """A fresh unguessable token (192 random bits) for a visitor's first visit."""
+    """A fresh unguessable token (192 random bits) for a visitor's first visit.
+
+    In shared mode this server hands out at most `new_workspaces_per_minute()` a minute: a
+    WorkspaceError past it (each is a workspace a script could fill).
+    """
+    if shared_mode():
+        with NEW_TOKENS_LOCK:
+            now = time.monotonic()
+            while NEW_TOKENS and now - NEW_TOKENS[0] > 60:
+                NEW_TOKENS.popleft()
+            if len(NEW_TOKENS) >= new_workspaces_per_minute():
+                raise WorkspaceError(
+                    "Too many new workspaces were opened on this server in the last minute. Wait a minute "
+                    "and reload, or open the address you bookmarked to come back to yours."
+                )
+            NEW_TOKENS.append(now)
     return secrets.token_urlsafe(24)
+
+
+NEW_TOKENS: deque[float] = deque()  # when this server handed out its recent new tokens
+NEW_TOKENS_LOCK = threading.Lock()
+
+
+def setting(name: str, default: int) -> int:
+    """A whole-number setting from the environment, at least 1."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def new_workspaces_per_minute() -> int:
+    """`$DIGITLAB_NEW_WORKSPACES_PER_MINUTE`, default 60: a class arriving at once gets in."""
+    return setting("DIGITLAB_NEW_WORKSPACES_PER_MINUTE", 60)
+
+
+def digits_per_run() -> int:
+    """The most digits one run may look at in shared mode (epochs x training images):
+    `$DIGITLAB_DIGITS_PER_RUN`, default 1,200,000 (20 epochs of all of MNIST, the long preset)."""
+    return setting("DIGITLAB_DIGITS_PER_RUN", 1_200_000)
+
+
+def check_run_size(epochs: int, images: int) -> None:
+    """In shared mode, refuse a run larger than `digits_per_run()` with a WorkspaceError that says why."""
+    ceiling = digits_per_run()
+    if shared_mode() and epochs * images > ceiling:
+        raise WorkspaceError(
+            f"In a class one run may look at {ceiling:,} digits at most (epochs x training images); this one "
+            f"would look at {epochs * images:,}. Use fewer epochs or fewer training images."
+        )
 
 
 def workspaces_dir() -> Path:
@@ -79,7 +132,10 @@ def by_key(key: str) -> Workspace:
 def from_token(token: str) -> Workspace:
     """The workspace a visitor's token names; raises WorkspaceError for a malformed token."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        raise WorkspaceError("That workspace link is not valid: a workspace token is 32 letters, digits, - or _.")
+        raise WorkspaceError(
+            "That workspace link is not valid: a workspace token is 32 letters, digits, - or _. "
+            "Open the app without `?ws=` to start a new workspace."
+        )
     return by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from unittest import mock
@@ -506,3 +507,33 @@ def test_a_workspace_trains_one_run_at_a_time_even_from_two_tabs(monkeypatch, bo
     assert keys.TRAIN_JOB not in second.session_state
     app_job(first).stop()
     assert app_job(first).wait(60).state == "stopped"
+
+
+def test_two_tabs_pressing_train_at_once_start_one_job(monkeypatch, board):
+    from digitlab import workspaces
+
+    token = workspaces.new_token()
+    for _ in range(20):
+        tabs = [visitor(monkeypatch, "train", token).run() for _ in range(2)]
+        for tab in tabs:  # the form filled in, not yet sent
+            tab.selectbox(key="architecture").set_value("softmax").run()
+            tab.number_input(key="ep-softmax").set_value(100)
+            tab.number_input(key="limit").set_value(2000)
+            tab.button(key="FormSubmitter:settings-Train").click()
+        presses = [threading.Thread(target=tab.run) for tab in tabs]
+        for press in presses:
+            press.start()
+        for press in presses:
+            press.join(120)
+        started = [tab for tab in tabs if keys.TRAIN_JOB in tab.session_state]
+        assert len(started) == 1, [w.value for tab in tabs for w in tab.warning]
+        job = app_job(started[0])
+        job.cancel()
+        job.wait(60)
+
+
+def test_a_class_run_larger_than_the_ceiling_is_refused_on_the_page(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_DIGITS_PER_RUN", "10000")
+    app = start_training(visitor(monkeypatch, "train").run(), "softmax", **{"ep-softmax": 3, "limit": 5000})
+    assert any("10,000 digits at most" in e.value for e in app.error)
+    assert keys.TRAIN_JOB not in app.session_state and not app.exception

@@ -65,6 +65,7 @@ def test_jobs_beyond_the_slot_wait_in_order_and_a_queued_one_can_be_cancelled(bo
     assert [board.status(j).state for j in (first, second, third)] == ["running", "queued", "queued"]
     assert [board.status(j).ahead for j in (second, third)] == [0, 1]
     assert board.status(second).others_running  # the page says "Queued", not "Starting..."
+    assert board.status(third).starts_in > board.status(second).starts_in > 0  # behind first, then second
     second.cancel()
     assert second.wait(30).state == "cancelled"
     assert board.status(third).ahead == 0

@@ -125,3 +125,27 @@ def test_a_signed_in_identity_has_its_own_stable_workspace(shared):
     assert workspaces.from_identity("alice@example.org") != workspaces.from_identity("bob@example.org")
     with pytest.raises(WorkspaceError):
         workspaces.from_identity("")
+
+
+def test_new_workspaces_per_minute_are_capped_in_shared_mode(shared, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_NEW_WORKSPACES_PER_MINUTE", "3")
+    monkeypatch.setattr(workspaces, "NEW_TOKENS", type(workspaces.NEW_TOKENS)())
+    tokens = {workspaces.new_token() for _ in range(3)}
+    assert len(tokens) == 3
+    with pytest.raises(WorkspaceError, match="Too many new workspaces"):
+        workspaces.new_token()
+    workspaces.NEW_TOKENS[0] -= 61  # a minute later, one more gets in
+    assert workspaces.new_token() not in tokens
+    monkeypatch.setenv("DIGITLAB_SHARED", "")
+    assert len({workspaces.new_token() for _ in range(10)}) == 10  # no cap on a personal install
+
+
+def test_a_run_larger_than_the_ceiling_is_refused_in_shared_mode(shared, monkeypatch):
+    workspaces.check_run_size(20, 60_000)  # the long preset fits the default ceiling
+    with pytest.raises(WorkspaceError, match="1,200,000 digits at most"):
+        workspaces.check_run_size(100, 55_000)
+    monkeypatch.setenv("DIGITLAB_DIGITS_PER_RUN", "10000")
+    with pytest.raises(WorkspaceError, match="would look at 15,000"):
+        workspaces.check_run_size(3, 5_000)
+    monkeypatch.setenv("DIGITLAB_SHARED", "")
+    workspaces.check_run_size(100, 55_000)  # a personal install trains what it likes

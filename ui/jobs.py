@@ -116,7 +116,8 @@ def show_job_state(job: Job, drawn_phase: str) -> None:
     status = job_board().status(job)
     if status.state == "queued" and (status.ahead or status.others_running):
         ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
-        st.info(f"Queued: {ahead}. Someone else's run is using the trainer; yours starts when it is free.")
+        wait = f" Yours should start in about {max(1, round(status.starts_in / 60))} min." if status.starts_in else ""
+        st.info(f"Queued: {ahead}. Someone else's run is using the trainer; yours starts when it is free.{wait}")
         st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
     elif status.state == "queued":
         st.info(f"Starting... {status.waited:.0f} s (a trainer is getting ready).")

@@ -31,12 +31,12 @@ def workspace() -> Workspace:
     subject = signed_in_subject()
     if subject:
         return from_identity(subject)
-    token = st.query_params.get("ws") or st.session_state.get(keys.WS_TOKEN) or new_token()
     try:
+        token = st.query_params.get("ws") or st.session_state.get(keys.WS_TOKEN) or new_token()
         chosen = from_token(token)
     except WorkspaceError as error:
         log.info("refused a workspace token: %s", error)
-        st.error(f"{error} Open the app without `?ws=` to start a new workspace.")
+        st.error(str(error))
         st.stop()
     st.session_state[keys.WS_TOKEN] = token
     if st.query_params.get("ws") != token:
