@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from digitlab.workspaces import Workspace
 
 ACTIVE = ("queued", "running")
+KEPT_RUNS = 200  # records kept per workspace, the newest
 
 
 def runs_dir(workspace: Workspace) -> Path:
@@ -33,10 +34,19 @@ def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
     path = folder / f"{run_id}.json"
     with changing(workspace):  # raises StoreError where the disk refuses
         folder.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            forget_old_runs(folder)
         record = read_run(path) or {"id": run_id, "created": time.time()}
         record.update(fields, updated=time.time())
         write_json_atomic(path, record)
     return record
+
+
+def forget_old_runs(folder: Path) -> None:
+    """Keep the newest KEPT_RUNS records of a workspace: its disk use stays bounded."""
+    records = sorted((p for p in folder.glob("*.json") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    for old in records[: max(0, len(records) - KEPT_RUNS + 1)]:
+        old.unlink(missing_ok=True)
 
 
 def read_run(path: Path) -> dict | None:

@@ -173,6 +173,11 @@ def save_model(
     return save_model_file(model_to_bytes(model), name, model_record(model, meta), workspace, extras)
 
 
+def disk_use(workspace: Workspace) -> int:
+    """Bytes of the files in `workspace`'s folder."""
+    return sum(f.stat().st_size for f in workspace.root.rglob("*") if f.is_file())
+
+
 def is_full(workspace: Workspace) -> bool:
     """True when `workspace` already holds its quota of saved models (never without a quota)."""
     quota = workspace.model_quota
@@ -193,6 +198,12 @@ def save_model_file(
         if is_full(workspace):
             raise StoreError(
                 f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
+            )
+        incoming = len(model_file) + sum(map(len, (extras or {}).values()))
+        if workspace.byte_quota is not None and disk_use(workspace) + incoming > workspace.byte_quota:
+            raise StoreError(
+                f"This workspace would use more than its {workspace.byte_quota // 2**20} MB of disk: "
+                "delete a model to save another."
             )
         base = slugify(name)
         if base == DEFAULT_NAME:

@@ -47,6 +47,7 @@ class Workspace:
     personal: bool = False
     model_quota: int | None = None  # the most saved models it may hold (None: no limit)
     drawing_quota: int | None = None  # the most saved drawings
+    byte_quota: int | None = None  # the most disk it may use, in bytes
 
 
 def home() -> Path:
@@ -126,7 +127,14 @@ def by_key(key: str) -> Workspace:
     """The shared workspace with folder name `key` (32 hex digits), whether or not it exists yet."""
     if not isinstance(key, str) or not KEY.fullmatch(key):
         raise WorkspaceError(f"{key!r} is not a workspace key (32 hex digits).")
-    return Workspace(key, workspaces_dir() / key, alias_for(key), model_quota=MODEL_QUOTA, drawing_quota=DRAWING_QUOTA)
+    return Workspace(
+        key,
+        workspaces_dir() / key,
+        alias_for(key),
+        model_quota=MODEL_QUOTA,
+        drawing_quota=DRAWING_QUOTA,
+        byte_quota=setting("DIGITLAB_WORKSPACE_MB", 300) * 2**20,
+    )
 
 
 def from_token(token: str) -> Workspace:

@@ -149,3 +149,18 @@ def test_a_run_larger_than_the_ceiling_is_refused_in_shared_mode(shared, monkeyp
         workspaces.check_run_size(3, 5_000)
     monkeypatch.setenv("DIGITLAB_SHARED", "")
     workspaces.check_run_size(100, 55_000)  # a personal install trains what it likes
+
+
+def test_a_workspace_has_a_disk_ceiling_and_keeps_its_newest_runs(shared, model, monkeypatch):
+    from digitlab import runs
+
+    monkeypatch.setenv("DIGITLAB_WORKSPACE_MB", "1")
+    owner = workspaces.from_token(workspaces.new_token())
+    store.save_model(model, "fits", {}, owner)  # softmax: ~100 KB
+    with pytest.raises(store.StoreError, match="more than its 1 MB"):
+        store.save_model(model, "too-much", {}, owner, extras={"big.bin": bytes(2**20)})
+    assert [m.name for m in store.list_models(owner, include_default=False)] == ["fits"]
+    monkeypatch.setattr(runs, "KEPT_RUNS", 5)
+    for i in range(8):
+        runs.record_run(owner, f"run-{i}", state="done")
+    assert [r["id"] for r in runs.list_runs(owner)] == [f"run-{i}" for i in range(7, 2, -1)]
