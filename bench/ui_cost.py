@@ -154,8 +154,9 @@ def class_models_page(workspace_count: int = 100) -> tuple[float, float, float]:
     from digitlab.models import build_model
 
     home = tempfile.mkdtemp(prefix="digitlab-class-")
-    saved = {k: os.environ.get(k) for k in ("DIGITLAB_HOME", "DIGITLAB_SHARED")}
-    os.environ.update(DIGITLAB_HOME=home, DIGITLAB_SHARED="1")
+    settings = dict(DIGITLAB_HOME=home, DIGITLAB_SHARED="1", DIGITLAB_NEW_WORKSPACES_PER_MINUTE="1000")
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         model = build_model("softmax")
         for i in range(workspace_count):

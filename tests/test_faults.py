@@ -24,6 +24,7 @@ from digitlab.drawings import delete_drawing, list_drawings, save_drawing
 from digitlab.models import build_model
 from digitlab.train import TrainConfig
 from digitlab.workspaces import Workspace, personal_workspace
+from ui import keys
 
 SOFTMAX_META = {"architecture": "softmax", "test_accuracy": 0.9}
 
@@ -181,3 +182,29 @@ def test_an_upload_of_megabytes_is_kept_in_kilobytes(home, mnist):
     assert len(upload.getvalue()) > 5_000_000 and path.stat().st_size < 100_000
     (drawing,) = list_drawings(workspace)
     assert max(Image.open(io.BytesIO(drawing.original)).size) <= 280
+
+
+def test_on_a_read_only_disk_every_page_action_says_so_and_works_again_after(disk, board, mnist):
+    from tests.test_app import app_job, canvas_with, drawn_seven, page, start_training
+
+    workspace = personal_workspace(disk.path)
+    store.save_model(build_model("softmax"), "mine", SOFTMAX_META, workspace)
+    disk.read_only()
+    train = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000})
+    assert [e.value for e in train.error] == [store.UNWRITABLE] and keys.TRAIN_JOB not in train.session_state
+    with canvas_with(drawn_seven(mnist)):
+        draw = page("draw").run()
+        draw.button(key="FormSubmitter:teach-Save to my drawings").click().run()
+    assert store.UNWRITABLE in [e.value for e in draw.error]
+    models = page("models").run()
+    models.selectbox(key="rename_target").set_value("mine")
+    models.checkbox(key="confirm").check().run()
+    models.button(key="delete").click().run()
+    assert store.UNWRITABLE in [e.value for e in models.error]
+    for app in (train, draw, models):
+        assert not app.exception
+
+    disk.read_only(False)
+    train = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000, "name": "after"})
+    assert app_job(train).wait(300).state == "done"
+    assert sorted(m.name for m in store.list_models(workspace, include_default=False)) == ["after", "mine"]
