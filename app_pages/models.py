@@ -6,6 +6,7 @@ import streamlit as st
 
 from digitlab import store, workspaces
 from digitlab.drawings import list_drawings
+from digitlab.export import FORMATS
 from digitlab.plots import line_spec
 from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
 from ui import caches, keys, visitor, widgets
@@ -142,6 +143,22 @@ if usable:
         "The zip holds `model.keras` and `meta.json`. In Python: "
         "`keras.saving.load_model('model.keras', safe_mode=True)`; it takes 28x28 pixels in 0-255."
     )
+    other_formats = st.columns(2)
+    for column, (format, label, file_name, mime) in zip(
+        other_formats,
+        [
+            ("savedmodel", "TensorFlow SavedModel (zip)", f"{keep}-savedmodel.zip", "application/zip"),
+            ("tflite", "TensorFlow Lite (for phones)", f"{keep}.tflite", "application/octet-stream"),
+        ],
+    ):
+        column.download_button(
+            label,
+            data=lambda format=format: caches.exported(usable[keep], format),  # made when asked for
+            file_name=file_name,
+            mime=mime,
+            key=f"download-{format}",
+            help=FORMATS[format],
+        )
 
 st.subheader("Rename or delete")
 editable = [e.name for e in entries if not e.builtin]  # only this workspace's own models

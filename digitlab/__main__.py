@@ -1,4 +1,4 @@
-"""The command line: python -m digitlab {train,list,evaluate,predict,make-default}."""
+"""The command line: python -m digitlab {train,list,evaluate,predict,export,make-default}."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from digitlab import store, workspaces
 from digitlab.data import DataError, load_mnist
+from digitlab.export import FORMATS, export_model
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.snapshots import SNAPSHOTS_FILE, to_npz
 from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
@@ -120,6 +122,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace) -> int:
+    model, _ = store.load_model(args.name, args.workspace)
+    out = export_model(model, args.format, Path(args.out))
+    print(f"wrote {out}: {FORMATS[args.format]}")
+    return 0
+
+
 def predict_command(args: argparse.Namespace) -> int:
     from digitlab.predict import Predictor
     from digitlab.preprocess import BlankImageError, ImageReadError
@@ -193,6 +202,12 @@ def make_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", default=store.DEFAULT_NAME)
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.set_defaults(run=predict_command)
+
+    export = commands.add_parser("export", help="write a saved model as a TensorFlow SavedModel or a TFLite file")
+    export.add_argument("name")
+    export.add_argument("--format", choices=list(FORMATS), required=True)
+    export.add_argument("--out", required=True, help="the folder (savedmodel) or file (tflite) to write (new)")
+    export.set_defaults(run=export_command)
     return parser
 
 

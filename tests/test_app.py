@@ -537,3 +537,10 @@ def test_a_class_run_larger_than_the_ceiling_is_refused_on_the_page(monkeypatch)
     app = start_training(visitor(monkeypatch, "train").run(), "softmax", **{"ep-softmax": 3, "limit": 5000})
     assert any("10,000 digits at most" in e.value for e in app.error)
     assert keys.TRAIN_JOB not in app.session_state and not app.exception
+
+
+def test_models_page_offers_savedmodel_and_tflite_downloads():
+    app = page("models").run()
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["Download default.zip", "TensorFlow SavedModel (zip)", "TensorFlow Lite (for phones)"]
+    assert not app.exception

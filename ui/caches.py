@@ -18,6 +18,7 @@ from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summariz
 from digitlab.drawings import Drawing, as_arrays
 from digitlab.embedding import DigitMap, map_digits, penultimate_model
 from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.export import exported_bytes
 from digitlab.plots import map_rows
 from digitlab.predict import Predictor
 from digitlab.styles import StyleSet, model_inputs, style_set
@@ -101,6 +102,16 @@ def score_on_drawings(entry: store.SavedModel, drawings: list[Drawing]) -> float
         return None
     x, y = as_arrays(drawings)
     return cached_score(str(entry.path), entry.meta.get("created", ""), tuple(d.id for d in drawings), x, y)
+
+
+@st.cache_data(max_entries=16, show_spinner="Writing the model out...")
+def cached_export(path: str, created: str, format: str) -> bytes:
+    return exported_bytes(cached_predictor(path, created).model, format)
+
+
+def exported(entry: store.SavedModel, format: str) -> bytes:
+    """The model as `format` (export.FORMATS), as bytes to download."""
+    return cached_export(str(entry.path), entry.meta.get("created", ""), format)
 
 
 def evaluation_for(entry: store.SavedModel) -> Evaluation:

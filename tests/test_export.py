@@ -1,0 +1,63 @@
+"""Every exported format loads back and gives the Keras model's own probabilities."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from digitlab import store
+from digitlab.export import FORMATS, export_model, exported_bytes
+from tests.test_cli import cli
+
+
+@pytest.fixture(scope="module")
+def default():
+    return store.load_entry(store.default_model())[0]
+
+
+def tflite_probabilities(path, x: np.ndarray) -> np.ndarray:
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    given = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(given["index"], list(x.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(given["index"], x)
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def test_savedmodel_and_tflite_give_the_same_probabilities(default, mnist, tmp_path):
+    x = mnist.x_test[:100].astype(np.float32)
+    expected = default(x, training=False).numpy()
+    saved = tf.saved_model.load(str(export_model(default, "savedmodel", tmp_path / "saved")))
+    assert np.allclose(saved.serve(x).numpy(), expected, atol=1e-5)
+    lite = export_model(default, "tflite", tmp_path / "m.tflite")
+    assert np.allclose(tflite_probabilities(lite, x), expected, atol=1e-5)
+
+
+def test_downloads_are_a_zipped_savedmodel_and_a_tflite_file(default, mnist, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(exported_bytes(default, "savedmodel"))) as archive:
+        archive.extractall(tmp_path)
+    x = mnist.x_test[:3].astype(np.float32)
+    assert tf.saved_model.load(str(tmp_path / "saved_model")).serve(x).numpy().argmax(1).tolist() == [7, 2, 1]
+    (tmp_path / "m.tflite").write_bytes(exported_bytes(default, "tflite"))
+    assert tflite_probabilities(tmp_path / "m.tflite", x).argmax(1).tolist() == [7, 2, 1]
+
+
+def test_unknown_formats_and_taken_paths_are_refused(default, tmp_path):
+    with pytest.raises(ValueError, match="Unknown format 'onnx'"):
+        export_model(default, "onnx", tmp_path / "x")
+    with pytest.raises(ValueError, match="already exists"):
+        export_model(default, "tflite", tmp_path)
+    assert set(FORMATS) == {"savedmodel", "tflite"}
+
+
+def test_the_cli_exports(tmp_path, mnist):
+    out = cli("export", "default", "--format", "tflite", "--out", str(tmp_path / "d.tflite"), home=tmp_path)
+    assert out.returncode == 0 and "wrote" in out.stdout, out.stderr[-2000:]
+    assert tflite_probabilities(tmp_path / "d.tflite", mnist.x_test[:1].astype(np.float32)).argmax() == 7
+    again = cli("export", "default", "--format", "tflite", "--out", str(tmp_path / "d.tflite"), home=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
