@@ -15,9 +15,9 @@ from digitlab.plots import (
     probability_column_spec,
     sweep_spec,
 )
-from digitlab.preprocess import BlankImageError, ImageReadError
+from digitlab.preprocess import STEPS, BlankImageError, ImageReadError, preprocess_steps
 from digitlab.store import StoreError
-from digitlab.transform import Change, changed_digit, rotation_sweep
+from digitlab.transform import Change, changed_digit, ink_image, redraw, rotation_sweep
 from ui import caches, keys, lessons, picker, visitor, widgets
 
 log = logging.getLogger("app_pages.draw")  # Streamlit runs a page as __main__
@@ -100,6 +100,29 @@ with result:
         width="stretch",
     )
     chart.caption("How sure the model is of each digit: the ten bars add up to 100%.")
+
+with st.expander("See what the preprocessing does"):
+    st.caption(
+        "MNIST's digits were cropped, fitted in a 20x20 box and centred by their centre of mass. "
+        "Switch a step off to see why it matters: the model learned digits made that way."
+    )
+    skipped = frozenset(
+        step for column, (step, label) in zip(st.columns(len(STEPS)), STEPS.items()) if not column.toggle(label, True)
+    )
+    steps = preprocess_steps(image if change.is_identity else redraw(ink_image(image), change), skipped)
+    st.image(
+        [widgets.big_digit(step, 84) if step.shape == (28, 28) else step.astype(np.uint8) for _, step in steps],
+        caption=[what for what, _ in steps],
+        width=84,
+        output_format="PNG",
+        alt=[f"Preprocessing step: {what}" for what, _ in steps],
+    )
+    if skipped:
+        other = predictor.probabilities(steps[-1][1])
+        st.markdown(
+            f"Without {', '.join(STEPS[s].lower() for s in skipped)}, the model reads a **{int(other.argmax())}** "
+            f"({other.max():.0%} sure); with every step, a **{digit}** ({probabilities.max():.0%} sure)."
+        )
 
 st.subheader("Why?")
 why, inside = st.columns(2)

@@ -218,3 +218,40 @@ def preprocess(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndar
         raise BlankImageError("The image is too small to hold a digit.")
     digit = fit_box(crop_to_ink(ink_map(gray)))
     return (center_by_mass(digit) * 255).astype(np.float32)
+
+
+STEPS = {
+    "crop": "Crop to the ink",
+    "fit": "Fit in a 20x20 box",
+    "center": "Centre by the centre of mass",
+}
+
+
+def preprocess_steps(source, skip: frozenset[str] = frozenset()) -> list[tuple[str, np.ndarray]]:
+    """The preprocessing one step at a time, each step in STEPS skippable: [(what, image 0-255)].
+
+    The first image is the ink as read; the last is the (28, 28) model input. Without "fit", the
+    (cropped) ink is squeezed to 28x28 whole; without "center", the 20x20 box sits in the middle.
+    """
+    gray = read_image(source)
+    if gray.size == 0 or min(gray.shape) < 2:
+        raise BlankImageError("The image is too small to hold a digit.")
+    digit = ink_map(gray)
+    steps = [("The ink, as read", digit)]
+    if "crop" not in skip:
+        digit = crop_to_ink(digit)
+        steps.append((STEPS["crop"], digit))
+    if "fit" in skip:
+        image = Image.fromarray(digit.astype(np.float32), mode="F").resize((28, 28), Image.Resampling.LANCZOS)
+        steps.append(("Squeezed to 28x28 (no box)", np.asarray(image, dtype=np.float64).clip(0, 1)))
+        return [(what, (image * 255).astype(np.float32)) for what, image in steps]
+    digit = fit_box(digit)
+    steps.append((STEPS["fit"], digit))
+    if "center" in skip:
+        out = np.zeros((28, 28))
+        top, left = (28 - digit.shape[0]) // 2, (28 - digit.shape[1]) // 2
+        out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+        steps.append(("Put in the middle of 28x28", out))
+    else:
+        steps.append((STEPS["center"], center_by_mass(digit)))
+    return [(what, (image * 255).astype(np.float32)) for what, image in steps]

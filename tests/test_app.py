@@ -544,3 +544,17 @@ def test_models_page_offers_savedmodel_and_tflite_downloads():
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == ["Download default.zip", "TensorFlow SavedModel (zip)", "TensorFlow Lite (for phones)"]
     assert not app.exception
+
+
+def test_draw_page_shows_each_preprocessing_step_and_the_answer_without_it(mnist):
+    corner = np.zeros((280, 280, 4), np.uint8)
+    corner[10:122, 10:122, :3] = np.kron(mnist.x_test[0], np.ones((4, 4), np.uint8))[..., None]  # a small 7 up left
+    corner[..., 3] = 255
+    with canvas_with(corner):
+        app = page("draw").run()
+        lesson = next(e for e in app.expander if e.label == "See what the preprocessing does")
+        assert lesson.get("image")[0].captions[-1] == "Centre by the centre of mass"
+        next(t for t in app.toggle if t.label == "Crop to the ink").set_value(False).run()
+    assert not app.exception
+    said = [m.value for m in app.markdown if m.value.startswith("Without crop to the ink")]
+    assert said and "with every step, a **7**" in said[0]

@@ -137,3 +137,22 @@ def test_decompression_bomb_is_refused():
     assert len(buffer.getvalue()) < 200_000
     with pytest.raises(ImageReadError, match="too large"):
         preprocess(buffer.getvalue())
+
+
+def test_the_steps_end_in_the_model_input_and_each_can_be_skipped(mnist):
+    from digitlab.preprocess import STEPS, preprocess_steps
+
+    canvas = big_canvas(mnist.x_test[0], left=10, top=10)  # a 7 in the top-left corner
+    steps = preprocess_steps(canvas)
+    assert [what for what, _ in steps[1:]] == list(STEPS.values())
+    assert np.array_equal(steps[-1][1], preprocess(canvas))
+    for skipped in STEPS:
+        last = preprocess_steps(canvas, frozenset({skipped}))[-1][1]
+        assert last.shape == (28, 28) and not np.array_equal(last, preprocess(canvas)), skipped
+
+    def height(image):
+        rows = np.flatnonzero((image > 50).any(axis=1))
+        return rows[-1] - rows[0] + 1
+
+    uncropped = preprocess_steps(canvas, frozenset({"crop"}))[-1][1]
+    assert height(uncropped) < 14 <= height(preprocess(canvas))  # uncropped, the whole canvas fits the box
