@@ -6,6 +6,7 @@ import streamlit as st
 
 from digitlab import store, workspaces
 from digitlab.drawings import list_drawings
+from digitlab.evaluate import compare
 from digitlab.export import FORMATS
 from digitlab.plots import line_spec
 from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
@@ -117,6 +118,59 @@ if not workspace.personal:
             st.session_state[keys.BORROWED] = (pick, str(row.model.path))
         st.session_state[keys.PENDING_ACTIVE_MODEL] = row.model.name if mine else pick  # the sidebar applies it
         st.rerun()
+
+st.subheader("Compare two models")
+comparable = {e.name: e for e in entries if e.ok}
+if len(comparable) < 2:
+    st.caption("Train a second model to compare it with the first: which digits does each get right?")
+else:
+    left, right = st.columns(2)
+    names = list(comparable)
+    first_name = left.selectbox("First model", names, key="compare_first")
+    second_name = right.selectbox("Second model", names, index=1, key="compare_second")
+    if first_name == second_name:
+        st.info("Pick two different models.")
+    else:
+        first, second = comparable[first_name], comparable[second_name]
+        duel = compare(caches.evaluation_for(first), caches.evaluation_for(second))
+        st.dataframe(
+            [
+                {
+                    "Name": e.name,
+                    "Network": e.meta.get("architecture", "?"),
+                    "Weights": e.meta.get("params"),
+                    "Training time": e.meta.get("train_seconds"),
+                    "Right on the test digits": e.test_accuracy,
+                    "Right where the other is wrong": len(only),
+                }
+                for e, only in ((first, duel.only_first), (second, duel.only_second))
+            ],
+            column_config=widgets.MODEL_COLUMNS,
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            f"Of the 10,000 test digits both read {duel.both_right:,} right and {duel.both_wrong} wrong. "
+            f"{first.name} alone reads {len(duel.only_first)} right, {second.name} alone {len(duel.only_second)}."
+        )
+        data = caches.dataset()
+        for column, winner, loser, only in (
+            (left, first, second, duel.only_first),
+            (right, second, first, duel.only_second),
+        ):
+            shown = only[:24]
+            column.markdown(f"**Right for {winner.name}, wrong for {loser.name}**")
+            if len(shown):
+                loser_says = caches.evaluation_for(loser).predictions
+                column.image(
+                    [widgets.big_digit(data.x_test[i], 56) for i in shown],
+                    caption=[f"✗ {loser_says[i]}" for i in shown],
+                    width=56,
+                    output_format="PNG",
+                    alt=[f"A {data.y_test[i]} that {loser.name} read as {loser_says[i]}" for i in shown],
+                )
+            else:
+                column.caption("None.")
 
 st.subheader("How it learned")
 replayable = {e.name: e for e in entries if e.ok and (e.path / SNAPSHOTS_FILE).is_file()}

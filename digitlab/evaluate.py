@@ -73,3 +73,31 @@ def evaluate_model(model: keras.Model, images: np.ndarray, labels: np.ndarray) -
         confusion=confusion,
         per_class_accuracy=per_class,
     )
+
+
+@dataclass
+class Comparison:
+    """Two models on the same labelled digits: where one is right and the other is not."""
+
+    only_first: np.ndarray  # indices the first reads right and the second wrong, the second's surest first
+    only_second: np.ndarray  # the other way round
+    both_right: int
+    both_wrong: int
+
+
+def compare(first: Evaluation, second: Evaluation) -> Comparison:
+    """Which digits each of two models (evaluated on the same digits) gets right that the other gets wrong."""
+    if not np.array_equal(first.labels, second.labels):
+        raise ValueError("The two evaluations are not on the same digits.")
+    right_1, right_2 = first.predictions == first.labels, second.predictions == second.labels
+
+    def surest_wrong_first(indices: np.ndarray, wrong: Evaluation) -> np.ndarray:
+        return indices[np.argsort(-wrong.confidence[indices], kind="stable")]
+
+    return Comparison(
+        only_first=surest_wrong_first(np.flatnonzero(right_1 & ~right_2), second),
+        only_second=surest_wrong_first(np.flatnonzero(right_2 & ~right_1), first),
+        both_right=int((right_1 & right_2).sum()),
+        both_wrong=int((~right_1 & ~right_2).sum()),
+    )
+

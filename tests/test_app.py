@@ -558,3 +558,15 @@ def test_draw_page_shows_each_preprocessing_step_and_the_answer_without_it(mnist
     assert not app.exception
     said = [m.value for m in app.markdown if m.value.startswith("Without crop to the ink")]
     assert said and "with every step, a **7**" in said[0]
+
+
+def test_models_page_compares_two_models(workspace):
+    store.save_model(build_model("softmax"), "untrained", {"architecture": "softmax", "test_accuracy": 0.1}, workspace)
+    app = page("models").run()
+    app.selectbox(key="compare_first").set_value("default")
+    app.selectbox(key="compare_second").set_value("untrained").run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "Right where the other is wrong" in d.value.columns)
+    wins = table.set_index("Name")["Right where the other is wrong"]
+    assert wins["default"] > 5000 > wins["untrained"]  # an untrained model is right by chance only
+    assert any("both read" in c.value for c in app.caption)

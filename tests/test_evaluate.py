@@ -60,3 +60,20 @@ def test_the_traced_explanations_match_the_eager_ones(architecture, mnist):
     assert [v.name for v in traced] == [v.name for v in eager]
     for a, b in zip(traced, eager):
         np.testing.assert_allclose(a.values, b.values, atol=1e-5)
+
+
+def test_compare_counts_what_each_gets_right_that_the_other_gets_wrong():
+    from digitlab.evaluate import Evaluation, compare
+
+    labels = np.array([0, 1, 2, 3, 4])
+
+    def evaluation(predictions, confidence):
+        probabilities = np.full((5, 10), 0.0)
+        probabilities[np.arange(5), predictions] = confidence
+        return Evaluation(probabilities, labels, np.array(predictions), 0.0, np.zeros((10, 10)), np.zeros(10))
+
+    first = evaluation([0, 1, 2, 9, 9], [0.9, 0.9, 0.9, 0.5, 0.6])
+    second = evaluation([0, 7, 7, 3, 9], [0.9, 0.6, 0.8, 0.9, 0.9])
+    result = compare(first, second)
+    assert result.only_first.tolist() == [2, 1]  # the second's surest mistake first
+    assert result.only_second.tolist() == [3] and result.both_right == 1 and result.both_wrong == 1
