@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitlab.plots import bar_spec, confusion_spec, image_grid, tinted
+from digitlab.plots import bar_spec, confusion_spec, image_grid, scale_each, tinted
 from ui import caches, lessons, picker, widgets
 
 PER_PAGE = 40
@@ -106,3 +106,13 @@ st.image(
     output_format="PNG",
     alt=f"The first {n} test digits: {correct.sum()} read right, {(~correct).sum()} wrong",
 )
+
+st.subheader("What the model thinks each digit looks like")
+dreams = caches.dreams_for(entry)
+st.image(
+    image_grid(scale_each(dreams) * 255, columns=10, pad=2, scale=3),
+    caption="For each digit 0-9, the picture this model finds most like it, grown from faint noise.",
+    output_format="PNG",
+    alt="Ten blurry pictures, one per digit 0 to 9: what the model looks for in each",
+)
+lessons.explain("dreams", "how these pictures are made")

@@ -100,4 +100,3 @@ def compare(first: Evaluation, second: Evaluation) -> Comparison:
         both_right=int((right_1 & right_2).sum()),
         both_wrong=int((~right_1 & ~right_2).sum()),
     )
-

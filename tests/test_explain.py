@@ -69,3 +69,15 @@ def test_the_layer_walk_ends_in_the_models_own_answer(default_model, mnist):
     assert np.allclose(views[-1].values, expected, atol=1e-5)
     conv1 = views[1]
     assert conv1.name == "conv1" and conv1.values.min() >= 0  # after its batch norm and ReLU
+
+
+def test_the_dreamed_digits_are_read_as_their_own_digit():
+    from digitlab.explain import dream_digits
+    from digitlab.store import default_model, load_entry
+
+    model = load_entry(default_model())[0]
+    dreams = dream_digits(model)
+    probabilities = model(dreams, training=False).numpy()
+    assert dreams.shape == (10, 28, 28) and dreams.min() >= 0 and dreams.max() <= 255
+    assert probabilities.argmax(axis=1).tolist() == list(range(10))
+    assert probabilities.max(axis=1).min() >= 0.9

@@ -18,6 +18,7 @@ from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summariz
 from digitlab.drawings import Drawing, as_arrays
 from digitlab.embedding import DigitMap, map_digits, penultimate_model
 from digitlab.evaluate import Evaluation, evaluate_model
+from digitlab.explain import dream_digits
 from digitlab.export import exported_bytes
 from digitlab.plots import map_rows
 from digitlab.predict import Predictor
@@ -112,6 +113,16 @@ def cached_export(path: str, created: str, format: str) -> bytes:
 def exported(entry: store.SavedModel, format: str) -> bytes:
     """The model as `format` (export.FORMATS), as bytes to download."""
     return cached_export(str(entry.path), entry.meta.get("created", ""), format)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Asking the model what each digit looks like (a few seconds)...")
+def cached_dreams(path: str, created: str) -> np.ndarray:
+    return dream_digits(cached_predictor(path, created).model)
+
+
+def dreams_for(entry: store.SavedModel) -> np.ndarray:
+    """(10, 28, 28): the input the model finds most like each digit (explain.dream_digits), once per model."""
+    return cached_dreams(str(entry.path), entry.meta.get("created", ""))
 
 
 def evaluation_for(entry: store.SavedModel) -> Evaluation:

@@ -96,4 +96,12 @@ LESSONS = {
         "column 9, means many 4s were read as 9s. Click a cell to see those digits. Many mistakes are "
         "digits a person would hesitate over too."
     ),
+    "dreams": (
+        "Start from a grey fog of faint random pixels. Ask the model how much it looks like, say, a "
+        "3, and which way each pixel should change to look more like one (its gradient); change them "
+        "a little that way, and again, three hundred times. Left alone this finds a texture only the "
+        "model sees, so at each step the picture is also shifted a pixel or two at random, blurred a "
+        "little and pulled towards black: what survives is the shape the model looks for. Thick or "
+        "broken strokes show which parts of a digit it relies on."
+    ),
 }
