@@ -111,7 +111,7 @@ with st.expander("See what the preprocessing does"):
     )
     steps = preprocess_steps(image if change.is_identity else redraw(ink_image(image), change), skipped)
     st.image(
-        [widgets.big_digit(step, 84) if step.shape == (28, 28) else step.astype(np.uint8) for _, step in steps],
+        [widgets.square_picture(step) for _, step in steps],
         caption=[what for what, _ in steps],
         width=84,
         output_format="PNG",

@@ -108,11 +108,11 @@ st.image(
 )
 
 st.subheader("What the model thinks each digit looks like")
-dreams = caches.dreams_for(entry)
-st.image(
-    image_grid(scale_each(dreams) * 255, columns=10, pad=2, scale=3),
-    caption="For each digit 0-9, the picture this model finds most like it, grown from faint noise.",
-    output_format="PNG",
-    alt="Ten blurry pictures, one per digit 0 to 9: what the model looks for in each",
-)
+if st.toggle("Show them (a few seconds the first time, for each model)", key="dreams"):
+    st.image(
+        image_grid(scale_each(caches.dreams_for(entry)) * 255, columns=10, pad=2, scale=3),
+        caption="For each digit 0-9, the picture this model finds most like it, grown from faint noise.",
+        output_format="PNG",
+        alt="Ten blurry pictures, one per digit 0 to 9: what the model looks for in each",
+    )
 lessons.explain("dreams", "how these pictures are made")

@@ -570,3 +570,11 @@ def test_models_page_compares_two_models(workspace):
     wins = table.set_index("Name")["Right where the other is wrong"]
     assert wins["default"] > 5000 > wins["untrained"]  # an untrained model is right by chance only
     assert any("both read" in c.value for c in app.caption)
+
+
+def test_mistakes_page_shows_what_the_model_thinks_each_digit_looks_like():
+    app = page("mistakes").run()
+    assert not [i for i in app.get("image") if "grown from faint noise" in (i.captions or [""])[0]]  # not unasked
+    app.toggle(key="dreams").set_value(True).run()
+    assert not app.exception
+    assert any("grown from faint noise" in i.captions[0] for i in app.get("image"))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from digitlab.explain import diverging
 from digitlab.plots import confusion_spec, image_grid, tinted
@@ -69,6 +70,15 @@ def draw_canvas(key: str) -> bytes | None:
     except (ValueError, TypeError, AttributeError):  # not a base64 data URL: a tampered client
         log.info("the canvas sent data that is not an image", exc_info=True)
         return b""  # the reading path answers: not a readable image
+
+
+def square_picture(pixels: np.ndarray, size: int = 84) -> np.ndarray:
+    """Any (h, w) picture 0-255, padded with black to a square and shown `size` wide, pixels kept square."""
+    side = max(pixels.shape)
+    square = np.zeros((side, side), np.uint8)
+    top, left = (side - pixels.shape[0]) // 2, (side - pixels.shape[1]) // 2
+    square[top : top + pixels.shape[0], left : left + pixels.shape[1]] = np.clip(pixels, 0, 255)
+    return np.asarray(Image.fromarray(square).resize((size, size), Image.Resampling.NEAREST))
 
 
 def big_digit(pixels: np.ndarray, size: int = 168) -> np.ndarray:
