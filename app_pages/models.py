@@ -120,7 +120,7 @@ if not workspace.personal:
         st.rerun()
 
 st.subheader("Compare two models")
-comparable = {e.name: e for e in entries if e.ok}
+comparable = {e.name: e for e in sorted((e for e in entries if e.ok), key=lambda e: -e.test_accuracy)}  # best first
 if len(comparable) < 2:
     st.caption("Train a second model to compare it with the first: which digits does each get right?")
 else:
