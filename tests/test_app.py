@@ -510,8 +510,19 @@ def test_a_workspace_trains_one_run_at_a_time_even_from_two_tabs(monkeypatch, bo
 
 
 def test_two_tabs_pressing_train_at_once_start_one_job(monkeypatch, board):
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
     from digitlab import workspaces
 
+    # Each AppTest compiles the script anew; Python 3.11's compiler is not safe in two threads at once
+    # ("AST constructor recursion depth mismatch"). A server's one cache compiles under a lock: so here.
+    compiling, compile_once = threading.Lock(), ScriptCache.get_bytecode
+
+    def get_bytecode(cache, path):
+        with compiling:
+            return compile_once(cache, path)
+
+    monkeypatch.setattr(ScriptCache, "get_bytecode", get_bytecode)
     token = workspaces.new_token()
     for _ in range(20):
         tabs = [visitor(monkeypatch, "train", token).run() for _ in range(2)]

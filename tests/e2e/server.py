@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,6 +60,7 @@ def choose_architecture(page, name: str) -> None:
     page.get_by_role("combobox", name="Architecture").click()
     page.get_by_role("option", name=re.compile(f"^{name}:")).click()
     page.get_by_label("Model name", exact=True).and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
+    expect(page.get_by_label("Epochs", exact=True)).to_have_count(1)  # and the last one's form is gone (a slow rerun)
 
 
 def train_from_page(page, architecture: str, name: str, epochs: int, images: int | None = None) -> None:
