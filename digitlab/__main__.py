@@ -1,4 +1,4 @@
-"""The command line: python -m digitlab {train,list,evaluate,predict,export,make-default}."""
+"""The command line: python -m digitlab {train,list,evaluate,predict,code,export,make-default}."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from digitlab import store, workspaces
 from digitlab.data import DataError, load_mnist
 from digitlab.export import FORMATS, export_model
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.network import describe
 from digitlab.snapshots import SNAPSHOTS_FILE, to_npz
 from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
 
@@ -51,14 +52,26 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         styles=args.styles,
     )
     overrides = {key: value for key, value in given.items() if value is not None}
+    if args.layers:
+        overrides["network"] = read_network(Path(args.layers))
     return TrainConfig.for_architecture(args.model, augment=args.augment, **overrides)
+
+
+def read_network(path: Path) -> dict:
+    """A network (network.py) from a JSON file: {"input": "unit", "layers": [...]}, checked."""
+    try:
+        network = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Cannot read the network in {path}: {error}") from error
+    describe(network)
+    return network
 
 
 def train_command(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     result = train_model(config, load_mnist(), listener=progress_bar())
     name = store.save_model(
-        result.model, args.name or config.architecture, result.metadata(), args.workspace, result.extras()
+        result.model, args.name or result.metadata()["architecture"], result.metadata(), args.workspace, result.extras()
     )
     print(f"\nsaved as {name!r} in {store.models_dir(args.workspace)}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
@@ -119,6 +132,17 @@ def evaluate_command(args: argparse.Namespace) -> int:
     for digit, accuracy in enumerate(result.per_class_accuracy):
         print(f"digit {digit}: {accuracy:.4f}")
     print(f"test_accuracy={result.accuracy:.4f}")
+    return 0
+
+
+def code_command(args: argparse.Namespace) -> int:
+    from digitlab.code import notebook, script
+
+    meta = store.find_model(args.name, args.workspace).meta
+    if "config" not in meta:
+        raise ValueError(f"{args.name} was saved without its training settings: there is no run to write out.")
+    config = TrainConfig.from_record(meta["config"])
+    print((notebook if args.notebook else script)(config, args.name), end="")
     return 0
 
 
@@ -185,6 +209,9 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="train on the first N images only")
     train.add_argument("--styles", type=int, help="mix N drawn style digits per style variant into training")
     train.add_argument("--name", help="name in the store (default: the architecture)")
+    train.add_argument(
+        "--layers", metavar="NETWORK.json", help='a network of your own: {"input": "unit", "layers": [...]}'
+    )
     train.set_defaults(run=train_command)
 
     default = commands.add_parser("make-default", help="retrain the shipped default model")
@@ -202,6 +229,11 @@ def make_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", default=store.DEFAULT_NAME)
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.set_defaults(run=predict_command)
+
+    code = commands.add_parser("code", help="print the standalone Keras script (or notebook) of a saved model's run")
+    code.add_argument("name")
+    code.add_argument("--notebook", action="store_true", help="a Jupyter notebook (.ipynb) instead of a script")
+    code.set_defaults(run=code_command)
 
     export = commands.add_parser("export", help="write a saved model as a TensorFlow SavedModel or a TFLite file")
     export.add_argument("name")

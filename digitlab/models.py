@@ -1,7 +1,8 @@
-"""The architectures, by name: each a small builder, with the tutorial's training defaults.
+"""The architectures, by name: each a network (network.py), with the tutorial's training defaults.
 
-Every layer is named explicitly: Keras' automatic names come from per-thread counters, and a
-model built in a training thread once got two layers called 'dense'.
+Every layer is named explicitly (network.py names them by type and number): Keras' automatic
+names come from per-thread counters, and a model built in a training thread once got two layers
+called 'dense'.
 
 Every model takes raw pixels: (n, 28, 28) floats in 0-255, exactly as MNIST stores them.
 Its first layer scales them, so the canvas, the CLI and evaluation all feed it the same way.
@@ -9,116 +10,45 @@ Its first layer scales them, so the canvas, the CLI and evaluation all feed it t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
-from keras import layers
 
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels on the 0-1 scale
+from digitlab.network import build, layer
 
+CONV_FIRST = [
+    layer("conv", filters=32, kernel=5),  # (24, 24, 32)
+    layer("maxpool"),  # (12, 12, 32)
+    layer("conv", filters=64, kernel=5),  # (8, 8, 64)
+    layer("maxpool"),  # (4, 4, 64)
+    layer("flatten"),
+    layer("dense", units=128),
+    layer("dropout", rate=0.5),
+]
 
-def to_unit() -> layers.Layer:
-    """Scale 0-255 pixels to 0-1."""
-    return layers.Rescaling(1 / 255, name="scale")
-
-
-def standardize() -> layers.Layer:
-    """Scale 0-255 pixels to zero mean, unit variance over the MNIST training set."""
-    return layers.Rescaling(1 / (255 * MNIST_STD), offset=-MNIST_MEAN / MNIST_STD, name="standardize")
-
-
-def output() -> layers.Layer:
-    """The ten-way softmax every model ends with."""
-    return layers.Dense(10, activation="softmax", name="probabilities")
-
-
-def softmax_regression() -> keras.Model:
-    return keras.Sequential(
-        [keras.Input((28, 28)), to_unit(), layers.Flatten(name="flatten"), output()],
-        name="softmax",
-    )
-
-
-def relu_mlp() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            standardize(),
-            layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="hidden1"),
-            layers.Dense(128, activation="relu", name="hidden2"),
-            output(),
-        ],
-        name="mlp",
-    )
-
-
-def tanh_mlp() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            to_unit(),
-            layers.Flatten(name="flatten"),
-            layers.Dense(64, activation="tanh", name="hidden"),
-            output(),
-        ],
-        name="tanh",
-    )
-
-
-def tutorial_cnn() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            to_unit(),
-            layers.Reshape((28, 28, 1), name="channels"),
-            layers.Conv2D(32, 5, activation="relu", name="conv1"),  # (24, 24, 32)
-            layers.MaxPooling2D(name="pool1"),  # (12, 12, 32)
-            layers.Conv2D(64, 5, activation="relu", name="conv2"),  # (8, 8, 64)
-            layers.MaxPooling2D(name="pool2"),  # (4, 4, 64)
-            layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="hidden"),
-            layers.Dropout(0.5, name="dropout"),
-            output(),
-        ],
-        name="cnn",
-    )
-
-
-def fast_cnn() -> keras.Model:
-    """Compact and quick to train on a CPU.
-
-    Batch norm normalizes only the second block, after its pooling: on the first block's 24x24x16
-    maps it cost half of every training step (Keras' batch norm is not a fused kernel here); there
-    it would see 9,216 values per image, after the second pooling 800.
-    """
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            to_unit(),
-            layers.Reshape((28, 28, 1), name="channels"),
-            layers.Conv2D(16, 5, activation="relu", name="conv1"),  # (24, 24, 16)
-            layers.MaxPooling2D(name="pool1"),  # (12, 12, 16)
-            layers.Conv2D(32, 3, use_bias=False, name="conv2"),  # (10, 10, 32); batch norm brings the bias
-            layers.MaxPooling2D(name="pool2"),  # (5, 5, 32)
-            # momentum 0.9, not Keras' 0.99: the moving statistics must settle within one short epoch
-            layers.BatchNormalization(momentum=0.9, name="pool2_norm"),
-            layers.ReLU(name="pool2_relu"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="hidden"),
-            layers.Dropout(0.25, name="dropout"),
-            output(),
-        ],
-        name="fast",
-    )
+# Compact and quick to train on a CPU. Batch norm normalizes only the second block, after its
+# pooling: on the first block's 24x24x16 maps it cost half of every training step (Keras' batch
+# norm is not a fused kernel here); there it would see 9,216 values per image, after the second
+# pooling 800. Its momentum is 0.9, not Keras' 0.99: the moving statistics must settle within one
+# short epoch. The convolution before it has no bias: batch norm brings one.
+FAST = [
+    layer("conv", filters=16, kernel=5),  # (24, 24, 16)
+    layer("maxpool"),  # (12, 12, 16)
+    layer("conv", filters=32, kernel=3, activation="linear", bias=False),  # (10, 10, 32)
+    layer("maxpool"),  # (5, 5, 32)
+    layer("batchnorm", momentum=0.9),
+    layer("activation", activation="relu"),
+    layer("flatten"),
+    layer("dense", units=128),
+    layer("dropout", rate=0.25),
+]
 
 
 @dataclass(frozen=True)
 class Architecture:
     """A model builder and the training defaults of the tutorial it comes from."""
 
-    build: Callable[[], keras.Model]
+    network: dict  # network.py: the input scaling and the layers, before the ten-way softmax
     description: str  # for those who know the words
     plain: str  # for those who do not
     optimizer: str
@@ -131,29 +61,31 @@ class Architecture:
 
 ARCHITECTURES: dict[str, Architecture] = {
     "softmax": Architecture(
-        softmax_regression, "Softmax regression: one dense layer",
+        {"input": "unit", "layers": [layer("flatten")]}, "Softmax regression: one dense layer",
         "The simplest: one weighted sum of the 784 pixels per digit, the biggest sum wins. Learns in seconds.",
         optimizer="sgd", learning_rate=0.5, batch_size=100, epochs=10, published_accuracy=0.92,
     ),
     "mlp": Architecture(
-        relu_mlp, "MLP 784-128-128-10, ReLU, standardized pixels",
+        {"input": "standardize", "layers": [layer("flatten"), layer("dense", units=128), layer("dense", units=128)]},
+        "MLP 784-128-128-10, ReLU, standardized pixels",
         "Two layers of 128 artificial neurons, each looking at the whole picture, then ten answers.",
         optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=3, published_accuracy=0.961,
     ),
     "tanh": Architecture(
-        tanh_mlp, "MLP 784-64-10, tanh",
+        {"input": "unit", "layers": [layer("flatten"), layer("dense", units=64, activation="tanh")]},
+        "MLP 784-64-10, tanh",
         "One layer of 64 neurons with a smooth on/off curve (tanh), then ten answers.",
         optimizer="sgd", learning_rate=0.5, batch_size=32, epochs=5, published_accuracy=0.9615,
     ),
     "cnn": Architecture(
-        tutorial_cnn, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
+        {"input": "unit", "layers": CONV_FIRST}, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
         "A convolutional network: small windows slide over the picture looking for strokes, then for "
         "shapes made of strokes. Very good, slower to train.",
         optimizer="rmsprop", learning_rate=1e-3, batch_size=100, epochs=4, schedule="onecycle",
         published_accuracy=0.99,
     ),
     "fast": Architecture(
-        fast_cnn, "Compact CNN with batch norm, one-cycle schedule (default)",
+        {"input": "unit", "layers": FAST}, "Compact CNN with batch norm, one-cycle schedule (default)",
         "A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right.",
         optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
         published_accuracy=0.99,
@@ -169,6 +101,7 @@ def get_architecture(name: str) -> Architecture:
     return ARCHITECTURES[name]
 
 
-def build_model(name: str) -> keras.Model:
-    """Build the uncompiled model `name`: (n, 28, 28) pixels in 0-255 -> (n, 10) probabilities."""
-    return get_architecture(name).build()
+def build_model(name: str, custom: dict | None = None) -> keras.Model:
+    """Build the uncompiled model `name` (or the `custom` network, see network.py): (n, 28, 28)
+    pixels in 0-255 -> (n, 10) probabilities."""
+    return build(custom or get_architecture(name).network, name)

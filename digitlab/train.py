@@ -7,7 +7,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import keras
@@ -17,6 +17,7 @@ import tensorflow as tf
 from digitlab.augment import augment_batch
 from digitlab.data import TRAIN_SIZE, VALIDATION_SIZE, Dataset
 from digitlab.models import DEFAULT_ARCHITECTURE, build_model, get_architecture
+from digitlab.network import describe
 from digitlab.pace import Clock, Smoother
 from digitlab.plots import scale_each
 from digitlab.snapshots import PANEL, SNAPSHOTS_FILE, Snapshot, Snapshotter, first_layer_weights, to_npz
@@ -47,6 +48,7 @@ class TrainConfig:
     validation: bool = True  # hold out the last 5,000 training images and report on them
     train_limit: int | None = None  # train on the first N images only (quick runs and tests)
     styles: int = 0  # style-set digits per variant (styles.py) mixed into training; 0: MNIST only
+    network: dict | None = None  # a network of one's own (network.py) instead of the architecture's
 
     @classmethod
     def for_architecture(cls, name: str, **overrides) -> TrainConfig:
@@ -62,6 +64,12 @@ class TrainConfig:
         )
         return cls(**{**defaults, **overrides})
 
+    @classmethod
+    def from_record(cls, record: dict) -> TrainConfig:
+        """The config a saved model's metadata recorded (its "config"); settings it lacks take their defaults."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in record.items() if key in known})
+
     def example_count(self) -> int:
         """How many images these settings train on (see `training_set`), known without loading MNIST."""
         available = TRAIN_SIZE - VALIDATION_SIZE if self.validation else TRAIN_SIZE
@@ -70,7 +78,9 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError with a plain explanation if these settings cannot train."""
-        get_architecture(self.architecture)
+        get_architecture(self.architecture)  # its training defaults; its layers unless `network` is given
+        if self.network is not None:
+            describe(self.network)  # a NetworkError (a ValueError) says why it cannot work
         n_examples = self.example_count()
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
@@ -132,7 +142,8 @@ class TrainResult:
     def metadata(self) -> dict:
         """The JSON record saved beside the model in the store."""
         return {
-            "architecture": self.config.architecture,
+            "architecture": "custom" if self.config.network else self.config.architecture,
+            "network": self.config.network or get_architecture(self.config.architecture).network,
             "config": asdict(self.config),
             "history": self.history,
             "test_accuracy": self.test_accuracy,
@@ -334,7 +345,7 @@ RUNNING: set[int] = set()  # the threads training in this process now (a ready m
 
 def compiled_model(config: TrainConfig, total_steps: int, steps_per_execution: int = STEPS_PER_EXECUTION):
     """A new model of `config.architecture`, compiled with its optimizer, loss and accuracy."""
-    model = build_model(config.architecture)
+    model = build_model(config.architecture, config.network)
     model.compile(
         optimizer=make_optimizer(config, total_steps),
         loss="sparse_categorical_crossentropy",

@@ -93,3 +93,21 @@ def test_a_cli_run_writes_tensorboard_logs_beside_the_model(tmp_path):
     assert "keras" in tags["train"]  # the model's graph
     assert tags["validation"]["epoch_accuracy"] == 2 and tags["filters"]["first_layer_weights"] == 2
     assert (tmp_path / "models" / "logged" / "snapshots.npz").is_file()
+
+
+def test_train_a_network_of_ones_own_then_print_its_code(tmp_path):
+    network = {
+        "input": "unit",
+        "layers": [{"type": "conv", "filters": 8, "kernel": 3}, {"type": "maxpool"}, {"type": "flatten"}],
+    }
+    (tmp_path / "mine.json").write_text(json.dumps(network))
+    out = cli("train", "--layers", str(tmp_path / "mine.json"), "--epochs", "1", "--limit", "2000", home=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip().splitlines()[-1].removeprefix("test_accuracy=")) > 0.5
+    meta = json.loads((tmp_path / "models" / "custom" / "meta.json").read_text())
+    assert meta["architecture"] == "custom" and meta["network"]["layers"][0]["filters"] == 8
+    code = cli("code", "custom", home=tmp_path)
+    assert code.returncode == 0 and 'layers.Conv2D(8, 3, activation="relu", name="conv1")' in code.stdout
+    (tmp_path / "bad.json").write_text(json.dumps({"input": "unit", "layers": [{"type": "dense"}]}))
+    bad = cli("train", "--layers", str(tmp_path / "bad.json"), home=tmp_path)
+    assert bad.returncode == 2 and "needs a flat input: add Flatten" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,96 @@
+"""Networks as values: the builder's shape and parameter table is Keras' own; bad stacks are said in words."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from digitlab.models import ARCHITECTURES
+from digitlab.network import ACTIVATIONS, NetworkError, build, describe, layer
+
+
+def keras_rows(model) -> list[tuple[tuple[int, ...], int]]:
+    """(output shape for one image, parameters) of each layer Keras built, reshapes left out."""
+    return [
+        (tuple(each.output.shape[1:]), each.count_params())
+        for each in model.layers
+        if type(each).__name__ not in ("Rescaling", "Reshape")
+    ]
+
+
+def assert_table_is_keras(network: dict) -> None:
+    rows = describe(network)
+    model = build(network)
+    assert [(row.shape, row.parameters) for row in rows[1:]] == keras_rows(model)
+    assert sum(row.parameters for row in rows) == model.count_params()
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_every_preset_table_is_keras_own(name):
+    assert_table_is_keras(ARCHITECTURES[name].network)
+
+
+def random_stack(rng: random.Random) -> dict:
+    """A random network that can work: some map layers while the maps are big enough, then flat ones."""
+    stack, side = [], 28
+    for _ in range(rng.randint(0, 4)):
+        kind = rng.choice(["conv", "conv", "maxpool", "avgpool", "batchnorm", "dropout", "activation"])
+        if kind == "conv":
+            kernel, padding = rng.choice([1, 3, 5]), rng.choice(["valid", "same"])
+            stride = rng.choice([1, 1, 2])
+            if padding == "valid" and kernel > side:
+                continue
+            side = -(-side // stride) if padding == "same" else (side - kernel) // stride + 1
+            stack.append(layer("conv", filters=rng.choice([4, 8]), kernel=kernel, stride=stride, padding=padding,
+                               activation=rng.choice(ACTIVATIONS), bias=rng.random() < 0.7))  # fmt: skip
+        elif kind in ("maxpool", "avgpool"):
+            if side >= 2:
+                stack.append(layer(kind, size=2))
+                side //= 2
+        elif kind == "dropout":
+            stack.append(layer("dropout", rate=rng.choice([0.0, 0.2, 0.5])))
+        elif kind == "activation":
+            stack.append(layer("activation", activation=rng.choice(ACTIVATIONS)))
+        elif stack:
+            stack.append(layer("batchnorm"))
+    stack.append(layer(rng.choice(["flatten", "globalpool"]) if any(s["type"] == "conv" for s in stack) else "flatten"))
+    for _ in range(rng.randint(0, 2)):
+        stack.append(layer("dense", units=rng.choice([8, 32]), activation=rng.choice(ACTIVATIONS)))
+        if rng.random() < 0.3:
+            stack.append(layer("dropout", rate=0.3))
+    return {"input": rng.choice(["unit", "standardize"]), "layers": stack}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_valid_stacks_have_keras_own_table(seed):
+    assert_table_is_keras(random_stack(random.Random(seed)))
+
+
+@pytest.mark.parametrize(
+    "stack, words",
+    [
+        ([layer("flatten"), layer("conv")], "comes after the picture was flattened: move it up"),
+        ([layer("conv", kernel=5)] + [layer("maxpool")] * 5 + [layer("flatten")], "leaves nothing to pool"),
+        ([layer("dense")], "needs a flat input: add Flatten"),
+        ([layer("conv")], "end with Flatten or Global average pooling"),
+        ([layer("conv", kernel=29)], "must be a whole number from 1 to 28"),
+        ([layer("maxpool"), layer("maxpool"), layer("conv", kernel=9), layer("flatten")], "does not fit on 7x7 maps"),
+        ([layer("flatten"), layer("dense", activation="softplus")], "activation must be one of relu, tanh"),
+        ([layer("flatten"), layer("dropout", rate=1)], "from 0 up to (not) 1"),
+        ([{"type": "lstm"}], "unknown type 'lstm'"),
+        ([layer("flatten"), {"type": "dense", "units": 10, "colour": "red"}], "has no setting colour"),
+        ([layer("flatten"), layer("dense", units=4096), layer("dense", units=4096)], "parameters: at most"),
+    ],
+)
+def test_a_stack_that_cannot_work_is_explained(stack, words):
+    with pytest.raises(NetworkError) as refused:
+        describe({"input": "unit", "layers": stack})
+    assert words in str(refused.value)
+
+
+def test_a_network_round_trips_through_json():
+    network = ARCHITECTURES["fast"].network
+    again = json.loads(json.dumps(network))
+    assert again == network and build(again).count_params() == 108_970
