@@ -10,6 +10,7 @@ from digitlab.evaluate import compare
 from digitlab.export import FORMATS
 from digitlab.plots import line_spec
 from digitlab.snapshots import SNAPSHOTS_FILE, load_snapshots
+from digitlab.train import TrainConfig
 from ui import caches, keys, visitor, widgets
 
 log = logging.getLogger("app_pages.models")  # Streamlit runs a page as __main__
@@ -197,6 +198,8 @@ if usable:
         "The zip holds `model.keras` and `meta.json`. In Python: "
         "`keras.saving.load_model('model.keras', safe_mode=True)`; it takes 28x28 pixels in 0-255."
     )
+    if "config" in usable[keep].meta:
+        widgets.see_the_code(TrainConfig.from_record(usable[keep].meta["config"]), keep, key="models-code")
     other_formats = st.columns(2)
     for column, (format, label, file_name, mime) in zip(
         other_formats,

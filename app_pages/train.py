@@ -169,6 +169,7 @@ def show_learning() -> None:
 job = jobs.visitor_job(keys.TRAIN_JOB)
 if job is not None:
     st.subheader(f"Run: {job.name} ({job.config.architecture})")
+    widgets.see_the_code(job.config, job.name, key="train-code")
     phase = jobs.job_phase(job)
     st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
     if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts

@@ -553,7 +553,7 @@ def test_a_class_run_larger_than_the_ceiling_is_refused_on_the_page(monkeypatch)
 def test_models_page_offers_savedmodel_and_tflite_downloads():
     app = page("models").run()
     labels = [b.proto.label for b in app.get("download_button")]
-    assert labels == ["Download default.zip", "TensorFlow SavedModel (zip)", "TensorFlow Lite (for phones)"]
+    assert {"Download default.zip", "TensorFlow SavedModel (zip)", "TensorFlow Lite (for phones)"} <= set(labels)
     assert not app.exception
 
 
@@ -589,3 +589,12 @@ def test_mistakes_page_shows_what_the_model_thinks_each_digit_looks_like():
     app.toggle(key="dreams").set_value(True).run()
     assert not app.exception
     assert any("grown from faint noise" in i.captions[0] for i in app.get("image"))
+
+
+def test_models_page_shows_a_models_run_as_code_to_download():
+    app = page("models").run()
+    assert not app.exception
+    code = app.get("code")[0].proto.code_text
+    assert "keras.Sequential(" in code and 'layers.Conv2D(16, 5, activation="relu", name="conv1")' in code
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "Download the script (.py)" in labels and "Download it as a notebook (.ipynb)" in labels

@@ -9,9 +9,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from digitlab.code import notebook, script, slug
 from digitlab.explain import diverging
 from digitlab.plots import confusion_spec, image_grid, tinted
 from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
+from digitlab.train import TrainConfig
 from ui import screen
 from ui.caches import dataset
 
@@ -141,3 +143,23 @@ def show_confusions(snapshots: list[Snapshot], key: str) -> None:
     st.vega_lite_chart({**confusion_spec(confusion), "width": 300, "height": 300})
     right = np.trace(confusion) / max(confusion.sum(), 1)
     st.caption(f"Validation confusion after epoch {epoch:.0f}, on {confusion.sum():,} digits: {right:.1%} right.")
+
+
+def see_the_code(config: TrainConfig, name: str, key: str) -> None:
+    """An expander with the run as a standalone Keras script, to read or download (also as a notebook)."""
+    with st.expander("See the code: this run in plain Keras"):
+        st.caption(
+            "The same network and settings as a Python script of its own: load MNIST, build, compile, "
+            "fit, evaluate, save. It needs only Keras: `python script.py --data data/mnist`."
+        )
+        text = script(config, name)
+        st.code(text, language="python", line_numbers=False)
+        py, ipynb = st.columns(2)
+        py.download_button("Download the script (.py)", text, f"{slug(name)}.py", "text/x-python", key=f"{key}-py")
+        ipynb.download_button(
+            "Download it as a notebook (.ipynb)",
+            notebook(config, name),
+            f"{slug(name)}.ipynb",
+            "application/x-ipynb+json",
+            key=f"{key}-ipynb",
+        )
