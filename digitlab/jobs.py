@@ -181,7 +181,9 @@ def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finish
     finally:
         side.close()
         if not READY:  # this run took it: a new one once the result has gone (it takes ~2 s of CPU)
-            threading.Timer(READY_AGAIN_AFTER, warm_up_quietly).start()
+            again = threading.Timer(READY_AGAIN_AFTER, warm_up_quietly)
+            again.daemon = True  # a worker that is shutting down does not wait for it
+            again.start()
 
 
 def run_fine_tune(job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, epochs: int) -> Finished:
