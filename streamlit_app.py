@@ -69,13 +69,18 @@ async def start_with_the_server(app: st.App):
     """Before the server takes its first visitor: import the core (TensorFlow, ~5 s) and start the cluster.
 
     The cluster's workers then start and warm up in the background, so neither the first page nor
-    the first press of Train waits for them.
+    the first press of Train waits for them. When the server stops, so does its embedded cluster.
     """
     from ui import jobs
 
     log_to_the_server_console()
     jobs.start_job_board_in_background()
     yield
+    for board in list(jobs.BOARDS.values()):
+        try:
+            board.close()
+        except Exception:  # noqa: BLE001 - stopping anyway; the workers end with the server
+            logging.getLogger("digitlab").warning("the training cluster did not close cleanly", exc_info=True)
 
 
 # Streamlit runs this file as __main__. The embedded cluster's worker processes are spawned and

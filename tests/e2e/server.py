@@ -110,7 +110,7 @@ def start_app(
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    for _ in range(360):  # up to 3 minutes: it imports TensorFlow before it answers, slowly on a busy machine
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
                 return server, url
