@@ -94,7 +94,7 @@ def feature_maps(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
         x = current(x, training=False)
     # After a batch norm + ReLU pair (`fast` models saved before 2026-11-21), show what the next layer sees.
     for following in model.layers[index + 1 : index + 3]:
-        if isinstance(following, (keras.layers.BatchNormalization, keras.layers.ReLU)):
+        if isinstance(following, FOLDED):
             x = following(x, training=False)
     return scale_each(np.moveaxis(np.maximum(x.numpy()[0], 0), -1, 0)) * 255
 
@@ -106,7 +106,7 @@ def top_k(probabilities: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
 
 
 PASS_THROUGH = (keras.layers.Rescaling, keras.layers.Reshape, keras.layers.Flatten, keras.layers.Dropout)
-FOLDED = (keras.layers.BatchNormalization, keras.layers.ReLU)  # shown as part of the layer before them
+FOLDED = (keras.layers.BatchNormalization, keras.layers.ReLU, keras.layers.Activation)  # part of the layer before
 
 
 @dataclass
