@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from digitlab.models import get_architecture
-from digitlab.network import LAYER_TYPES, MNIST_MEAN, MNIST_STD, describe
+from digitlab.network import LAYER_TYPES, MAP_LAYERS, MNIST_MEAN, MNIST_STD, describe
 from digitlab.train import TrainConfig
 
 OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
@@ -90,7 +90,7 @@ def build_section(network: dict) -> str:
     )
     lines = ["model = keras.Sequential(", "    [", "        keras.Input((28, 28)),", f"        {scaling}"]
     for before, row, settings in zip(rows, rows[1:], network["layers"], strict=False):
-        if settings["type"] in ("conv", "maxpool", "avgpool", "globalpool") and len(before.shape) == 2:
+        if settings["type"] in MAP_LAYERS and len(before.shape) == 2:
             lines.append(f'        layers.Reshape(({before.shape[0]}, {before.shape[1]}, 1), name="channels"),')
         lines.append(f"        {layer_line(settings, row.name)},  # -> {'x'.join(map(str, row.shape))}")
     lines += [

@@ -46,6 +46,7 @@ PLAIN_NAMES = {
     "flatten": "Flatten",
     "globalpool": "Global average pooling",
 }
+MAP_LAYERS = ("conv", "maxpool", "avgpool", "globalpool")  # they need maps: a 28x28 picture becomes one
 MAX_LAYERS = 24
 MAX_PARAMETERS = 5_000_000  # a run must fit the machine; shared mode may set less (workspaces.py)
 
@@ -117,7 +118,7 @@ def step(kind: str, s: dict, shape: tuple[int, ...], position: int) -> tuple[tup
     """One layer: its output shape, its parameters and a description; NetworkError if it cannot follow `shape`."""
     where = f"Layer {position} ({PLAIN_NAMES[kind]})"
     maps = shape + (1,) if len(shape) == 2 else shape  # a 28x28 picture is one map for a convolution
-    if kind in ("conv", "maxpool", "avgpool", "globalpool") and len(maps) != 3:
+    if kind in MAP_LAYERS and len(maps) != 3:
         raise NetworkError(f"{where} works on maps, but it comes after the picture was flattened: move it up.")
     if kind == "conv":
         filters = whole(s["filters"], f"{where}: filters", 1, 512)
@@ -180,7 +181,7 @@ def build(network: dict, name: str = "network") -> keras.Model:
     stack = [keras.Input((28, 28)), scaling]
     for before, row, s in zip(rows, rows[1:], network["layers"], strict=False):
         s = {**LAYER_TYPES[s["type"]], **s}
-        if s["type"] in ("conv", "maxpool", "avgpool", "globalpool") and len(before.shape) == 2:
+        if s["type"] in MAP_LAYERS and len(before.shape) == 2:
             stack.append(layers.Reshape((*before.shape, 1), name="channels"))  # the picture as one map
         stack.append(keras_layer(s, row.name))
     stack.append(layers.Dense(10, activation="softmax", name="probabilities"))

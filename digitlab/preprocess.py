@@ -213,11 +213,7 @@ def preprocess(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndar
     Raises:
         BlankImageError: no digit in the image. ImageReadError: not a readable image.
     """
-    gray = read_image(source)
-    if gray.size == 0 or min(gray.shape) < 2:
-        raise BlankImageError("The image is too small to hold a digit.")
-    digit = fit_box(crop_to_ink(ink_map(gray)))
-    return (center_by_mass(digit) * 255).astype(np.float32)
+    return (pipeline(source)[-1][1] * 255).astype(np.float32)
 
 
 STEPS = {
@@ -233,6 +229,11 @@ def preprocess_steps(source, skip: frozenset[str] = frozenset()) -> list[tuple[s
     The first image is the ink as read; the last is the (28, 28) model input. Without "fit", the
     (cropped) ink is squeezed to 28x28 whole; without "center", the 20x20 box sits in the middle.
     """
+    return [(what, (image * 255).astype(np.float32)) for what, image in pipeline(source, skip)]
+
+
+def pipeline(source, skip: frozenset[str] = frozenset()) -> list[tuple[str, np.ndarray]]:
+    """The pipeline itself, every step's image in 0-1 (`preprocess` keeps only the last)."""
     gray = read_image(source)
     if gray.size == 0 or min(gray.shape) < 2:
         raise BlankImageError("The image is too small to hold a digit.")
@@ -243,15 +244,12 @@ def preprocess_steps(source, skip: frozenset[str] = frozenset()) -> list[tuple[s
         steps.append((STEPS["crop"], digit))
     if "fit" in skip:
         image = Image.fromarray(digit.astype(np.float32), mode="F").resize((28, 28), Image.Resampling.LANCZOS)
-        steps.append(("Squeezed to 28x28 (no box)", np.asarray(image, dtype=np.float64).clip(0, 1)))
-        return [(what, (image * 255).astype(np.float32)) for what, image in steps]
+        return [*steps, ("Squeezed to 28x28 (no box)", np.asarray(image, dtype=np.float64).clip(0, 1))]
     digit = fit_box(digit)
     steps.append((STEPS["fit"], digit))
-    if "center" in skip:
-        out = np.zeros((28, 28))
-        top, left = (28 - digit.shape[0]) // 2, (28 - digit.shape[1]) // 2
-        out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
-        steps.append(("Put in the middle of 28x28", out))
-    else:
-        steps.append((STEPS["center"], center_by_mass(digit)))
-    return [(what, (image * 255).astype(np.float32)) for what, image in steps]
+    if "center" not in skip:
+        return [*steps, (STEPS["center"], center_by_mass(digit))]
+    out = np.zeros((28, 28))
+    top, left = (28 - digit.shape[0]) // 2, (28 - digit.shape[1]) // 2
+    out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return [*steps, ("Put in the middle of 28x28", out)]

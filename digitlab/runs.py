@@ -42,9 +42,14 @@ def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
     return record
 
 
+def record_files(folder: Path) -> list[Path]:
+    """The run records in `folder` (not the .tmp- files of a write under way)."""
+    return [p for p in folder.glob("*.json") if not p.name.startswith(".")] if folder.is_dir() else []
+
+
 def forget_old_runs(folder: Path) -> None:
     """Keep the newest KEPT_RUNS records of a workspace: its disk use stays bounded."""
-    records = sorted((p for p in folder.glob("*.json") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    records = sorted(record_files(folder), key=lambda p: p.stat().st_mtime)
     for old in records[: max(0, len(records) - KEPT_RUNS + 1)]:
         old.unlink(missing_ok=True)
 
@@ -67,8 +72,7 @@ INTERRUPTED = "Interrupted: the server or its worker stopped during the run. No 
 def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
     """Every recorded run of `workspace`, newest first; an active record with no live job is marked interrupted."""
     folder = runs_dir(workspace)
-    files = [p for p in folder.glob("*.json") if not p.name.startswith(".")] if folder.is_dir() else []  # not .tmp-
-    records = [r for p in files if (r := read_run(p))]
+    records = [r for p in record_files(folder) if (r := read_run(p))]
     for record in records:
         if record.get("state") in ACTIVE and record["id"] not in live:
             ended = {"state": "interrupted", "error": INTERRUPTED}
