@@ -30,7 +30,12 @@ REPORT_INTERVAL = 0.1  # seconds between batch events: about ten a second, whate
 # Keras 3.15's multi-step loop fails under MirroredStrategy, so several replicas get 1.
 STEPS_PER_EXECUTION = 16
 SNAPSHOT_INTERVAL = 5.0  # seconds between snapshots of the model (and at every epoch end)
-EPOCH_END_GUESS = 0.7  # seconds an epoch end takes (validation, a snapshot) until the first is measured
+EPOCH_END_GUESS = 0.7  # seconds an epoch end takes (validation, a snapshot), for a run not yet started
+# Checking one validation digit costs about this share of training on one (a forward pass only, in
+# batches of 1,000): the clock's guess at an epoch end until it measures one (0.4 x 5,000 / 128 steps
+# of `fast`'s pace was 0.12 s; measured 0.10-0.17 s, 2026-12-02).
+VALIDATION_SHARE = 0.4
+VALIDATION_BATCH = 1000
 
 
 @dataclass
@@ -169,6 +174,7 @@ class ProgressCallback(keras.callbacks.Callback):
         epochs: int,
         batch_size: int,
         snapshotter: Snapshotter | None = None,
+        validation_images: int = 0,
     ):
         super().__init__()
         self.listener, self.stop, self.snapshotter = listener, stop, snapshotter
@@ -177,7 +183,7 @@ class ProgressCallback(keras.callbacks.Callback):
         self.step, self.epoch, self.last_report, self.last_snapshot = 0, 0, 0.0, 0.0
         self.snapshots: list[Snapshot] = []
         self.smoother = Smoother()
-        self.clock = Clock(self.total_steps, epochs, epoch_end_guess=EPOCH_END_GUESS)
+        self.clock = Clock(self.total_steps, epochs, VALIDATION_SHARE * validation_images / batch_size)
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -289,10 +295,12 @@ def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Op
 
 
 def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.Dataset:
-    """Batches of (float pixels 0-255, labels), reshuffled every epoch, augmented if configured.
+    """Endless batches of (float pixels 0-255, labels), reshuffled every epoch, augmented if configured.
 
     Every batch is full: the few images left over change every epoch, and one batch shape means
     the training step is traced once (a smaller last batch cost a second trace, about a second).
+    It repeats, so `fit` (given `steps_per_epoch`) keeps one iterator for the whole run: a new
+    iterator per epoch made the first step of every other run's second epoch take about 2 s.
     """
     images = tf.constant(x)  # uint8: a quarter of the memory; each batch is cast on the way out
     labels = tf.constant(y, dtype=tf.int32)
@@ -308,7 +316,7 @@ def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.D
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         )
-    return batches.prefetch(tf.data.AUTOTUNE)
+    return batches.repeat().prefetch(tf.data.AUTOTUNE)
 
 
 def training_set(config: TrainConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -375,8 +383,13 @@ def prepare_ready_model(data: Dataset, config: TrainConfig | None = None) -> Non
     model.optimizer.build(model.trainable_variables)
     as_built = [v.numpy() for v in all_variables(model)]
     blank = np.zeros((2 * config.batch_size, 28, 28), np.uint8), np.zeros(2 * config.batch_size, np.int32)
-    model.fit(make_dataset(*blank, config), epochs=1, shuffle=False, verbose=0)
-    model.evaluate(data.x_val[:1000].astype("float32"), data.y_val[:1000], batch_size=1000, verbose=0)
+    model.fit(make_dataset(*blank, config), epochs=1, steps_per_epoch=2, shuffle=False, verbose=0)
+    model.evaluate(
+        data.x_val[:VALIDATION_BATCH].astype("float32"),
+        data.y_val[:VALIDATION_BATCH],
+        batch_size=VALIDATION_BATCH,
+        verbose=0,
+    )
     with READY_LOCK:
         READY[:] = [ReadyModel(config, steps_of(config, data), model, as_built)]
 
@@ -424,9 +437,19 @@ def train_model(
         strategy = strategy or tf.distribute.get_strategy()
         one_device = strategy.num_replicas_in_sync == 1
         model = take_ready_model(config, total_steps) if one_device else None
+        validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
         if model is None:
             with strategy.scope():
                 model = compiled_model(config, total_steps, STEPS_PER_EXECUTION if one_device else 1)
+            if (
+                validation is not None
+            ):  # traced now, the first epoch end costs what the others do: the clock measures it
+                model.evaluate(
+                    validation[0][:VALIDATION_BATCH],
+                    validation[1][:VALIDATION_BATCH],
+                    batch_size=VALIDATION_BATCH,
+                    verbose=0,
+                )
         events: list[ProgressEvent] = []
 
         def record(event: ProgressEvent) -> None:
@@ -435,8 +458,15 @@ def train_model(
                 listener(event)
 
         snapshotter = Snapshotter(data.x_test[list(PANEL)], *((data.x_val, data.y_val) if config.validation else ()))
-        progress = ProgressCallback(record, stop, steps_per_epoch, config.epochs, config.batch_size, snapshotter)
-        validation = (data.x_val.astype("float32"), data.y_val) if config.validation else None
+        progress = ProgressCallback(
+            record,
+            stop,
+            steps_per_epoch,
+            config.epochs,
+            config.batch_size,
+            snapshotter,
+            len(data.x_val) if validation else 0,
+        )
         with tempfile.TemporaryDirectory(prefix="digitlab-logs-") as logs:
             tensorboard = [
                 keras.callbacks.TensorBoard(logs, write_graph=True),  # per epoch: loss, accuracy, learning rate, graph
@@ -446,8 +476,9 @@ def train_model(
             keras_history = model.fit(
                 make_dataset(x, y, config),
                 epochs=config.epochs,
+                steps_per_epoch=steps_per_epoch,
                 validation_data=validation,
-                validation_batch_size=1000,
+                validation_batch_size=VALIDATION_BATCH,
                 callbacks=[progress, *tensorboard, *(callbacks or [])],
                 shuffle=False,  # the dataset reshuffles itself
                 verbose=0,

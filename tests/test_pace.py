@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitlab.pace import Clock, Smoother
+from digitlab.pace import WARM_UP_CALLS, Clock, Smoother
 
 
 def running_means(per_batch: np.ndarray, steps_per_epoch: int):
@@ -29,17 +29,33 @@ def test_the_smoother_follows_the_batches_across_epoch_boundaries():
 
 
 def test_the_clock_counts_steps_at_the_recent_pace_and_the_epoch_boundaries():
-    clock = Clock(total_steps=300, epochs=3, epoch_end_guess=1.0)
-    assert clock.seconds_left(0) is None  # the pace is not known before two reports
-    clock.steps_done(16, now=10.0)  # the first compiled call, tracing included: only starts the clock
-    clock.steps_done(32, now=10.8)
-    assert clock.seconds_left(32) == pytest.approx(268 * 0.05 + 3 * 1.0)
-    clock.steps_done(100, now=14.2)
-    clock.epoch_ended(now=16.2)  # validation took 2 s
+    clock = Clock(total_steps=300, epochs=3, epoch_end_in_steps=20)
+    assert clock.seconds_left(0) is None  # the pace is not known before the warm-up calls
+    for call in range(WARM_UP_CALLS):  # the first compiled calls (tracing, slow first runs) only start the clock
+        clock.steps_done(16 * (call + 1), now=10.0 + call)
+    assert clock.seconds_left(16 * WARM_UP_CALLS) is None
+    start = 16 * WARM_UP_CALLS
+    clock.steps_done(start + 16, now=10.0 + WARM_UP_CALLS - 1 + 0.8)
+    assert clock.seconds_left(start + 16) == pytest.approx((300 - start - 16) * 0.05 + 3 * 20 * 0.05)  # ends: from the pace
+    clock.steps_done(100, now=clock.last_time + (100 - start - 16) * 0.05)
+    clock.epoch_ended(now=clock.last_time + 2.0)  # validation took 2 s
     assert clock.seconds_left(100) == pytest.approx(200 * 0.05 + 2 * 2.0)
-    clock.steps_done(116, now=16.2 + 1.5 + 16 * 0.05)  # the next epoch's data took 1.5 s to ready
+    clock.steps_done(116, now=clock.last_time + 2.0 + 1.5 + 16 * 0.05)  # the next epoch's data took 1.5 s to ready
     assert clock.seconds_left(116) == pytest.approx(184 * 0.05 + 2 * 2.0 + 1.5)  # one boundary still to cross
     clock.steps_done(300, now=30.0)
     clock.epoch_ended(now=32.0)
     clock.epoch_ended(now=34.0)
     assert clock.seconds_left(300) == 0
+
+
+def test_the_clock_follows_a_machine_that_gets_busier():
+    clock = Clock(total_steps=10_000, epochs=1, epoch_end_in_steps=0)
+    now = 0.0
+    for step in range(16, 3200, 16):  # 0.05 s a step for about 10 s
+        now += 16 * 0.05
+        clock.steps_done(step, now)
+    assert clock.seconds_left(step) / (10_000 - step) == pytest.approx(0.05)
+    for step in range(step + 16, step + 3200, 16):  # then another run starts beside it: twice as slow
+        now += 16 * 0.10
+        clock.steps_done(step, now)
+    assert clock.seconds_left(step) / (10_000 - step) > 0.085  # most of the way to its new pace
