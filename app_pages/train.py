@@ -110,7 +110,7 @@ def progress_words(last, job, state: str) -> str:
         doing = "measuring its speed..."
     else:  # the estimate less the time it took to get here and be drawn
         left = last.seconds_left - (time.monotonic() - last.received if last.received else 0)
-        doing = f"about {max(left, 1):.0f} s left"
+        doing = f"about {max(left, 0.5):.{0 if left >= 10 else 1}f} s left"  # tenths near the end: 1 s is 2x off
     return f"{where} · {last.examples_per_second:,.0f} digits a second · {doing}"
 
 

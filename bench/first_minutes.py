@@ -14,9 +14,9 @@ Starts `streamlit run` (embedded Dask cluster) with an empty DigitLab home, then
     first loss point;
   - Stop, during the warm run: seconds until the page confirms the model was saved;
   - the time left as the training itself estimates it (its progress events, in this process, the
-    server stopped), against when its last epoch really ended: the page shows the same estimate
-    up to a second later (it redraws once a second), which near the end of a 12-s run is itself
-    a large share of what is left.
+    server stopped; the worst of three runs), against when its last epoch really ended. The page
+    shows the same estimate less the time it took to arrive, to a tenth of a second under 10 s; it
+    redraws a few times a second, which near the end of a 7-s run is itself a share of what is left.
 Targets (issue 21): first page <= 3 s; a state <= 1 s; first point <= 6 s fresh, <= 3 s warm;
 Stop confirmed <= 3 s; time left within 25% from 20% of the run on.
 """
@@ -39,7 +39,7 @@ STATE = re.compile(r"Starting\.\.\.|Queued|Epoch \d+ of")
 PROGRESS = '[data-testid="stProgress"]'
 CHART_DRAWN = "document.querySelector('.st-key-training-chart .marks') !== null"  # the training's chart
 STEP = re.compile(r"batch ([\d,]+) of ([\d,]+)")
-LEFT = re.compile(r"about (\d+) s left")
+LEFT = re.compile(r"about ([\d.]+) s left")
 READING = 10  # seconds a learner looks at the saved model before pressing Train again
 
 
@@ -83,19 +83,25 @@ def time_left_errors(samples) -> dict[float, float]:
     return errors
 
 
-def core_time_left_errors() -> dict[float, float]:
-    """The same, from the training's own events: `fast` at its defaults, in this process."""
+def core_time_left_errors(rounds: int = 3) -> dict[float, float]:
+    """The same, from the training's own events: `fast` at its defaults, in this process, the worst of
+    `rounds` runs (a new model first, then ready ones, as a worker trains them)."""
     from digitlab.data import load_mnist
-    from digitlab.train import TrainConfig, train_model
+    from digitlab.train import TrainConfig, prepare_ready_model, train_model
 
-    events = []
-    train_model(TrainConfig.for_architecture("fast"), load_mnist(), listener=events.append)
-    end = events[-1].elapsed  # the last epoch's end
-    estimates = [e for e in events if e.kind == "batch" and e.seconds_left is not None]
-    errors = {}
-    for fraction in (0.2, 0.5, 0.8):
-        event = min(estimates, key=lambda e: abs(e.step / e.total_steps - fraction))
-        errors[fraction] = abs(event.seconds_left - (end - event.elapsed)) / (end - event.elapsed)
+    data = load_mnist()
+    errors = dict.fromkeys((0.2, 0.5, 0.8), 0.0)
+    for round_ in range(rounds):
+        if round_:
+            prepare_ready_model(data)
+        events = []
+        train_model(TrainConfig.for_architecture("fast"), data, listener=events.append)
+        end = events[-1].elapsed  # the last epoch's end
+        estimates = [e for e in events if e.kind == "batch" and e.seconds_left is not None]
+        for fraction in errors:
+            event = min(estimates, key=lambda e: abs(e.step / e.total_steps - fraction))
+            error = abs(event.seconds_left - (end - event.elapsed)) / (end - event.elapsed)
+            errors[fraction] = max(errors[fraction], error)
     return errors
 
 
@@ -150,7 +156,7 @@ def main() -> None:
         print(f"{what:<55} {seconds:6.2f} s   {'target ' if '<=' in target else ''}{target}")
     for fraction, error in core_errors.items():
         on_page = errors[fraction]
-        print(f"time left at {fraction:.0%} of the run: off by {error:.0%} (page: {on_page:.0%}), target <= 25%")
+        print(f"time left at {fraction:.0%} of the run: off by {error:.0%} at worst in 3 runs (page: {on_page:.0%}), target <= 25%")
     print(
         f"first_minutes first_page_s={first_page:.2f} train_first_point_fresh_s={fresh_point:.2f} "
         f"train_first_point_warm_s={warm_point:.2f} stop_confirmed_s={stop_confirmed:.2f} "
