@@ -156,7 +156,10 @@ def main() -> None:
         print(f"{what:<55} {seconds:6.2f} s   {'target ' if '<=' in target else ''}{target}")
     for fraction, error in core_errors.items():
         on_page = errors[fraction]
-        print(f"time left at {fraction:.0%} of the run: off by {error:.0%} at worst in 3 runs (page: {on_page:.0%}), target <= 25%")
+        print(
+            f"time left at {fraction:.0%} of the run: off by {error:.0%} at worst in 3 runs "
+            f"(page: {on_page:.0%}), target <= 25%"
+        )
     print(
         f"first_minutes first_page_s={first_page:.2f} train_first_point_fresh_s={fresh_point:.2f} "
         f"train_first_point_warm_s={warm_point:.2f} stop_confirmed_s={stop_confirmed:.2f} "
