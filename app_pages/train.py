@@ -11,7 +11,7 @@ from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
 from digitlab.workspaces import check_run_size
-from ui import caches, jobs, keys, lessons, visitor, widgets
+from ui import builder, caches, jobs, keys, lessons, visitor, widgets
 from ui.words import SETTINGS_HELP
 
 log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
@@ -24,15 +24,29 @@ st.write(
 
 caches.dataset()  # or a message on the page if MNIST cannot be loaded
 
-arch = st.selectbox(
+if keys.ARCHITECTURE not in st.session_state:  # the Build page may have set it: "Train this network"
+    st.session_state[keys.ARCHITECTURE] = DEFAULT_ARCHITECTURE
+choice = st.selectbox(
     "Architecture",
-    list(ARCHITECTURES),
-    index=list(ARCHITECTURES).index(DEFAULT_ARCHITECTURE),
-    key="architecture",
-    format_func=lambda n: f"{n}: {ARCHITECTURES[n].description}",
+    [*ARCHITECTURES, builder.MY_NETWORK],
+    key=keys.ARCHITECTURE,
+    format_func=lambda n: (
+        "Your own network, from the Build page" if n == builder.MY_NETWORK else f"{n}: {ARCHITECTURES[n].description}"
+    ),
     help=SETTINGS_HELP["architecture"],
 )
-st.caption(ARCHITECTURES[arch].plain)
+network = None
+if choice == builder.MY_NETWORK:
+    draft = builder.draft()
+    arch, network = draft.base, draft.network()
+    st.caption(f"The layers you built, with the training settings of {arch}.")
+else:
+    arch = choice
+    st.caption(ARCHITECTURES[arch].plain)
+st.page_link(
+    "app_pages/build.py", label="Build your own network: add, remove and change layers", icon=":material/construction:"
+)
+form_key = arch if network is None else f"{builder.MY_NETWORK}-{arch}"  # the settings' widgets: one set each
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
     a, b, c = st.columns(3)
@@ -40,7 +54,7 @@ with st.form("settings"):
         "Optimizer",
         list(OPTIMIZERS),
         index=list(OPTIMIZERS).index(defaults.optimizer),
-        key=f"opt-{arch}",
+        key=f"opt-{form_key}",
         help=SETTINGS_HELP["optimizer"],
     )
     learning_rate = b.number_input(
@@ -48,17 +62,29 @@ with st.form("settings"):
         value=defaults.learning_rate,
         min_value=0.0,
         format="%g",
-        key=f"lr-{arch}",
+        key=f"lr-{form_key}",
         help=SETTINGS_HELP["learning_rate"],
     )
     batch_size = c.number_input(
-        "Batch size", value=defaults.batch_size, min_value=1, step=1, key=f"bs-{arch}", help=SETTINGS_HELP["batch_size"]
+        "Batch size",
+        value=defaults.batch_size,
+        min_value=1,
+        step=1,
+        key=f"bs-{form_key}",
+        help=SETTINGS_HELP["batch_size"],
     )
     epochs = a.number_input(
-        "Epochs", value=defaults.epochs, min_value=1, max_value=100, key=f"ep-{arch}", help=SETTINGS_HELP["epochs"]
+        "Epochs",
+        value=defaults.epochs,
+        min_value=1,
+        max_value=100,
+        key=f"ep-{form_key}",
+        help=SETTINGS_HELP["epochs"],
     )
     seed = b.number_input("Seed", value=0, min_value=0, step=1, help=SETTINGS_HELP["seed"])
-    name = c.text_input("Model name", value=arch, key=f"name-{arch}", help=SETTINGS_HELP["name"])  # follows the arch
+    name = c.text_input(
+        "Model name", value="my-network" if network else arch, key=f"name-{choice}", help=SETTINGS_HELP["name"]
+    )  # follows the arch
     augment = a.checkbox("Vary the digits", help=SETTINGS_HELP["augment"])
     keep_on_stop = b.checkbox("Keep it if I stop", value=True, help=SETTINGS_HELP["keep"])
     limit = c.number_input(
@@ -82,10 +108,11 @@ if start:
         seed=int(seed),
         augment=augment,
         train_limit=int(limit) or None,
+        network=network,
     )
     try:
         config.validate()
-        check_run_size(config.epochs, config.example_count())
+        check_run_size(config.epochs, config.example_count(), network)
     except ValueError as error:  # WorkspaceError is one
         log.info("training settings refused: %s", error)
         st.error(str(error))
@@ -168,7 +195,7 @@ def show_learning() -> None:
 
 job = jobs.visitor_job(keys.TRAIN_JOB)
 if job is not None:
-    st.subheader(f"Run: {job.name} ({job.config.architecture})")
+    st.subheader(f"Run: {job.name} ({'your own network' if job.config.network else job.config.architecture})")
     widgets.see_the_code(job.config, job.name, key="train-code")
     phase = jobs.job_phase(job)
     st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)

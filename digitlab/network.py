@@ -49,6 +49,7 @@ PLAIN_NAMES = {
 MAP_LAYERS = ("conv", "maxpool", "avgpool", "globalpool")  # they need maps: a 28x28 picture becomes one
 MAX_LAYERS = 24
 MAX_PARAMETERS = 5_000_000  # a run must fit the machine; shared mode may set less (workspaces.py)
+MAX_MULTIPLY_ADDS = 200_000_000  # per digit: about 20x the tutorial convnet's, hours for a full run on 2 cores
 
 
 class NetworkError(ValueError):
@@ -63,6 +64,7 @@ class LayerRow:
     what: str  # in words, e.g. "Convolution 16 filters 5x5, relu"
     shape: tuple[int, ...]  # its output for one image
     parameters: int
+    multiply_adds: int = 0  # its work for one image: what a run's time grows with
 
 
 def layer(type_: str, **settings) -> dict:
@@ -85,7 +87,7 @@ def describe(network: dict) -> list[LayerRow]:
     stack = network.get("layers")
     if not isinstance(stack, list) or not all(isinstance(item, dict) for item in stack):
         raise NetworkError("A network's layers are a list of layer settings.")
-    if len(stack) > MAX_LAYERS:
+    if len(stack) > MAX_LAYERS:  # before the walk: a huge list is refused at once
         raise NetworkError(f"At most {MAX_LAYERS} layers: this network has {len(stack)}.")
     shape: tuple[int, ...] = (28, 28)
     rows = [LayerRow("input", f"Input: {INPUTS[network['input']]}", shape, 0)]
@@ -100,18 +102,45 @@ def describe(network: dict) -> list[LayerRow]:
         s = {**LAYER_TYPES[kind], **settings}
         counts[kind] = counts.get(kind, 0) + 1
         name = f"{kind}{counts[kind]}"
+        before = shape
         shape, parameters, what = step(kind, s, shape, position)
-        rows.append(LayerRow(name, what, shape, parameters))
+        rows.append(LayerRow(name, what, shape, parameters, work(kind, s, before, shape)))
     if len(shape) != 1:
         raise NetworkError(
             f"The ten answers need a flat input, but the last layer gives {'x'.join(map(str, shape))} maps: "
             "end with Flatten or Global average pooling (then Dense layers if you like)."
         )
-    rows.append(LayerRow("probabilities", "Dense 10, softmax: the ten answers", (10,), shape[0] * 10 + 10))
-    total = sum(row.parameters for row in rows)
-    if total > MAX_PARAMETERS:
-        raise NetworkError(f"{total:,} parameters: at most {MAX_PARAMETERS:,}. Use fewer filters or units.")
+    rows.append(
+        LayerRow("probabilities", "Dense 10, softmax: the ten answers", (10,), shape[0] * 10 + 10, shape[0] * 10)
+    )
+    check_size(rows, MAX_LAYERS, MAX_PARAMETERS, MAX_MULTIPLY_ADDS)
     return rows
+
+
+def check_size(rows: list[LayerRow], layers: int, parameters: int, multiply_adds: int, where: str = "") -> None:
+    """Refuse a network (its `describe` rows) over these limits, saying which and what to change."""
+    count, total, work_total = len(rows) - 2, sum(r.parameters for r in rows), sum(r.multiply_adds for r in rows)
+    if count > layers:
+        raise NetworkError(f"{where}At most {layers} layers: this network has {count}.")
+    if total > parameters:
+        raise NetworkError(f"{where}{total:,} parameters: at most {parameters:,}. Use fewer filters or units.")
+    if work_total > multiply_adds:
+        raise NetworkError(
+            f"{where}{work_total:,} multiply-adds per digit: at most {multiply_adds:,}, or one run takes too long. "
+            "Use fewer filters, a stride of 2 or a pooling early on, or fewer units."
+        )
+
+
+def work(kind: str, s: dict, before: tuple[int, ...], after: tuple[int, ...]) -> int:
+    """Multiply-adds for one image (the convolutions', dense layers' and poolings' arithmetic; the rest is small)."""
+    if kind == "conv":
+        channels = before[2] if len(before) == 3 else 1
+        return math.prod(after) * s["kernel"] ** 2 * channels
+    if kind == "dense":
+        return before[0] * after[0]
+    if kind in ("maxpool", "avgpool"):
+        return math.prod(after) * s["size"] ** 2
+    return 0
 
 
 def step(kind: str, s: dict, shape: tuple[int, ...], position: int) -> tuple[tuple[int, ...], int, str]:

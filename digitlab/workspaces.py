@@ -109,14 +109,39 @@ def digits_per_run() -> int:
     return setting("DIGITLAB_DIGITS_PER_RUN", 1_200_000)
 
 
-def check_run_size(epochs: int, images: int) -> None:
-    """In shared mode, refuse a run larger than `digits_per_run()` with a WorkspaceError that says why."""
+def network_limits() -> tuple[int, int, int]:
+    """The largest network a run may train: (layers, parameters, multiply-adds per digit). In shared mode
+    `$DIGITLAB_NETWORK_LAYERS` (default 16), `$DIGITLAB_NETWORK_PARAMETERS` (1,000,000) and
+    `$DIGITLAB_NETWORK_MULTIPLY_ADDS` (20,000,000: five times the tutorial convnet); else network.py's."""
+    from digitlab.network import MAX_LAYERS, MAX_MULTIPLY_ADDS, MAX_PARAMETERS  # Keras: imported when needed
+
+    if not shared_mode():
+        return MAX_LAYERS, MAX_PARAMETERS, MAX_MULTIPLY_ADDS
+    return (
+        min(setting("DIGITLAB_NETWORK_LAYERS", 16), MAX_LAYERS),
+        min(setting("DIGITLAB_NETWORK_PARAMETERS", 1_000_000), MAX_PARAMETERS),
+        min(setting("DIGITLAB_NETWORK_MULTIPLY_ADDS", 20_000_000), MAX_MULTIPLY_ADDS),
+    )
+
+
+def check_run_size(epochs: int, images: int, network: dict | None = None) -> None:
+    """Refuse, with a WorkspaceError or NetworkError that says why, a run larger than this server allows:
+    in shared mode more than `digits_per_run()` digits; a `network` over `network_limits()`."""
     ceiling = digits_per_run()
     if shared_mode() and epochs * images > ceiling:
         raise WorkspaceError(
             f"In a class one run may look at {ceiling:,} digits at most (epochs x training images); this one "
             f"would look at {epochs * images:,}. Use fewer epochs or fewer training images."
         )
+    if network is not None:
+        check_network_size(network)
+
+
+def check_network_size(network: dict) -> None:
+    """Refuse a network over `network_limits()` (or one that cannot work) with a NetworkError that says why."""
+    from digitlab.network import check_size, describe
+
+    check_size(describe(network), *network_limits(), where="In a class: " if shared_mode() else "")
 
 
 def workspaces_dir() -> Path:

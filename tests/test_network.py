@@ -9,6 +9,7 @@ import pytest
 
 from digitlab.models import ARCHITECTURES
 from digitlab.network import ACTIVATIONS, NetworkError, build, describe, layer
+from digitlab.workspaces import check_run_size
 
 
 def keras_rows(model) -> list[tuple[tuple[int, ...], int]]:
@@ -82,6 +83,7 @@ def test_random_valid_stacks_have_keras_own_table(seed):
         ([{"type": "lstm"}], "unknown type 'lstm'"),
         ([layer("flatten"), {"type": "dense", "units": 10, "colour": "red"}], "has no setting colour"),
         ([layer("flatten"), layer("dense", units=4096), layer("dense", units=4096)], "parameters: at most"),
+        ([layer("conv", filters=256, padding="same")] * 2 + [layer("globalpool")], "multiply-adds per digit: at most"),
     ],
 )
 def test_a_stack_that_cannot_work_is_explained(stack, words):
@@ -94,3 +96,26 @@ def test_a_network_round_trips_through_json():
     network = ARCHITECTURES["fast"].network
     again = json.loads(json.dumps(network))
     assert again == network and build(again).count_params() == 108_970
+
+
+def test_the_work_per_digit_is_counted_layer_by_layer():
+    rows = describe(
+        {"input": "unit", "layers": [layer("conv", filters=8, kernel=3), layer("maxpool"), layer("flatten")]}
+    )
+    assert [row.multiply_adds for row in rows] == [0, 26 * 26 * 8 * 9, 13 * 13 * 8 * 4, 0, 13 * 13 * 8 * 10]
+
+
+def test_shared_mode_has_its_own_network_limits(monkeypatch):
+    mlp = ARCHITECTURES["mlp"].network  # 3 layers, 118,282 parameters, 118,016 multiply-adds
+    check_run_size(2, 1000, mlp)
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    check_run_size(2, 1000, mlp)  # within the class defaults
+    for name, limit, words in [
+        ("DIGITLAB_NETWORK_LAYERS", "2", "In a class: At most 2 layers: this network has 3."),
+        ("DIGITLAB_NETWORK_PARAMETERS", "50000", "In a class: 118,282 parameters: at most 50,000."),
+        ("DIGITLAB_NETWORK_MULTIPLY_ADDS", "100000", "In a class: 118,016 multiply-adds per digit: at most 100,000"),
+    ]:
+        with monkeypatch.context() as limited:
+            limited.setenv(name, limit)
+            with pytest.raises(NetworkError, match=words):
+                check_run_size(2, 1000, mlp)

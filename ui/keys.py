@@ -10,3 +10,5 @@ WS_TOKEN = "ws_token"  # the visitor's workspace token (shared mode), also kept 
 DRAWING = "drawing"  # the last drawing's 28x28 model input: the Map page marks it
 TRAIN_JOB = "train_job_id"  # the visitor's latest training job
 TUNE_JOB = "fine-tune_job_id"  # the visitor's latest fine-tuning job
+DRAFT = "network_draft"  # the visitor's network on the Build page (digitlab.builder.Draft); Train can train it
+ARCHITECTURE = "architecture"  # the Train page's choice of network; the Build page sets it to builder.MY_NETWORK

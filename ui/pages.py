@@ -16,6 +16,7 @@ class PageInfo:
 PAGES = [
     PageInfo("app_pages/home.py", "Home", ":material/home:", ""),
     PageInfo("app_pages/train.py", "Train", ":material/model_training:", "Train a model and watch it learn"),
+    PageInfo("app_pages/build.py", "Build", ":material/construction:", "Build a network of your own, layer by layer"),
     PageInfo("app_pages/dataset.py", "Dataset", ":material/grid_view:", "Browse the 70,000 MNIST digits"),
     PageInfo("app_pages/mistakes.py", "Mistakes", ":material/error:", "Study the digits a model gets wrong"),
     PageInfo("app_pages/draw.py", "Draw", ":material/draw:", "Draw a digit and see what the model thinks"),

@@ -1,0 +1,79 @@
+"""The Build page's pieces: the draft network kept per visitor, each layer's settings as widgets, the table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digitlab.builder import Draft
+from digitlab.models import DEFAULT_ARCHITECTURE
+from digitlab.network import ACTIVATIONS, PADDINGS, LayerRow
+from ui import keys
+from ui.words import LAYER_SETTINGS_HELP
+
+MY_NETWORK = "mine"  # the Train page's name for the network built on the Build page
+
+# Each setting's widget: (label, kind, options). Kinds: a whole number between two bounds, a choice, a
+# share, a yes/no. The bounds are network.py's; a learner cannot type a value it refuses.
+SETTING_WIDGETS = {
+    "filters": ("Filters", "whole", (1, 512)),
+    "kernel": ("Window size", "whole", (1, 28)),
+    "stride": ("Stride", "whole", (1, 28)),
+    "padding": ("Padding", "choice", PADDINGS),
+    "activation": ("Activation", "choice", ACTIVATIONS),
+    "bias": ("Bias", "yes/no", None),
+    "size": ("Square size", "whole", (2, 28)),
+    "units": ("Neurons", "whole", (1, 4096)),
+    "rate": ("Share dropped", "share", (0.0, 0.9)),
+    "momentum": ("Momentum", "share", (0.5, 0.999)),
+}
+
+
+def draft() -> Draft:
+    """The visitor's network on the builder; the default preset until they start from another."""
+    if keys.DRAFT not in st.session_state:
+        st.session_state[keys.DRAFT] = Draft.from_preset(DEFAULT_ARCHITECTURE)
+    return st.session_state[keys.DRAFT]
+
+
+def layer_settings(uid: int, settings: dict) -> dict:
+    """Widgets for one layer's settings, filled with them; returns the settings as the widgets now say."""
+    changed = {}
+    names = [n for n in settings if n != "type"]
+    columns = st.columns(max(len(names), 1))
+    for column, name in zip(columns, names, strict=False):
+        label, kind, options = SETTING_WIDGETS[name]
+        key, help_ = f"layer-{uid}-{name}", LAYER_SETTINGS_HELP[name]
+        value = settings[name]
+        if kind == "whole":
+            changed[name] = int(column.number_input(label, *options, value=int(value), step=1, key=key, help=help_))
+        elif kind == "choice":
+            changed[name] = column.selectbox(label, options, index=options.index(value), key=key, help=help_)
+        elif kind == "share":
+            changed[name] = float(column.slider(label, *options, value=float(value), key=key, help=help_))
+        else:
+            changed[name] = column.checkbox(label, value=bool(value), key=key, help=help_)
+    if not names:
+        st.caption("Nothing to set: it always does the same.")
+    return changed
+
+
+def shape_words(shape: tuple[int, ...]) -> str:
+    if len(shape) == 3:
+        return f"{shape[2]} maps of {shape[0]}x{shape[1]}"
+    if len(shape) == 2:
+        return f"a {shape[0]}x{shape[1]} picture"
+    return f"{shape[0]:,} numbers"
+
+
+def table_rows(rows: list[LayerRow]) -> list[dict]:
+    """The builder's table in words: each layer, what it makes of one digit, what it learns and works."""
+    return [
+        {
+            "Layer": row.name,
+            "What it does": row.what,
+            "What comes out for one digit": shape_words(row.shape),
+            "Numbers it learns": row.parameters,
+            "Multiply-adds per digit": row.multiply_adds,
+        }
+        for row in rows
+    ]
