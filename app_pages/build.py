@@ -84,7 +84,12 @@ except NetworkError as error:
     st.error(str(error))
     rows = None
 else:
-    st.dataframe(builder.table_rows(rows), hide_index=True)
+    counts = st.column_config.NumberColumn(format="localized")  # 25,120, not 25120
+    st.dataframe(
+        builder.table_rows(rows),
+        hide_index=True,
+        column_config={"Numbers it learns": counts, "Multiply-adds per digit": counts},
+    )
     st.caption(
         f"In all: {sum(r.parameters for r in rows):,} numbers to learn (parameters) and "
         f"{sum(r.multiply_adds for r in rows):,} multiply-adds for each digit it reads: the more, the "
