@@ -52,7 +52,7 @@ def test_no_page_overflows_at_any_width(app_url, browser, width):
     page = context.new_page()
     page.set_default_timeout(120_000)
     try:
-        for path in ("", "train", "draw", "mistakes"):
+        for path in ("", "train", "build", "draw", "mistakes"):
             page.goto(f"{app_url}/{path}")
             page.wait_for_selector("h1")
             screenshot(page, f"width-{width}-{path or 'home'}")
