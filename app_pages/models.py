@@ -200,12 +200,13 @@ if usable:
     )
     if "config" in usable[keep].meta:
         widgets.see_the_code(TrainConfig.from_record(usable[keep].meta["config"]), keep, key="models-code")
-    other_formats = st.columns(2)
+    other_formats = st.columns(3)
     for column, (format, label, file_name, mime) in zip(
         other_formats,
         [
             ("savedmodel", "TensorFlow SavedModel (zip)", f"{keep}-savedmodel.zip", "application/zip"),
             ("tflite", "TensorFlow Lite (for phones)", f"{keep}.tflite", "application/octet-stream"),
+            ("onnx", "ONNX (for ONNX Runtime)", f"{keep}.onnx", "application/octet-stream"),
         ],
     ):
         column.download_button(

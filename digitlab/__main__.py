@@ -238,7 +238,7 @@ def make_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a saved model as a TensorFlow SavedModel or a TFLite file")
     export.add_argument("name")
     export.add_argument("--format", choices=list(FORMATS), required=True)
-    export.add_argument("--out", required=True, help="the folder (savedmodel) or file (tflite) to write (new)")
+    export.add_argument("--out", required=True, help="the folder (savedmodel) or file (tflite, onnx) to write (new)")
     export.set_defaults(run=export_command)
     return parser
 

@@ -550,10 +550,11 @@ def test_a_class_run_larger_than_the_ceiling_is_refused_on_the_page(monkeypatch)
     assert keys.TRAIN_JOB not in app.session_state and not app.exception
 
 
-def test_models_page_offers_savedmodel_and_tflite_downloads():
+def test_models_page_offers_savedmodel_tflite_and_onnx_downloads():
     app = page("models").run()
     labels = [b.proto.label for b in app.get("download_button")]
     assert {"Download default.zip", "TensorFlow SavedModel (zip)", "TensorFlow Lite (for phones)"} <= set(labels)
+    assert "ONNX (for ONNX Runtime)" in labels
     assert not app.exception
 
 

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import numpy as np
+import onnxruntime
 import pytest
 import tensorflow as tf
 
@@ -29,35 +30,43 @@ def tflite_probabilities(path, x: np.ndarray) -> np.ndarray:
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
 
-def test_savedmodel_and_tflite_give_the_same_probabilities(default, mnist, tmp_path):
+def onnx_probabilities(path, x: np.ndarray) -> np.ndarray:
+    session = onnxruntime.InferenceSession(str(path))
+    return session.run(None, {session.get_inputs()[0].name: x})[0]
+
+
+def test_savedmodel_tflite_and_onnx_give_the_same_probabilities(default, mnist, tmp_path):
     x = mnist.x_test[:100].astype(np.float32)
     expected = default(x, training=False).numpy()
     saved = tf.saved_model.load(str(export_model(default, "savedmodel", tmp_path / "saved")))
     assert np.allclose(saved.serve(x).numpy(), expected, atol=1e-5)
     lite = export_model(default, "tflite", tmp_path / "m.tflite")
     assert np.allclose(tflite_probabilities(lite, x), expected, atol=1e-5)
+    assert np.allclose(onnx_probabilities(export_model(default, "onnx", tmp_path / "m.onnx"), x), expected, atol=1e-5)
 
 
-def test_downloads_are_a_zipped_savedmodel_and_a_tflite_file(default, mnist, tmp_path):
+def test_downloads_are_a_zipped_savedmodel_a_tflite_and_an_onnx_file(default, mnist, tmp_path):
     with zipfile.ZipFile(io.BytesIO(exported_bytes(default, "savedmodel"))) as archive:
         archive.extractall(tmp_path)
     x = mnist.x_test[:3].astype(np.float32)
     assert tf.saved_model.load(str(tmp_path / "saved_model")).serve(x).numpy().argmax(1).tolist() == [7, 2, 1]
     (tmp_path / "m.tflite").write_bytes(exported_bytes(default, "tflite"))
     assert tflite_probabilities(tmp_path / "m.tflite", x).argmax(1).tolist() == [7, 2, 1]
+    (tmp_path / "m.onnx").write_bytes(exported_bytes(default, "onnx"))
+    assert onnx_probabilities(tmp_path / "m.onnx", x).argmax(1).tolist() == [7, 2, 1]
 
 
 def test_unknown_formats_and_taken_paths_are_refused(default, tmp_path):
-    with pytest.raises(ValueError, match="Unknown format 'onnx'"):
-        export_model(default, "onnx", tmp_path / "x")
+    with pytest.raises(ValueError, match="Unknown format 'h5'"):
+        export_model(default, "h5", tmp_path / "x")
     with pytest.raises(ValueError, match="already exists"):
         export_model(default, "tflite", tmp_path)
-    assert set(FORMATS) == {"savedmodel", "tflite"}
+    assert set(FORMATS) == {"savedmodel", "tflite", "onnx"}
 
 
 def test_the_cli_exports(tmp_path, mnist):
-    out = cli("export", "default", "--format", "tflite", "--out", str(tmp_path / "d.tflite"), home=tmp_path)
+    out = cli("export", "default", "--format", "onnx", "--out", str(tmp_path / "d.onnx"), home=tmp_path)
     assert out.returncode == 0 and "wrote" in out.stdout, out.stderr[-2000:]
-    assert tflite_probabilities(tmp_path / "d.tflite", mnist.x_test[:1].astype(np.float32)).argmax() == 7
-    again = cli("export", "default", "--format", "tflite", "--out", str(tmp_path / "d.tflite"), home=tmp_path)
+    assert onnx_probabilities(tmp_path / "d.onnx", mnist.x_test[:1].astype(np.float32)).argmax() == 7
+    again = cli("export", "default", "--format", "onnx", "--out", str(tmp_path / "d.onnx"), home=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
