@@ -43,7 +43,7 @@ READABLE_CAPTIONS = "<style>[data-testid='stCaptionContainer'] { color: inherit;
 
 def main() -> None:
     from ui import jobs, picker, screen, visitor
-    from ui.pages import PAGES
+    from ui.pages import PAGES, TEACHER_PAGE
 
     keep_keras_state()
     log_to_the_server_console()
@@ -52,7 +52,8 @@ def main() -> None:
     st.html(READABLE_CAPTIONS)
     with st.sidebar:
         screen.fold_sidebar_on_narrow_screens()
-    page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(PAGES)])
+    pages = [*PAGES, TEACHER_PAGE] if visitor.is_teacher() else PAGES  # a student has no such page, not even by URL
+    page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(pages)])
     workspace = visitor.workspace()  # in shared mode, a first visit gets its token into the URL here
     if not workspace.personal:
         st.sidebar.caption(f"Workspace **{workspace.alias}**: bookmark this page to come back to it.")

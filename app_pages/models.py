@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from digitlab import store, workspaces
+from digitlab.classroom import read_lesson
 from digitlab.drawings import list_drawings
 from digitlab.evaluate import compare
 from digitlab.export import FORMATS
@@ -87,6 +88,7 @@ else:
 if not workspace.personal:
     st.subheader("Class leaderboard")
     board = workspaces.leaderboard()
+    lesson = read_lesson()
     drawings = list_drawings(workspace)
 
     def owner_name(row: workspaces.BoardEntry) -> str:
@@ -103,6 +105,7 @@ if not workspace.personal:
                 "Right on the test digits": row.model.test_accuracy,
                 "Right on your drawings": caches.score_on_drawings(row.model, drawings),
                 "Training time": row.model.meta.get("train_seconds"),
+                **({"Challenge": "✓ met" if lesson.met_by(row.model.meta) else ""} if lesson.has_challenge else {}),
             }
             for row in board
         ],

@@ -5,12 +5,13 @@ import time
 
 import streamlit as st
 
+from digitlab.classroom import check_submission, read_lesson
 from digitlab.data import TEST_SIZE, VALIDATION_SIZE
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
 from digitlab.train import OPTIMIZERS, SNAPSHOT_INTERVAL, TrainConfig
-from digitlab.workspaces import check_run_size
+from digitlab.workspaces import shared_mode
 from ui import builder, caches, jobs, keys, lessons, visitor, widgets
 from ui.words import SETTINGS_HELP
 
@@ -23,6 +24,12 @@ st.write(
 )
 
 caches.dataset()  # or a message on the page if MNIST cannot be loaded
+if shared_mode():  # the class's lesson, as the teacher set it
+    lesson = read_lesson()
+    if lesson.has_challenge:
+        st.info(f"**The class's challenge**: {lesson.challenge()} {lesson.standing(visitor.workspace())}")
+    if lesson.rules():
+        st.caption(lesson.rules())
 
 if keys.ARCHITECTURE not in st.session_state:  # the Build page may have set it: "Train this network"
     st.session_state[keys.ARCHITECTURE] = DEFAULT_ARCHITECTURE
@@ -112,7 +119,7 @@ if start:
     )
     try:
         config.validate()
-        check_run_size(config.epochs, config.example_count(), network)
+        check_submission(config)  # also checked when the job is submitted
     except ValueError as error:  # WorkspaceError is one
         log.info("training settings refused: %s", error)
         st.error(str(error))

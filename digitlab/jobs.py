@@ -27,7 +27,7 @@ import numpy as np
 from distributed import Event, Queue, get_worker
 from distributed.scheduler import KilledWorker
 
-from digitlab import runs, store
+from digitlab import classroom, runs, store
 from digitlab.cluster import SLOT, warm_up_quietly
 from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
@@ -399,7 +399,12 @@ class JobBoard:
         JobBoard.boards.add(self)
 
     def submit_training(self, config: TrainConfig, name: str, workspace: Workspace, keep_on_stop: bool = True) -> Job:
-        """Queue a training run of `config`; its model is saved as `name` in `workspace` when it ends."""
+        """Queue a training run of `config`; its model is saved as `name` in `workspace` when it ends.
+
+        Raises WorkspaceError or NetworkError (both ValueErrors), in words, for a run this server does
+        not take: too large, or one the class's lesson does not allow (classroom.check_submission).
+        """
+        classroom.check_submission(config)
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
         return self.add(Job(job_id, "train", name, workspace, future, config=config))

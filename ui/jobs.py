@@ -96,7 +96,7 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
                 )
                 return None
             job = submit(board)
-    except store.StoreError as error:
+    except (store.StoreError, ValueError) as error:  # the disk refuses, or the run is not allowed (lesson, size)
         log.info("job not started: %s", error, exc_info=True)
         st.error(str(error))
         return None

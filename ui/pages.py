@@ -26,3 +26,5 @@ PAGES = [
     PageInfo("app_pages/glossary.py", "Glossary", ":material/menu_book:", "Look up a word: loss, epoch, filter..."),
 ]
 GLOSSARY_PAGE = "app_pages/glossary.py"
+# Only the teacher's navigation has it.
+TEACHER_PAGE = PageInfo("app_pages/teacher.py", "Teacher", ":material/groups:", "")

@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from digitlab.classroom import is_teacher_address, is_teacher_key
 from digitlab.workspaces import (
     Workspace,
     WorkspaceError,
@@ -42,6 +43,36 @@ def workspace() -> Workspace:
     if st.query_params.get("ws") != token:
         st.query_params["ws"] = token  # kept in the URL on every page, so any bookmark brings it back
     return chosen
+
+
+def is_teacher() -> bool:
+    """Whether this visitor is the class's teacher (shared mode only): they opened the app with
+    `?teacher=KEY` in this session, or signed in with an address in `$DIGITLAB_TEACHERS`.
+
+    The key is taken out of the address bar at once (a projected screen must not show it); a wrong
+    one is logged and said no more about than "not the teacher's key".
+    """
+    if not shared_mode():
+        return False
+    if "teacher" in st.query_params:
+        given = st.query_params.get("teacher")
+        del st.query_params["teacher"]
+        if is_teacher_key(given):
+            st.session_state[keys.TEACHER] = True
+        else:
+            log.warning("a wrong teacher key was given")
+            st.toast("That is not the teacher's key.")
+    return bool(st.session_state.get(keys.TEACHER)) or is_teacher_address(signed_in_address())
+
+
+def signed_in_address() -> str | None:
+    """The signed-in user's e-mail address, when the deployment configured Streamlit's authentication."""
+    try:
+        if st.user.is_logged_in:
+            return st.user.get("email")
+    except (AttributeError, KeyError, st.errors.StreamlitAPIException):
+        pass
+    return None
 
 
 def signed_in_subject() -> str | None:

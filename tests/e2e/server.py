@@ -80,15 +80,15 @@ def free_port() -> int:
 
 
 def start_app(
-    home: Path, log: Path, scheduler: str | None = None, shared: bool = False
+    home: Path, log: Path, scheduler: str | None = None, shared: bool = False, env: dict | None = None
 ) -> tuple[subprocess.Popen, str]:
     """Run `streamlit run streamlit_app.py` on a free local port; return the process and its URL.
 
     With `scheduler`, the app trains on that Dask cluster; without, on its own embedded one.
-    `shared` serves a class (DIGITLAB_SHARED=1): a workspace per visitor.
+    `shared` serves a class (DIGITLAB_SHARED=1): a workspace per visitor. `env`: more settings.
     """
     port = free_port()
-    env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "DIGITLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     env.pop("DIGITLAB_SCHEDULER", None)
     env["DIGITLAB_SHARED"] = "1" if shared else ""
     if scheduler:

@@ -10,14 +10,16 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import STROKES, draw, start_app, stop_app, train_from_page
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_browser import wait_for_app
+
+TEACHER_KEY = "a-long-teacher-key-for-the-tests-0123456789"
 
 
 @pytest.fixture(scope="module")
 def shared_url(tmp_path_factory):
-    server, url = start_app(
-        tmp_path_factory.mktemp("shared-home"), tmp_path_factory.mktemp("log") / "shared.log", shared=True
-    )
+    home, log = tmp_path_factory.mktemp("shared-home"), tmp_path_factory.mktemp("log") / "shared.log"
+    server, url = start_app(home, log, shared=True, env={"DIGITLAB_TEACHER_KEY": TEACHER_KEY})
     yield url
     stop_app(server)
 
@@ -95,3 +97,21 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     screenshot(bookmark, "shared-bookmark")
     for page in (alice, bob, bookmark):
         page.context.close()
+
+
+def test_only_the_teacher_has_the_teachers_page(shared_url, browser):
+    student = visit(browser, shared_url)
+    nav = student.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Train", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Teacher", exact=True)).to_have_count(0)
+    student.goto(f"{shared_url}/teacher?ws={token_of(student)}")  # by URL: not there
+    wait_for_app(student)
+    expect(student.get_by_role("heading", name="Your class")).to_have_count(0)
+
+    teacher = visit(browser, f"{shared_url}/?teacher={TEACHER_KEY}")
+    assert TEACHER_KEY not in teacher.url  # taken out of the address bar at once
+    go(teacher, "Teacher")
+    expect(teacher.get_by_role("heading", name="Your class")).to_be_visible()
+    expect(teacher.get_by_role("heading", name="The lesson")).to_be_visible()
+    screenshot(teacher, "teacher")
+    assert not violations(teacher)  # axe-core: no critical or serious finding

@@ -1,0 +1,147 @@
+"""Teacher: the class at a glance, its runs (stop or cancel any), any model deleted, the lesson set, a new lesson."""
+
+import logging
+
+import streamlit as st
+
+from digitlab import classroom, store
+from digitlab.jobs import JobBoard
+from digitlab.models import ARCHITECTURES
+from digitlab.workspaces import WorkspaceError, leaderboard
+from ui import visitor
+
+log = logging.getLogger("app_pages.teacher")  # Streamlit runs a page as __main__
+
+if not visitor.is_teacher():  # the navigation only lists this page for the teacher; this is the second lock
+    st.error("This page is for the class's teacher.")
+    st.stop()
+
+st.title("Your class")
+st.write(
+    "Everyone's work at a glance, the runs now, and the lesson: which networks the class may train, "
+    "how long a run may be, and the challenge every student's Train page shows."
+)
+lesson = classroom.read_lesson()
+# This server's runs (a board exists once anyone pressed Train or the cluster started: none, no runs).
+boards = {job: board for board in list(JobBoard.boards) for job in list(board.jobs.values()) if job.active}
+active = list(boards)
+
+st.subheader("The class at a glance")
+rows = classroom.class_rows({job.workspace.key: f"{job.kind}: {job.name}, {job.state}" for job in active})
+if rows:
+    st.dataframe(
+        rows,
+        column_config={"Best accuracy": st.column_config.NumberColumn(format="percent")},
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.caption("Nobody has trained or drawn anything yet.")
+st.download_button(
+    "Download the class's results (CSV)",
+    classroom.results_csv(lesson),
+    "class-results.csv",
+    "text/csv",
+    help="Every student's models: accuracy, parameters, training time, and whether it met the challenge.",
+)
+
+st.subheader("Runs now")
+if not active:
+    st.caption("No run is queued or running.")
+for job in active:
+    status = boards[job].status(job)
+    text, button = st.columns([4, 1], vertical_alignment="center")
+    if status.state == "running":
+        last = status.events[-1] if status.events else None
+        where = f"epoch {last.epoch} of {job.config.epochs}" if last and job.config else "starting"
+        text.markdown(f"**{job.workspace.alias}** is training **{job.name}** ({job.architecture}): {where}.")
+        button.button("Stop", key=f"stop-{job.id}", on_click=job.stop, help="Ends it after the current batch.")
+    else:
+        text.markdown(f"**{job.workspace.alias}**: **{job.name}** ({job.architecture}) waits, {status.ahead} ahead.")
+        button.button("Cancel", key=f"cancel-{job.id}", on_click=job.cancel, help="Takes it out of the queue.")
+
+st.subheader("Delete a model")
+owned = {f"{entry.owner.alias} / {entry.model.name}": entry for entry in leaderboard() if entry.owner is not None}
+if owned:
+    pick = st.selectbox("Model", list(owned), key="teacher-delete-pick")
+    sure = st.checkbox("Yes, delete it for good", key="teacher-delete-sure")
+    if st.button("Delete", disabled=not sure):
+        entry = owned[pick]
+        try:
+            store.delete_model(entry.model.name, entry.owner)
+        except store.StoreError as error:
+            log.info("teacher's delete refused: %s", error)
+            st.error(str(error))
+        else:
+            st.success(f"Deleted {pick}.")
+else:
+    st.caption("The class has no models yet.")
+
+st.subheader("The lesson")
+choices = [*ARCHITECTURES, classroom.OWN_NETWORK]
+with st.form("lesson"):
+    allowed = st.multiselect(
+        "Networks the class may train",
+        choices,
+        default=lesson.architectures if lesson.architectures is not None else choices,
+        format_func=lambda n: "their own network (Build page)" if n == classroom.OWN_NETWORK else n,
+    )
+    a, b = st.columns(2)
+    max_epochs = a.number_input("Most epochs per run (0: no limit)", 0, 100, lesson.max_epochs or 0)
+    max_images = b.number_input("Most training images per run (0: no limit)", 0, 55_000, lesson.max_images or 0, 1000)
+    goal_accuracy = a.number_input(
+        "Challenge: at least this % right on the test digits (0: none)",
+        0.0,
+        100.0,
+        100.0 * (lesson.goal_accuracy or 0),
+        0.1,
+        format="%.1f",
+    )
+    goal_parameters = b.number_input(
+        "Challenge: at most this many parameters (0: none)", 0, 10_000_000, lesson.goal_parameters or 0, 1000
+    )
+    if st.form_submit_button("Set the lesson", type="primary"):
+        lesson = classroom.Lesson(
+            architectures=None if set(allowed) == set(choices) else allowed,
+            max_epochs=int(max_epochs) or None,
+            max_images=int(max_images) or None,
+            goal_accuracy=round(goal_accuracy / 100, 4) or None,
+            goal_parameters=int(goal_parameters) or None,
+            extra=lesson.extra,
+        )
+        try:
+            classroom.save_lesson(lesson)
+        except store.StoreError as error:
+            st.error(str(error))
+        else:
+            st.success(f"Set for everyone. {lesson.challenge() or 'No challenge.'}")
+
+st.subheader("A new lesson")
+st.write(
+    "Moves every student's work into a dated archive and starts the class empty. Students keep their "
+    "links; their workspaces start empty. An archive can be restored (the class as it is then is archived)."
+)
+sure = st.checkbox("I have downloaded the results I need; start a new lesson", key="teacher-new-sure")
+if st.button("Start a new lesson", disabled=not sure):
+    if active:
+        st.warning("Runs are still queued or running: stop or cancel them above first.")
+    else:
+        try:
+            archived = classroom.new_lesson()
+        except store.StoreError as error:
+            st.error(str(error))
+        else:
+            st.success(f"Archived as {archived}: the class starts empty." if archived else "The class was empty.")
+archives = classroom.archives()
+if archives:
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Archived lessons", archives, key="teacher-archive")
+    if right.button("Restore it"):
+        try:
+            if active:
+                raise WorkspaceError("Runs are still queued or running: stop or cancel them above first.")
+            archived = classroom.restore(chosen)
+        except (WorkspaceError, store.StoreError) as error:
+            st.error(str(error))
+        else:
+            st.success(f"Restored {chosen}." + (f" The class before it is archived as {archived}." if archived else ""))

@@ -1,0 +1,206 @@
+"""A class: the teacher's key and addresses, the lesson's rules enforced at submit, the challenge,
+the class at a glance and as CSV, and the new-lesson archive and its restore."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from unittest import mock
+
+import pytest
+
+from digitlab import classroom, store, workspaces
+from digitlab.drawings import save_drawing
+from digitlab.jobs import JobBoard
+from digitlab.models import build_model
+from digitlab.train import TrainConfig
+from digitlab.workspaces import WorkspaceError
+from tests.test_app import page, visitor
+
+TEACHER_KEY = "k" * 40
+
+
+@pytest.fixture
+def shared(home, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    return home
+
+
+@pytest.fixture(scope="module")
+def softmax():
+    return build_model("softmax")  # 7,850 parameters
+
+
+def student(n: int) -> workspaces.Workspace:
+    return workspaces.by_key(hashlib.md5(f"student {n}".encode()).hexdigest())  # their aliases differ
+
+
+def save(model, name: str, owner: workspaces.Workspace, accuracy: float) -> None:
+    store.save_model(model, name, {"architecture": "softmax", "test_accuracy": accuracy, "train_seconds": 5.0}, owner)
+
+
+def test_the_teacher_is_who_gives_the_key_or_signs_in_with_a_listed_address(monkeypatch):
+    assert not classroom.is_teacher_key(TEACHER_KEY)  # no key set: nobody is the teacher by key
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
+    assert classroom.is_teacher_key(TEACHER_KEY)
+    assert not classroom.is_teacher_key(TEACHER_KEY[:-1]) and not classroom.is_teacher_key("")
+    assert not classroom.is_teacher_key(None)
+    monkeypatch.setenv("DIGITLAB_TEACHERS", "ada@school.example, Grace@School.example")
+    assert classroom.is_teacher_address("grace@school.example") and classroom.is_teacher_address("ada@school.example")
+    assert not classroom.is_teacher_address("pupil@school.example") and not classroom.is_teacher_address(None)
+
+
+def test_the_lesson_round_trips_and_a_broken_file_sets_no_rules(shared):
+    assert classroom.read_lesson() == classroom.Lesson()
+    lesson = classroom.Lesson(
+        architectures=["softmax", "custom"], max_epochs=3, goal_accuracy=0.9, goal_parameters=10_000
+    )
+    classroom.save_lesson(lesson)
+    assert classroom.read_lesson() == lesson
+    record = json.loads(classroom.lesson_path().read_text())
+    classroom.lesson_path().write_text(json.dumps({**record, "from_a_newer_version": 1}))
+    assert classroom.read_lesson().extra == {"from_a_newer_version": 1}  # kept, and written back
+    for broken in ("{not json", '{"max_epochs": "ten"}', '{"goal_accuracy": 7}', '{"architectures": "cnn"}', "[]"):
+        classroom.lesson_path().write_text(broken)
+        assert classroom.read_lesson() == classroom.Lesson(), broken
+    with pytest.raises(ValueError, match="max_epochs"):
+        classroom.save_lesson(classroom.Lesson(max_epochs=0))
+
+
+def test_the_lesson_is_enforced_when_a_job_is_submitted(shared):
+    classroom.save_lesson(classroom.Lesson(architectures=["softmax", "custom"], max_epochs=3, max_images=5_000))
+    refused = {
+        "cnn": TrainConfig.for_architecture("cnn", epochs=1, train_limit=1000),
+        "epochs": TrainConfig.for_architecture("softmax", epochs=4, train_limit=1000),
+        "images": TrainConfig.for_architecture("softmax", epochs=1, train_limit=6000),
+    }
+    client = mock.Mock()
+    board = JobBoard(client)
+    for why, config in refused.items():
+        with pytest.raises(WorkspaceError, match="In this lesson") as error:
+            board.submit_training(config, "x", student(1))
+        assert {"cnn": "softmax, your own network", "epochs": "3 epochs", "images": "5,000"}[why] in str(error.value)
+    assert not client.submit.called and not board.jobs  # nothing reached the cluster
+    classroom.check_submission(TrainConfig.for_architecture("softmax", epochs=3, train_limit=5000))
+    own = TrainConfig.for_architecture(
+        "cnn", epochs=1, train_limit=1000, network={"input": "unit", "layers": [{"type": "flatten"}]}
+    )
+    classroom.check_submission(own)  # a network of one's own is "custom", allowed
+
+
+def test_a_personal_install_has_no_lesson_rules(home):
+    classroom.save_lesson(classroom.Lesson(architectures=["softmax"]))
+    classroom.check_submission(TrainConfig.for_architecture("cnn", epochs=1, train_limit=1000))
+
+
+def test_the_challenge_says_who_met_it(shared, softmax):
+    lesson = classroom.Lesson(goal_accuracy=0.9, goal_parameters=10_000)
+    assert (
+        lesson.challenge()
+        == "Train a model with at least 90.0% right on the test digits and at most 10,000 parameters."
+    )
+    assert "no trained model" in lesson.standing(student(1))
+    save(softmax, "low", student(1), 0.85)
+    assert lesson.standing(student(1)).startswith("Not met yet: your best, low, has 85.0% with 7,850 parameters")
+    save(softmax, "high", student(1), 0.92)
+    assert lesson.standing(student(1)) == "✓ Met by your model high: 92.0%, 7,850 parameters."
+    assert not classroom.Lesson(goal_accuracy=0.9, goal_parameters=5_000).met_by(
+        {"test_accuracy": 0.99, "params": 7850}
+    )
+    assert not classroom.Lesson().met_by({"test_accuracy": 1.0, "params": 1})  # no challenge, nobody met it
+
+
+def test_the_class_at_a_glance_and_as_csv(shared, softmax, mnist):
+    save(softmax, "first", student(1), 0.91)
+    save(softmax, "second", student(1), 0.95)
+    save_drawing(mnist.x_test[0], 7, mnist.x_test[0], student(2))
+    rows = {row["Student"]: row for row in classroom.class_rows({student(1).key: "train: second, running"})}
+    assert rows[student(1).alias] == {
+        "Student": student(1).alias, "Models": 2, "Best accuracy": 0.95, "Drawings": 0, "Now": "train: second, running",
+    }  # fmt: skip
+    assert rows[student(2).alias]["Drawings"] == 1 and rows[student(2).alias]["Best accuracy"] is None
+    table = list(csv.DictReader(io.StringIO(classroom.results_csv(classroom.Lesson(goal_accuracy=0.94)))))
+    assert [(r["student"], r["model"], r["challenge"]) for r in table] == [
+        (student(1).alias, "second", "met"),
+        (student(1).alias, "first", ""),
+    ]  # the shipped default is nobody's result
+    assert table[0]["parameters"] == "7850" and table[0]["test_accuracy"] == "0.9500"
+
+
+def test_a_new_lesson_archives_the_class_and_restores_it(shared, softmax):
+    assert classroom.new_lesson() is None  # nothing to archive
+    save(softmax, "before", student(1), 0.9)
+    first = classroom.new_lesson()
+    assert classroom.archives() == [first] and workspaces.all_workspaces() == []
+    save(softmax, "after", student(2), 0.8)
+    with pytest.raises(WorkspaceError, match="no archived lesson"):
+        classroom.restore("../../etc")
+    second = classroom.restore(first)
+    assert second != first and classroom.archives() == [second]  # the class of "after" is kept, archived
+    assert [m.name for m in store.list_models(student(1), include_default=False)] == ["before"]
+    assert store.list_models(student(2), include_default=False) == []
+
+
+def teacher_visit(monkeypatch, key: str = TEACHER_KEY):
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
+    app = visitor(monkeypatch, "teacher")
+    app.query_params["teacher"] = key
+    return app
+
+
+def test_a_student_cannot_reach_the_teachers_page(shared, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
+    plain = visitor(monkeypatch, "teacher").run()
+    assert not plain.exception and "Your class" not in [t.value for t in plain.title]
+    wrong = teacher_visit(monkeypatch, key="guess").run()
+    assert not wrong.exception and "Your class" not in [t.value for t in wrong.title]
+    assert "teacher" not in wrong.query_params and keys_teacher(wrong) is None
+
+
+def keys_teacher(app):
+    from ui import keys
+
+    return app.session_state[keys.TEACHER] if keys.TEACHER in app.session_state else None
+
+
+def test_the_teacher_sees_the_class_sets_the_lesson_and_deletes_a_model(shared, monkeypatch, softmax):
+    save(softmax, "mine", student(1), 0.93)
+    app = teacher_visit(monkeypatch).run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Your class" and "teacher" not in app.query_params  # the key left the address
+    assert list(app.dataframe[0].value["Student"]) == [student(1).alias]
+
+    app.multiselect[0].set_value(["softmax", "custom"])
+    next(n for n in app.number_input if n.label.startswith("Most epochs")).set_value(3)
+    next(n for n in app.number_input if n.label.startswith("Challenge: at least")).set_value(92.0)
+    app.button(key="FormSubmitter:lesson-Set the lesson").click().run()
+    assert not app.exception and "Set for everyone" in app.success[0].value
+    lesson = classroom.read_lesson()
+    assert lesson.architectures == ["softmax", "custom"] and lesson.max_epochs == 3 and lesson.goal_accuracy == 0.92
+
+    app.checkbox(key="teacher-delete-sure").check().run()
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert not app.exception and store.list_models(student(1), include_default=False) == []
+
+
+def test_a_students_train_page_shows_the_challenge_and_refuses_what_the_lesson_does_not_allow(shared, monkeypatch):
+    classroom.save_lesson(classroom.Lesson(architectures=["softmax"], goal_accuracy=0.9))
+    app = visitor(monkeypatch, "train").run()
+    assert not app.exception
+    assert "The class's challenge" in app.info[0].value and "no trained model" in app.info[0].value
+    assert "these networks: softmax" in " ".join(c.value for c in app.caption)
+    app.button(key="FormSubmitter:settings-Train").click().run()  # the default, fast: not in this lesson
+    assert not app.exception and "In this lesson your teacher allows these networks: softmax" in app.error[0].value
+
+
+def test_the_models_page_marks_who_met_the_challenge(shared, monkeypatch, softmax):
+    classroom.save_lesson(classroom.Lesson(goal_accuracy=0.9))
+    save(softmax, "good", student(1), 0.95)
+    app = page("models")
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    app.run()
+    assert not app.exception
+    board = next(d.value for d in app.dataframe if "Challenge" in d.value.columns)
+    assert dict(zip(board["Name"], board["Challenge"])) == {"good": "✓ met", "default": "✓ met"}
