@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from digitlab import store
+from digitlab import classroom, store
 from digitlab.drawings import as_arrays, delete_drawing, list_drawings
 from ui import jobs, keys, picker, visitor, widgets
 
@@ -18,13 +18,14 @@ st.write(
 
 workspace = visitor.workspace()
 drawings = list_drawings(workspace)
+given = set() if workspace.personal else classroom.given_ids(workspace)
 if not drawings:
     st.info("No drawings yet: draw a digit, and when the model is wrong, save it with its true label.")
     st.stop()
 
 st.image(
     [widgets.big_digit(d.pixels, 84) for d in drawings],
-    caption=[f"{d.label} · {d.id}" for d in drawings],
+    caption=[f"{d.label} · {d.id}" + (" · given to the class" if d.id in given else "") for d in drawings],
     width=84,
     output_format="PNG",
     alt=[f"Your drawing of a {d.label}" for d in drawings],
@@ -39,6 +40,20 @@ with left:
         except store.StoreError as error:
             log.info("drawing not deleted: %s", error)
             st.error(str(error))
+    if not workspace.personal:  # a class: the drawing can join the class's own test set
+        if st.button(
+            "Give it to the class's test set",
+            key="give_drawing",
+            disabled=doomed in given,
+            help="A copy joins the drawings every model on the leaderboard is scored on. Yours stay "
+            "private unless you give them; deleting yours here does not take the copy back.",
+        ):
+            try:
+                classroom.give_drawing(doomed, workspace)
+                st.rerun()
+            except (ValueError, store.StoreError) as error:
+                log.info("drawing not given: %s", error)
+                st.error(str(error))
 
 with right:
     entry = picker.active_model()

@@ -4,8 +4,7 @@ import logging
 
 import streamlit as st
 
-from digitlab import store, workspaces
-from digitlab.classroom import read_lesson
+from digitlab import classroom, store, workspaces
 from digitlab.drawings import list_drawings
 from digitlab.evaluate import compare
 from digitlab.export import FORMATS
@@ -88,7 +87,8 @@ else:
 if not workspace.personal:
     st.subheader("Class leaderboard")
     board = workspaces.leaderboard()
-    lesson = read_lesson()
+    lesson = classroom.read_lesson()
+    class_drawings = classroom.class_drawings()
     drawings = list_drawings(workspace)
 
     def owner_name(row: workspaces.BoardEntry) -> str:
@@ -104,6 +104,7 @@ if not workspace.personal:
                 "Network": row.model.meta.get("architecture", "?"),
                 "Right on the test digits": row.model.test_accuracy,
                 "Right on your drawings": caches.score_on_drawings(row.model, drawings),
+                "Right on the class's drawings": caches.score_on_drawings(row.model, class_drawings),
                 "Training time": row.model.meta.get("train_seconds"),
                 **({"Challenge": "✓ met" if lesson.met_by(row.model.meta) else ""} if lesson.has_challenge else {}),
             }

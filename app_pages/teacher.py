@@ -5,10 +5,11 @@ import logging
 import streamlit as st
 
 from digitlab import classroom, store
+from digitlab.drawings import delete_drawing
 from digitlab.jobs import JobBoard
 from digitlab.models import ARCHITECTURES
 from digitlab.workspaces import WorkspaceError, leaderboard
-from ui import visitor
+from ui import visitor, widgets
 
 log = logging.getLogger("app_pages.teacher")  # Streamlit runs a page as __main__
 
@@ -76,6 +77,29 @@ if owned:
             st.success(f"Deleted {pick}.")
 else:
     st.caption("The class has no models yet.")
+
+st.subheader("The class's drawings")
+given = classroom.class_drawings()
+if given:
+    st.image(
+        [widgets.big_digit(d.pixels, 84) for d in given],
+        caption=[f"{d.label} · {classroom.giver(d)}" for d in given],
+        width=84,
+        output_format="PNG",
+        alt=[f"A {d.label} given by {classroom.giver(d)}" for d in given],
+    )
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    names = {f"a {d.label} by {classroom.giver(d)} ({d.id.split('-', 1)[1]})": d.id for d in given}
+    doomed = names[left.selectbox("Drawing", list(names), key="teacher-drawing")]
+    if right.button("Remove it from the class set"):
+        try:
+            delete_drawing(doomed, classroom.class_set())
+        except (ValueError, store.StoreError) as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+else:
+    st.caption("No student has given a drawing to the class's test set yet (My drawings page).")
 
 st.subheader("The lesson")
 choices = [*ARCHITECTURES, classroom.OWN_NETWORK]

@@ -6,6 +6,10 @@ says which architectures a student may train, the most epochs and training image
 challenge ("at least 98% with at most 10,000 parameters"); it is checked when a job is submitted.
 "New lesson" moves every workspace into a dated folder under `<home>/archive/`, from which it can
 be restored.
+
+The class's own test set (`<home>/class-set/drawings/`) holds the drawings students chose to give
+(a copy, named after its giver's workspace key and the drawing's id); a student's drawings stay
+private unless given, and the teacher can remove any.
 """
 
 from __future__ import annotations
@@ -17,16 +21,20 @@ import json
 import logging
 import os
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitlab import store
-from digitlab.drawings import list_drawings
+from digitlab.drawings import Drawing, drawings_dir, list_drawings
 from digitlab.workspaces import (
+    KEY,
     Workspace,
     WorkspaceError,
+    alias_for,
     all_workspaces,
     check_run_size,
     home,
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CLASS_SET_QUOTA = 2000  # drawings in the class's own test set
 OWN_NETWORK = "custom"  # what a lesson calls a network built on the Build page (its model's architecture)
 ARCHIVE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}")  # when the lesson was archived: 2026-12-03-091500
 
@@ -242,11 +251,16 @@ def archives() -> list[str]:
     return sorted(names, reverse=True)
 
 
+def class_folders() -> list[Path]:
+    """What a lesson leaves behind: every workspace, and the class's test set."""
+    return [workspaces_dir(), class_set().root]
+
+
 def new_lesson() -> str | None:
-    """Move every workspace into a dated archive and start the class empty; return the archive's name
-    (None when there was nothing to archive). Raises StoreError where the disk refuses."""
-    current = workspaces_dir()
-    if not current.is_dir() or not any(current.iterdir()):
+    """Move every workspace and the class set into a dated archive and start the class empty; return
+    the archive's name (None when there was nothing to archive). Raises StoreError where the disk refuses."""
+    current = [folder for folder in class_folders() if folder.is_dir() and any(folder.iterdir())]
+    if not current:
         return None
     name = time.strftime("%Y-%m-%d-%H%M%S")
     while (archive_dir() / name).exists():  # two in one second
@@ -254,7 +268,8 @@ def new_lesson() -> str | None:
         name = time.strftime("%Y-%m-%d-%H%M%S")
     try:
         (archive_dir() / name).mkdir(parents=True)
-        current.rename(archive_dir() / name / "workspaces")  # one rename: a workspace is never half moved
+        for folder in current:
+            folder.rename(archive_dir() / name / folder.name)  # one rename: a workspace is never half moved
     except OSError as error:
         log.warning("the class could not be archived", exc_info=True)
         raise store.StoreError(store.UNWRITABLE) from error
@@ -272,10 +287,62 @@ def restore(name: str) -> str | None:
     saved_now = new_lesson()
     folder = archive_dir() / name
     try:
-        (folder / "workspaces").rename(workspaces_dir())
+        for kept in class_folders():
+            if (folder / kept.name).is_dir():
+                if kept.is_dir():
+                    kept.rmdir()  # an empty leftover (the full ones were just archived); else OSError
+                (folder / kept.name).rename(kept)
         folder.rmdir()
     except OSError as error:
         log.warning("lesson %s could not be restored", name, exc_info=True)
         raise store.StoreError(store.UNWRITABLE) from error
     log.info("restored the lesson archived as %s", name)
     return saved_now
+
+
+def class_set() -> Workspace:
+    """The class's own test set: a folder of given drawings, read by the leaderboard."""
+    return Workspace("class-set", home() / "class-set", "the class", drawing_quota=CLASS_SET_QUOTA)
+
+
+def class_drawings() -> list[Drawing]:
+    return list_drawings(class_set())
+
+
+def given_ids(workspace: Workspace) -> set[str]:
+    """The ids of `workspace`'s drawings that are in the class set."""
+    prefix = f"{workspace.key}-"
+    return {d.id.removeprefix(prefix) for d in class_drawings() if d.id.startswith(prefix)}
+
+
+def give_drawing(drawing_id: str, workspace: Workspace) -> None:
+    """Copy one of `workspace`'s drawings into the class set (giving it twice keeps one copy).
+
+    Raises ValueError for an id that is not one of its drawings, StoreError when the class set is
+    full or the disk refuses.
+    """
+    source = drawings_dir(workspace) / f"{drawing_id}.npz"
+    if Path(drawing_id).name != drawing_id or drawing_id.startswith(".") or not source.is_file():
+        raise ValueError(f"Not one of your drawings: {drawing_id!r}")
+    target_set = class_set()
+    folder = drawings_dir(target_set)
+    with store.changing(target_set):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if len(list(folder.glob("[!.]*.npz"))) >= CLASS_SET_QUOTA:
+                raise store.StoreError(f"The class's test set holds {CLASS_SET_QUOTA} drawings, its limit.")
+            with (
+                source.open("rb") as given,
+                tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f,
+            ):
+                shutil.copyfileobj(given, f)
+            os.replace(f.name, folder / f"{workspace.key}-{drawing_id}.npz")
+        except OSError as error:
+            log.warning("drawing %s could not be given to the class set", drawing_id, exc_info=True)
+            raise store.StoreError(store.UNWRITABLE) from error
+
+
+def giver(drawing: Drawing) -> str:
+    """The alias of the workspace that gave a class-set drawing."""
+    key = drawing.id.split("-", 1)[0]
+    return alias_for(key) if KEY.fullmatch(key) else "someone"

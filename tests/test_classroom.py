@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 
 from digitlab import classroom, store, workspaces
-from digitlab.drawings import save_drawing
+from digitlab.drawings import list_drawings, save_drawing
 from digitlab.jobs import JobBoard
 from digitlab.models import build_model
 from digitlab.train import TrainConfig
@@ -204,3 +204,49 @@ def test_the_models_page_marks_who_met_the_challenge(shared, monkeypatch, softma
     assert not app.exception
     board = next(d.value for d in app.dataframe if "Challenge" in d.value.columns)
     assert dict(zip(board["Name"], board["Challenge"])) == {"good": "✓ met", "default": "✓ met"}
+
+
+def test_a_drawing_given_to_the_class_set_is_scored_and_the_teacher_can_remove_it(shared, monkeypatch, mnist):
+    alice, bob = student(1), student(2)
+    kept = save_drawing(mnist.x_test[0], 7, mnist.x_test[0], alice)
+    given = save_drawing(mnist.x_test[1], 2, mnist.x_test[1], alice)
+    assert classroom.class_drawings() == []  # private unless given
+    for wrong in ("../../etc/passwd", ".hidden", "no-such-drawing"):
+        with pytest.raises(ValueError, match="Not one of your drawings"):
+            classroom.give_drawing(wrong, alice)
+    with pytest.raises(ValueError):
+        classroom.give_drawing(given, bob)  # not bob's
+    classroom.give_drawing(given, alice)
+    classroom.give_drawing(given, alice)  # twice: one copy
+    assert classroom.given_ids(alice) == {given} and classroom.given_ids(bob) == set()
+    [copy] = classroom.class_drawings()
+    assert copy.label == 2 and classroom.giver(copy) == alice.alias and kept not in copy.id
+
+    # The leaderboard scores every model on it: the shipped default reads MNIST's 2 right.
+    app = page("models")
+    app.run()
+    board = next(d.value for d in app.dataframe if "Right on the class's drawings" in d.value.columns)
+    assert list(board["Right on the class's drawings"]) == [1.0]
+
+    # The teacher removes it; a new lesson archives the class set with the workspaces.
+    teacher = teacher_visit(monkeypatch).run()
+    assert "by " + alice.alias in teacher.selectbox(key="teacher-drawing").value
+    next(b for b in teacher.button if b.label == "Remove it from the class set").click().run()
+    assert not teacher.exception and classroom.class_drawings() == []
+    classroom.give_drawing(given, alice)
+    archived = classroom.new_lesson()
+    assert classroom.class_drawings() == [] and list_drawings(alice) == []
+    classroom.restore(archived)
+    assert len(classroom.class_drawings()) == 1 and len(list_drawings(alice)) == 2
+
+
+def test_a_student_gives_a_drawing_from_my_drawings(shared, monkeypatch, mnist):
+    app = visitor(monkeypatch, "drawings").run()  # a first visit: its workspace is in the URL now
+    token = app.query_params["ws"]
+    token = token[0] if isinstance(token, list) else token
+    mine = workspaces.from_token(token)
+    save_drawing(mnist.x_test[0], 7, mnist.x_test[0], mine)
+    app.run()
+    app.button(key="give_drawing").click().run()
+    assert not app.exception and classroom.given_ids(mine) == {list_drawings(mine)[0].id}
+    assert app.button(key="give_drawing").disabled and app.get("image")[0].captions[0].endswith("given to the class")

@@ -29,6 +29,9 @@ MODEL_COLUMNS = {
     "Right on your drawings": st.column_config.NumberColumn(
         format="percent", help="Share of the drawings saved on My drawings read right"
     ),
+    "Right on the class's drawings": st.column_config.NumberColumn(
+        format="percent", help="Share of the drawings the class gave to its own test set read right"
+    ),
     "Trained on": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
 }
 
