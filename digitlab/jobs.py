@@ -224,6 +224,12 @@ def recorded_runs(workspace: Workspace) -> list[dict]:
     return runs.list_runs(workspace, live=live)
 
 
+def active_run(workspace: Workspace) -> dict | None:
+    """A queued or running run of `workspace` that a server still follows: this one, or another app
+    server on the same store (its heartbeat is recent)."""
+    return next((r for r in recorded_runs(workspace) if r.get("state") in runs.ACTIVE), None)
+
+
 @dataclass
 class JobStatus:
     """What a page needs to draw a job at one moment."""
@@ -306,9 +312,13 @@ class Job:
         """Drain events until the job ends, then save its model and record how it ended."""
         try:
             self.drain()
+            beat = time.monotonic()
             while not (self.ended or self.future.done()):
                 time.sleep(self.follow_interval())
                 self.drain()
+                if time.monotonic() - beat > runs.HEARTBEAT:  # other servers on this store see it live
+                    self.record()
+                    beat = time.monotonic()
             self.drain()  # the last events, if the result came first
             self.finish(self.future.result())
         except CancelledError:

@@ -3,13 +3,21 @@
 Layout: `<workspace>/runs/<run id>.json`, rewritten atomically at each change of state. A run whose
 record still says queued or running when no live job answers for it (the server or its worker
 died) is shown as interrupted: the truth survives whatever dies when.
+
+Several app servers may share one store. Each record names the server that follows the run
+(`SERVER`), and that server rewrites it every HEARTBEAT seconds while the run is queued or
+running: another server shows such a run as it is, and as interrupted once its heartbeat is more
+than STALE_AFTER seconds old.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +30,9 @@ if TYPE_CHECKING:
 
 ACTIVE = ("queued", "running")
 KEPT_RUNS = 200  # records kept per workspace, the newest
+HEARTBEAT = 5.0  # seconds between rewrites of an active run's record by the server that follows it
+STALE_AFTER = 30.0  # seconds without one after which another server reads the run as interrupted
+SERVER = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"  # this process, for its records
 
 
 def runs_dir(workspace: Workspace) -> Path:
@@ -36,7 +47,7 @@ def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             forget_old_runs(folder)
-        record = read_run(path) or {"id": run_id, "created": time.time()}
+        record = read_run(path) or {"id": run_id, "created": time.time(), "server": SERVER}
         record.update(fields, updated=time.time())
         write_json_atomic(path, record)
     return record
@@ -69,12 +80,22 @@ def read_run(path: Path) -> dict | None:
 INTERRUPTED = "Interrupted: the server or its worker stopped during the run. No model was saved."
 
 
+def alive(record: dict, live: set[str]) -> bool:
+    """Whether an active record's run is still followed: by this server (its id in `live`), or by
+    another server whose heartbeat is recent."""
+    if record["id"] in live:
+        return True
+    elsewhere = record.get("server") not in (None, SERVER)
+    return elsewhere and time.time() - record.get("updated", 0) <= STALE_AFTER
+
+
 def list_runs(workspace: Workspace, live: set[str] = frozenset()) -> list[dict]:
-    """Every recorded run of `workspace`, newest first; an active record with no live job is marked interrupted."""
+    """Every recorded run of `workspace`, newest first; an active record that no server follows any
+    more (`alive`) is marked interrupted."""
     folder = runs_dir(workspace)
     records = [r for p in record_files(folder) if (r := read_run(p))]
     for record in records:
-        if record.get("state") in ACTIVE and record["id"] not in live:
+        if record.get("state") in ACTIVE and not alive(record, live):
             ended = {"state": "interrupted", "error": INTERRUPTED}
             try:
                 record.update(record_run(workspace, record["id"], **ended))

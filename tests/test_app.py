@@ -543,6 +543,19 @@ def test_two_tabs_pressing_train_at_once_start_one_job(monkeypatch, board):
         job.wait(60)
 
 
+def test_a_run_started_from_another_app_server_keeps_the_workspace_busy(board, monkeypatch):
+    from digitlab import runs, workspaces
+
+    token = workspaces.new_token()
+    runs.record_run(workspaces.from_token(token), "digitlab-train-there", state="running", kind="train", name="theirs")
+    path = runs.runs_dir(workspaces.from_token(token)) / "digitlab-train-there.json"
+    store.write_json_atomic(path, {**runs.read_run(path), "server": "server-b-1-abcdef"})  # followed by server B
+    app = start_training(visitor(monkeypatch, "train", token).run(), "softmax", **{"ep-softmax": 1, "limit": 1000})
+    assert not app.exception and keys.TRAIN_JOB not in app.session_state
+    assert "Your train run theirs is still running, started in another window" in app.warning[0].value
+    assert not board.jobs  # nothing was submitted
+
+
 def test_a_class_run_larger_than_the_ceiling_is_refused_on_the_page(monkeypatch):
     monkeypatch.setenv("DIGITLAB_DIGITS_PER_RUN", "10000")
     app = start_training(visitor(monkeypatch, "train").run(), "softmax", **{"ep-softmax": 3, "limit": 5000})

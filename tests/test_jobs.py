@@ -172,3 +172,27 @@ def test_the_embedded_workers_yield_to_other_sessions_too(board):
     for leads_its_session, theirs in board.client.run(look).values():
         group, _, niceness = theirs
         assert leads_its_session and [group] != ours and int(niceness) == SESSION_NICENESS
+
+
+def test_a_running_job_keeps_its_record_fresh_for_other_servers(board, workspace, monkeypatch):
+    monkeypatch.setattr(runs, "HEARTBEAT", 0.2)
+    job = board.submit_training(LONG, "long", workspace)
+    try:
+        wait_until(lambda: job.state == "running")
+        path = runs.runs_dir(workspace) / f"{job.id}.json"
+        first = runs.read_run(path)["updated"]
+        wait_until(lambda: runs.read_run(path)["updated"] > first + 0.5, timeout=60)
+        assert runs.read_run(path)["server"] == runs.SERVER and job.state == "running"
+    finally:
+        job.stop()
+    assert job.wait(120).state == "stopped"
+
+
+def test_another_servers_run_reads_as_it_is_while_its_heartbeat_is_fresh(workspace, monkeypatch):
+    runs.record_run(workspace, "digitlab-train-there", state="running", name="theirs")
+    path = runs.runs_dir(workspace) / "digitlab-train-there.json"
+    record = runs.read_run(path)
+    store.write_json_atomic(path, {**record, "server": "another-host-1-abcdef"})
+    assert runs.list_runs(workspace)[0]["state"] == "running"  # followed by the other server
+    store.write_json_atomic(path, {**record, "server": "another-host-1-abcdef", "updated": time.time() - 60})
+    assert runs.list_runs(workspace)[0]["state"] == "interrupted"  # its server went quiet

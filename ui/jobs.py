@@ -12,7 +12,7 @@ import streamlit as st
 
 from digitlab import store
 from digitlab.cluster import connect
-from digitlab.jobs import Job, JobBoard, recorded_runs
+from digitlab.jobs import Job, JobBoard, active_run, recorded_runs
 from ui import keys, visitor
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,13 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
             busy = busy_job()
             if busy is not None:
                 st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
+                return None
+            elsewhere = None if workspace.personal else active_run(workspace)  # from another app server
+            if elsewhere is not None:
+                st.warning(
+                    f"Your {elsewhere.get('kind', 'training')} run {elsewhere.get('name', '')} is still "
+                    f"{elsewhere['state']}, started in another window: let it finish first."
+                )
                 return None
             if store.is_full(workspace):
                 st.error(
