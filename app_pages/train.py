@@ -7,6 +7,7 @@ import streamlit as st
 
 from digitlab.classroom import check_submission, read_lesson
 from digitlab.data import TEST_SIZE, VALIDATION_SIZE
+from digitlab.jobs import active_run
 from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.plots import history_rows, training_spec
 from digitlab.snapshots import Snapshot
@@ -201,6 +202,11 @@ def show_learning() -> None:
 
 
 job = jobs.visitor_job(keys.TRAIN_JOB)
+if (job is None or not job.active) and shared_mode() and (elsewhere := active_run(visitor.workspace())):
+    st.info(
+        f"Your run **{elsewhere.get('name', '')}** is {elsewhere['state']}, started in another window or "
+        "on another of the class's servers: it goes on, and its model is saved when it ends."
+    )
 if job is not None:
     st.subheader(f"Run: {job.name} ({'your own network' if job.config.network else job.config.architecture})")
     widgets.see_the_code(job.config, job.name, key="train-code")

@@ -550,9 +550,11 @@ def test_a_run_started_from_another_app_server_keeps_the_workspace_busy(board, m
     runs.record_run(workspaces.from_token(token), "digitlab-train-there", state="running", kind="train", name="theirs")
     path = runs.runs_dir(workspaces.from_token(token)) / "digitlab-train-there.json"
     store.write_json_atomic(path, {**runs.read_run(path), "server": "server-b-1-abcdef"})  # followed by server B
-    app = start_training(visitor(monkeypatch, "train", token).run(), "softmax", **{"ep-softmax": 1, "limit": 1000})
+    app = visitor(monkeypatch, "train", token).run()
+    assert "Your run **theirs** is running, started in another window" in app.info[0].value
+    app = start_training(app, "softmax", **{"ep-softmax": 1, "limit": 1000})
     assert not app.exception and keys.TRAIN_JOB not in app.session_state
-    assert "Your train run theirs is still running, started in another window" in app.warning[0].value
+    assert "Your run theirs is still running, started in another window" in app.warning[0].value
     assert not board.jobs  # nothing was submitted
 
 

@@ -92,8 +92,8 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
             elsewhere = None if workspace.personal else active_run(workspace)  # from another app server
             if elsewhere is not None:
                 st.warning(
-                    f"Your {elsewhere.get('kind', 'training')} run {elsewhere.get('name', '')} is still "
-                    f"{elsewhere['state']}, started in another window: let it finish first."
+                    f"Your run {elsewhere.get('name', '')} is still {elsewhere['state']}, started in another "
+                    "window: one run at a time per workspace, so let it finish first."
                 )
                 return None
             if store.is_full(workspace):

@@ -1,0 +1,98 @@
+"""More than one app server: two `streamlit run` servers on one DIGITLAB_HOME and one `dask scheduler`
+with a worker, behind Debian's nginx with deploy/nginx-digitlab.conf (sticky, websockets proxied)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from digitlab import store, workspaces
+from tests.e2e.conftest import screenshot
+from tests.e2e.server import ROOT, free_port, start_app, start_dask, stop_app, train_from_page, wait_for_port
+from tests.e2e.test_browser import wait_for_app
+from tests.e2e.test_workspaces import go, token_of, visit
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SITE = ROOT / "deploy" / "nginx-digitlab.conf"
+
+
+def nginx_config(folder: Path, port: int, servers: list[str]) -> Path:
+    """A whole nginx configuration around the shipped site file, listening on `port`, to `servers`."""
+    site = SITE.read_text().replace("listen 80;", f"listen 127.0.0.1:{port};")
+    site = site.replace(
+        "    server 127.0.0.1:8501;\n    server 127.0.0.1:8502;\n", "".join(f"    server {s};\n" for s in servers)
+    )
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\n    access_log {folder}/access.log;\n{temp}\n{site}\n}}\n"
+    )
+    return config
+
+
+@pytest.fixture(scope="module")
+def class_servers(tmp_path_factory):
+    """Two app servers (A, B) on one home and one scheduler with a worker, and nginx before them."""
+    if not Path(NGINX).exists():
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing: apt-get install nginx")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    folder = tmp_path_factory.mktemp("two-servers")
+    home = folder / "home"
+    processes, address = start_dask(folder)
+    try:
+        urls = []
+        for name in ("a", "b"):
+            server, url = start_app(home, folder / f"server-{name}.log", scheduler=address, shared=True)
+            processes.append(server)
+            urls.append(url)
+        port = free_port()
+        config = nginx_config(folder, port, [url.removeprefix("http://") for url in urls])
+        command = [NGINX, "-p", str(folder), "-c", str(config), "-g", "daemon off;"]
+        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        wait_for_port(port)
+        yield {"a": urls[0], "b": urls[1], "proxy": f"http://127.0.0.1:{port}", "home": home}
+    finally:
+        for process in processes[::-1]:
+            stop_app(process)
+
+
+def test_a_browser_through_the_proxy_trains_and_its_model_is_saved(class_servers, browser):
+    page = visit(browser, class_servers["proxy"])
+    assert "digitlab_server" in [c["name"] for c in page.context.cookies()]  # the proxy keeps it on one server
+    go(page, "Train")
+    train_from_page(page, "softmax", "through-the-proxy", epochs=1, images=2000)
+    page.get_by_text("Saved as through-the-proxy").wait_for(timeout=180_000)
+    key = workspaces.from_token(token_of(page)).key  # its folder's name, on the one store
+    assert (class_servers["home"] / "workspaces" / key / "models" / "through-the-proxy" / store.MODEL_FILE).is_file()
+    page.context.close()
+
+
+def test_a_run_started_on_one_server_is_seen_running_on_the_other_which_starts_no_second(class_servers, browser):
+    on_a = visit(browser, class_servers["a"])
+    token = token_of(on_a)
+    go(on_a, "Train")
+    train_from_page(on_a, "cnn", "long-run", epochs=20, images=0)  # minutes of training: stopped below
+    on_a.get_by_text(re.compile(r"Epoch 1 of 20")).wait_for(timeout=180_000)
+    try:
+        on_b = visit(browser, f"{class_servers['b']}/train?ws={token}")  # the same workspace, on server B
+        expect(on_b.get_by_text(re.compile(r"Your run long-run is running, started in another window"))).to_be_visible()
+        train_from_page(on_b, "softmax", "second", epochs=1, images=1000)
+        expect(on_b.get_by_text(re.compile(r"still running, started in another window"))).to_be_visible()
+        wait_for_app(on_b)
+        expect(on_b.get_by_text("Run: second")).to_have_count(0)  # one run per workspace, across servers
+        screenshot(on_b, "servers-b-sees-a-run-of-a")
+        on_b.context.close()
+    finally:
+        on_a.get_by_role("button", name="Stop", exact=True).click()
+    on_a.get_by_text(re.compile(r"Saved as long-run")).wait_for(timeout=60_000)
+    on_a.context.close()
