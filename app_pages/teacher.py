@@ -113,6 +113,10 @@ with st.form("lesson"):
     a, b = st.columns(2)
     max_epochs = a.number_input("Most epochs per run (0: no limit)", 0, 100, lesson.max_epochs or 0)
     max_images = b.number_input("Most training images per run (0: no limit)", 0, 55_000, lesson.max_images or 0, 1000)
+    max_parameters = a.number_input(
+        "Largest network, in parameters (0: no limit)", 0, 10_000_000, lesson.max_parameters or 0, 1000
+    )
+    b.caption("The five networks have 7,850 (softmax) to 184,586 (cnn) parameters; the Build page counts them.")
     goal_accuracy = a.number_input(
         "Challenge: at least this % right on the test digits (0: none)",
         0.0,
@@ -129,6 +133,7 @@ with st.form("lesson"):
             architectures=None if set(allowed) == set(choices) else allowed,
             max_epochs=int(max_epochs) or None,
             max_images=int(max_images) or None,
+            max_parameters=int(max_parameters) or None,
             goal_accuracy=round(goal_accuracy / 100, 4) or None,
             goal_parameters=int(goal_parameters) or None,
             extra=lesson.extra,

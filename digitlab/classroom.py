@@ -74,6 +74,7 @@ class Lesson:
     architectures: list[str] | None = None  # names in models.ARCHITECTURES, or OWN_NETWORK
     max_epochs: int | None = None
     max_images: int | None = None  # training images per run
+    max_parameters: int | None = None  # the largest network a student may train (builder limit)
     goal_accuracy: float | None = None  # the challenge: at least this test accuracy (0-1)
     goal_parameters: int | None = None  # ... with at most this many parameters
     extra: dict = field(default_factory=dict, repr=False)  # fields a newer version wrote: kept, not used
@@ -109,6 +110,8 @@ class Lesson:
             parts.append(f"{self.max_epochs} epochs at most")
         if self.max_images is not None:
             parts.append(f"{self.max_images:,} training images at most")
+        if self.max_parameters is not None:
+            parts.append(f"networks of {self.max_parameters:,} parameters at most")
         return f"In this lesson your teacher allows {'; '.join(parts)}." if parts else ""
 
     def standing(self, workspace: Workspace) -> str:
@@ -139,6 +142,17 @@ class Lesson:
                 f"In this lesson a run trains on {self.max_images:,} images at most: set Training images to "
                 f"{self.max_images:,} or fewer."
             )
+        if self.max_parameters is not None:
+            from digitlab.models import get_architecture  # Keras: imported when needed
+            from digitlab.network import describe
+
+            network = config.network or get_architecture(config.architecture).network
+            parameters = sum(row.parameters for row in describe(network))
+            if parameters > self.max_parameters:
+                raise WorkspaceError(
+                    f"In this lesson a network has {self.max_parameters:,} parameters at most; this one has "
+                    f"{parameters:,}. Use fewer or smaller layers (the Build page counts them)."
+                )
 
 
 def lesson_path() -> Path:
@@ -165,7 +179,7 @@ def checked(lesson: Lesson) -> Lesson:
     names = lesson.architectures
     if names is not None and not (isinstance(names, list) and all(isinstance(a, str) for a in names)):
         raise ValueError(f"architectures must be names, not {lesson.architectures!r}")
-    for name in ("max_epochs", "max_images", "goal_parameters"):
+    for name in ("max_epochs", "max_images", "max_parameters", "goal_parameters"):
         value = getattr(lesson, name)
         if value is not None and (type(value) is not int or value < 1):
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")

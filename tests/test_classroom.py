@@ -70,18 +70,22 @@ def test_the_lesson_round_trips_and_a_broken_file_sets_no_rules(shared):
 
 
 def test_the_lesson_is_enforced_when_a_job_is_submitted(shared):
-    classroom.save_lesson(classroom.Lesson(architectures=["softmax", "custom"], max_epochs=3, max_images=5_000))
+    lesson = classroom.Lesson(["softmax", "custom"], max_epochs=3, max_images=5_000, max_parameters=10_000)
+    classroom.save_lesson(lesson)
+    wide = {"input": "unit", "layers": [{"type": "flatten"}, {"type": "dense", "units": 16}]}  # 12,730
     refused = {
         "cnn": TrainConfig.for_architecture("cnn", epochs=1, train_limit=1000),
         "epochs": TrainConfig.for_architecture("softmax", epochs=4, train_limit=1000),
         "images": TrainConfig.for_architecture("softmax", epochs=1, train_limit=6000),
+        "size": TrainConfig.for_architecture("softmax", epochs=1, train_limit=1000, network=wide),
     }
     client = mock.Mock()
     board = JobBoard(client)
     for why, config in refused.items():
         with pytest.raises(WorkspaceError, match="In this lesson") as error:
             board.submit_training(config, "x", student(1))
-        assert {"cnn": "softmax, your own network", "epochs": "3 epochs", "images": "5,000"}[why] in str(error.value)
+        expected = {"cnn": "softmax, your own network", "epochs": "3 epochs", "images": "5,000", "size": "12,730"}
+        assert expected[why] in str(error.value)
     assert not client.submit.called and not board.jobs  # nothing reached the cluster
     classroom.check_submission(TrainConfig.for_architecture("softmax", epochs=3, train_limit=5000))
     own = TrainConfig.for_architecture(
@@ -250,3 +254,13 @@ def test_a_student_gives_a_drawing_from_my_drawings(shared, monkeypatch, mnist):
     app.button(key="give_drawing").click().run()
     assert not app.exception and classroom.given_ids(mine) == {list_drawings(mine)[0].id}
     assert app.button(key="give_drawing").disabled and app.get("image")[0].captions[0].endswith("given to the class")
+
+
+def test_a_teacher_signed_in_with_a_listed_address_has_the_page(shared, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_TEACHERS", "ada@school.example")
+    with mock.patch("ui.visitor.signed_in_address", return_value="Ada@School.example"):
+        app = visitor(monkeypatch, "teacher").run()
+    assert not app.exception and app.title[0].value == "Your class"
+    with mock.patch("ui.visitor.signed_in_address", return_value="pupil@school.example"):
+        app = visitor(monkeypatch, "teacher").run()
+    assert "Your class" not in [t.value for t in app.title]
