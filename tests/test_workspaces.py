@@ -164,3 +164,41 @@ def test_a_workspace_has_a_disk_ceiling_and_keeps_its_newest_runs(shared, model,
     for i in range(8):
         runs.record_run(owner, f"run-{i}", state="done")
     assert [r["id"] for r in runs.list_runs(owner)] == [f"run-{i}" for i in range(7, 2, -1)]
+
+
+QUOTA_RACER = """
+import pathlib, sys, time
+from digitlab import store, workspaces
+from digitlab.models import build_model
+workspace, model_file = workspaces.by_key(sys.argv[1]), store.model_to_bytes(build_model("softmax"))
+print("ready", flush=True)
+while not pathlib.Path(sys.argv[2]).exists():
+    time.sleep(0.01)
+try:
+    print("saved as", store.save_model_file(model_file, "last", {}, workspace), flush=True)
+except store.StoreError as error:
+    print("refused:", error, flush=True)
+"""
+
+
+def test_the_model_quota_holds_across_processes_as_across_app_servers(shared, model, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    workspace = workspaces.from_token(workspaces.new_token())
+    for i in range(workspaces.MODEL_QUOTA - 1):
+        store.save_model_file(store.model_to_bytes(model), f"m{i}", {}, workspace)
+    go, env = tmp_path / "go", {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-c", QUOTA_RACER, workspace.key, str(go)]
+    racers = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    try:
+        assert [racer.stdout.readline().strip() for racer in racers] == ["ready"] * 3
+        go.touch()  # all three save at once, each in its own process, as three app servers would
+        said = sorted(racer.communicate(timeout=120)[0].strip() for racer in racers)
+    finally:
+        for racer in racers:
+            racer.kill()
+    assert said[0].startswith("refused: This workspace already holds 20 models") and said[1].startswith("refused")
+    assert said[2] == "saved as last"
+    assert len(store.list_models(workspace, include_default=False)) == workspaces.MODEL_QUOTA
