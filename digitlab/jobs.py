@@ -31,7 +31,15 @@ from digitlab import classroom, runs, store
 from digitlab.cluster import SLOT, warm_up_quietly
 from digitlab.data import Dataset, load_mnist
 from digitlab.finetune import fine_tune
-from digitlab.train import EPOCH_END_GUESS, READY, ProgressEvent, TrainConfig, TrainingDiverged, train_model
+from digitlab.train import (
+    EPOCH_END_GUESS,
+    READY,
+    ProgressEvent,
+    TrainConfig,
+    TrainingDiverged,
+    give_back,
+    train_model,
+)
 from digitlab.workspaces import Workspace
 
 log = logging.getLogger(__name__)
@@ -177,6 +185,7 @@ def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finish
         keep = keep_on_stop or not result.stopped
         model_file = store.model_to_bytes(result.model) if keep else None
         record = store.model_record(result.model, result.metadata())
+        give_back(result.ready)  # its result is out: the next run of the default takes it again
         return Finished(model_file, record, result.stopped, result.extras() if keep else {})
     finally:
         side.close()

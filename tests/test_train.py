@@ -96,6 +96,11 @@ def test_a_ready_model_trains_exactly_as_a_new_one_and_is_taken_once(mnist):
     for a, b, c in zip(new.model.get_weights(), taken.model.get_weights(), other.model.get_weights(), strict=True):
         assert np.array_equal(a, b) and np.array_equal(a, c)
     assert taken.test_accuracy == new.test_accuracy > 0.2  # 4 steps: past chance (0.1)
+    train.give_back(taken.ready)  # its result is out: ready again, and trains exactly as a new one again
+    again = train_model(config, mnist)
+    assert again.model is ready_model and not train.READY
+    for a, b in zip(new.model.get_weights(), again.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize(

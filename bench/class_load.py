@@ -1,0 +1,227 @@
+"""A class on one server: N visitors through Streamlit's own websocket protocol, two real tabs drawing.
+
+    python bench/class_load.py --visitors 30 [--strokes 10]
+
+Starts `streamlit run` in shared mode (embedded Dask cluster, default slots) with an empty home, then:
+  1. records, in headless Chromium, the messages a real browser sends (Playwright's websocket
+     events): opening the Draw page, a stroke of a 7 on the canvas, opening Train, pressing Train
+     on the default settings (that run is left to finish before the class arrives);
+  2. measures one real tab drawing alone: stroke end (mouse up) to Prediction shown;
+  3. replays the recording for N visitors, each its own websocket session and so its own
+     workspace, all starting within the first 30 s, while two real tabs draw; for each visitor,
+     each page open (its message sent to the run finished) and whether its stroke got a Prediction;
+  4. samples the server process's memory (its own RSS, not the training workers') all along, and
+     waits until every visitor's training has ended (its run record), up to 20 minutes.
+Targets: every stroke answered; stroke p50 <= 1.5x drawing alone; every page open <= 3 s; server
+memory <= 2 GB; every training saved, the last within 8 minutes of the first press.
+Last line: class_load visitors=N stroke_ratio=X page_open_max_s=Y trainings_done=D/N last_training_end_s=Z
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import common  # noqa: F401 - first: puts the project on the import path
+import psutil
+from playwright.sync_api import sync_playwright
+from served import new_visitor, open_draw, stroke_latencies
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, STROKES, draw, start_app, stop_app
+from tests.e2e.test_browser import wait_for_app
+
+ARRIVAL_SPREAD = 30.0  # seconds over which the class arrives
+TRAINING_DEADLINE = 20 * 60  # seconds to wait for the class's trainings
+
+
+def record_a_visit(browser, url: str) -> list[bytes]:
+    """The rerun messages a real browser sends: open Draw, draw a 7, open Train, press Train."""
+    page = new_visitor(browser)
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    page.goto(f"{url}/draw")
+    page.locator("canvas.upper-canvas").wait_for()
+    wait_for_app(page)
+    draw(page, STROKES["7"])
+    page.get_by_test_id("stMetricValue").wait_for()
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile("Saved as")).wait_for(timeout=300_000)  # the recorder's own run, before the class
+    page.context.close()
+    reruns = []
+    for payload in sent:
+        message = BackMsg()
+        message.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        if message.WhichOneof("type") == "rerun_script" and not message.rerun_script.is_auto_rerun:
+            reruns.append(message)
+    return [m.SerializeToString() for m in reruns]
+
+
+class Visitor(threading.Thread):
+    """One simulated visitor: the recorded reruns sent in order on its own websocket session."""
+
+    def __init__(self, url: str, reruns: list[bytes], start_after: float):
+        super().__init__(daemon=True)
+        self.url, self.reruns, self.start_after = url, reruns, start_after
+        self.opens: list[float] = []  # seconds from each rerun sent to its run finished
+        self.answered: list[bool] = []  # per rerun: did a Prediction come back
+        self.token: str | None = None
+        self.pressed: float | None = None  # when it pressed Train (time.time())
+        self.error: str | None = None
+
+    def run(self) -> None:
+        time.sleep(self.start_after)
+        host = self.url.removeprefix("http://")
+        try:
+            with connect(
+                f"ws://{host}/_stcore/stream",
+                subprotocols=["streamlit"],
+                origin=self.url,
+                open_timeout=60,
+                max_size=None,
+            ) as socket:
+                for i, payload in enumerate(self.reruns):
+                    message = BackMsg()
+                    message.ParseFromString(payload)
+                    self.rewrite_token(message)
+                    if i == len(self.reruns) - 1:
+                        self.pressed = time.time()
+                    started = time.perf_counter()
+                    socket.send(message.SerializeToString())
+                    self.answered.append(self.wait_for_the_run(socket))
+                    self.opens.append(time.perf_counter() - started)
+        except Exception as error:  # noqa: BLE001 - counted and reported, the others go on
+            self.error = f"{type(error).__name__}: {error}"
+
+    def rewrite_token(self, message: BackMsg) -> None:
+        """Each visitor has its own workspace: the recorded `ws=` becomes the one this server gave it."""
+        state = message.rerun_script
+        if self.token and "ws=" in state.query_string:
+            state.query_string = re.sub(r"ws=[^&]*", f"ws={self.token}", state.query_string)
+
+    def wait_for_the_run(self, socket) -> bool:
+        """Read until the run finishes; True when a Prediction was drawn in it."""
+        predicted = False
+        while True:
+            raw = socket.recv(timeout=120)
+            message = ForwardMsg()
+            message.ParseFromString(raw)
+            kind = message.WhichOneof("type")
+            if kind == "page_info_changed" and "ws=" in message.page_info_changed.query_string:
+                self.token = parse_qs(message.page_info_changed.query_string)["ws"][0]
+            predicted = predicted or b"Prediction" in raw
+            if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                return predicted
+
+
+def memory_sampler(pid: int, peak: list[float], stop: threading.Event) -> None:
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], process.memory_info().rss / 2**30)
+        except psutil.NoSuchProcess:
+            return
+        stop.wait(0.5)
+
+
+def trainings(home: Path) -> list[dict]:
+    records = []
+    for path in (home / "workspaces").glob("*/runs/*.json"):
+        try:
+            records.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            continue  # being written
+    return records
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visitors", type=int, default=30)
+    parser.add_argument("--strokes", type=int, default=10)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="digitlab-class-load-"))
+    home = folder / "home"
+    server, url = start_app(home, folder / "streamlit.log", shared=True)
+    peak, stop_sampling = [0.0], threading.Event()
+    threading.Thread(target=memory_sampler, args=(server.pid, peak, stop_sampling), daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            reruns = record_a_visit(browser, url)
+            recorded_runs = len(trainings(home))
+            first, _ = open_draw(browser, url)
+            stroke_latencies([first], 2, [])  # warm-up
+            alone = stroke_latencies([first], args.strokes, [])
+            second, _ = open_draw(browser, url)
+            spread = ARRIVAL_SPREAD / max(1, args.visitors)
+            visitors = [Visitor(url, reruns, i * spread) for i in range(args.visitors)]
+            for visitor in visitors:
+                visitor.start()
+            busy = stroke_latencies([first, second], args.strokes, [])
+            for visitor in visitors:
+                visitor.join(timeout=600)
+            browser.close()
+        deadline = time.time() + TRAINING_DEADLINE
+        while time.time() < deadline:
+            ended = [r for r in trainings(home) if r.get("state") not in ("queued", "running")]
+            if len(ended) >= recorded_runs + args.visitors:
+                break
+            time.sleep(2)
+    finally:
+        stop_sampling.set()
+        stop_app(server)
+
+    class_runs = sorted(trainings(home), key=lambda r: r.get("created", 0))[recorded_runs:]
+    done = [r for r in class_runs if r.get("state") == "done" and r.get("saved_name")]
+    presses = [v.pressed for v in visitors if v.pressed]
+    last_end = max((r["updated"] for r in done), default=float("nan")) - min(presses, default=float("nan"))
+    opens = [t for v in visitors for t in v.opens]
+    strokes_answered = sum(any(v.answered) for v in visitors)  # its stroke's run drew a Prediction
+    ratio = statistics.median(busy) / statistics.median(alone)
+    page_open_max = max(opens, default=float("nan"))
+    errors = [v.error for v in visitors if v.error]
+    print(f"class_load: {args.visitors} visitors, {len(reruns)} recorded reruns each, {len(errors)} errors")
+    print(
+        "  the first visitor, per rerun (open Draw, stroke, open Train, press Train): "
+        + ", ".join(f"{t:.2f} s{' Prediction' if a else ''}" for t, a in zip(visitors[0].opens, visitors[0].answered))
+    )
+    for error in errors[:5]:
+        print("  error:", error)
+    print(f"{'drawing alone, stroke p50 / p90':48s} {statistics.median(alone):7.0f} / {percentile(alone, 0.9):.0f} ms")
+    print(
+        f"{'drawing with the class, stroke p50 / p90':48s} {statistics.median(busy):7.0f} / "
+        f"{percentile(busy, 0.9):.0f} ms   ratio {ratio:.2f}x, target <= 1.5x"
+    )
+    print(f"{'simulated strokes answered':48s} {strokes_answered:7d} / {args.visitors}   target all")
+    print(
+        f"{'simulated page opens p50 / max':48s} {statistics.median(opens) if opens else float('nan'):7.2f} / "
+        f"{page_open_max:.2f} s   target <= 3 s"
+    )
+    print(f"{'server memory, peak RSS':48s} {peak[0]:7.2f} GB   target <= 2 GB")
+    print(f"{'trainings saved':48s} {len(done):7d} / {args.visitors}   target all")
+    print(f"{'last training ended, after the first press':48s} {last_end:7.0f} s   target <= 480 s")
+    print(
+        f"class_load visitors={args.visitors} stroke_ratio={ratio:.2f} page_open_max_s={page_open_max:.2f} "
+        f"trainings_done={len(done)}/{args.visitors} last_training_end_s={last_end:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
