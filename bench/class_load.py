@@ -11,7 +11,9 @@ Starts `streamlit run` in shared mode (embedded Dask cluster, default slots) wit
      workspace, all starting within the first 30 s, while two real tabs draw; for each visitor,
      each page open (its message sent to the run finished) and whether its stroke got a Prediction;
   4. samples the server process's memory (its own RSS, not the training workers') all along, and
-     waits until every visitor's training has ended (its run record), up to 20 minutes.
+     waits until every run submitted has ended (the run records), up to 20 minutes. A visitor the
+     server turns away (more new workspaces in a minute than DIGITLAB_NEW_WORKSPACES_PER_MINUTE)
+     is counted as such: raise that setting for N over 60.
 Targets: every stroke answered; stroke p50 <= 1.5x drawing alone; every page open <= 3 s; server
 memory <= 2 GB; every training saved, the last within 8 minutes of the first press.
 Last line: class_load visitors=N stroke_ratio=X page_open_max_s=Y trainings_done=D/N last_training_end_s=Z
@@ -78,6 +80,7 @@ class Visitor(threading.Thread):
         self.opens: list[float] = []  # seconds from each rerun sent to its run finished
         self.answered: list[bool] = []  # per rerun: did a Prediction come back
         self.token: str | None = None
+        self.turned_away = False  # told the server hands out no more new workspaces this minute
         self.pressed: float | None = None  # when it pressed Train (time.time())
         self.error: str | None = None
 
@@ -122,6 +125,7 @@ class Visitor(threading.Thread):
             if kind == "page_info_changed" and "ws=" in message.page_info_changed.query_string:
                 self.token = parse_qs(message.page_info_changed.query_string)["ws"][0]
             predicted = predicted or b"Prediction" in raw
+            self.turned_away = self.turned_away or b"Too many new workspaces" in raw
             if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 return predicted
 
@@ -178,12 +182,13 @@ def main() -> None:
             for visitor in visitors:
                 visitor.join(timeout=600)
             browser.close()
-        deadline = time.time() + TRAINING_DEADLINE
-        while time.time() < deadline:
-            ended = [r for r in trainings(home) if r.get("state") not in ("queued", "running")]
-            if len(ended) >= recorded_runs + args.visitors:
+        deadline, submitted = time.time() + TRAINING_DEADLINE, 0
+        while time.time() < deadline:  # until every run submitted has ended and no new one came in 10 s
+            records = trainings(home)
+            if len(records) == submitted and all(r.get("state") not in ("queued", "running") for r in records):
                 break
-            time.sleep(2)
+            submitted = len(records)
+            time.sleep(10)
     finally:
         stop_sampling.set()
         stop_app(server)
@@ -197,7 +202,11 @@ def main() -> None:
     ratio = statistics.median(busy) / statistics.median(alone)
     page_open_max = max(opens, default=float("nan"))
     errors = [v.error for v in visitors if v.error]
-    print(f"class_load: {args.visitors} visitors, {len(reruns)} recorded reruns each, {len(errors)} errors")
+    turned_away = sum(v.turned_away for v in visitors)
+    print(
+        f"class_load: {args.visitors} visitors, {len(reruns)} recorded reruns each, {len(errors)} errors, "
+        f"{turned_away} told to come back in a minute (DIGITLAB_NEW_WORKSPACES_PER_MINUTE)"
+    )
     print(
         "  the first visitor, per rerun (open Draw, stroke, open Train, press Train): "
         + ", ".join(f"{t:.2f} s{' Prediction' if a else ''}" for t, a in zip(visitors[0].opens, visitors[0].answered))
