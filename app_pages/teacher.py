@@ -6,7 +6,7 @@ import streamlit as st
 
 from digitlab import classroom, store
 from digitlab.drawings import delete_drawing
-from digitlab.jobs import JobBoard
+from digitlab.jobs import ClassRun, class_runs
 from digitlab.models import ARCHITECTURES
 from digitlab.workspaces import WorkspaceError, leaderboard
 from ui import visitor, widgets
@@ -23,12 +23,35 @@ st.write(
     "how long a run may be, and the challenge every student's Train page shows."
 )
 lesson = classroom.read_lesson()
-# This server's runs (a board exists once anyone pressed Train or the cluster started: none, no runs).
-boards = {job: board for board in list(JobBoard.boards) for job in list(board.jobs.values()) if job.active}
-active = list(boards)
+active = class_runs()  # from the store: the same on every app server of the class
+
+
+def run_in_words(run: ClassRun) -> str:
+    """Who runs what, and where it stands: in detail for this server's runs, from the record for another's."""
+    record, job, status = run.record, run.job, run.status()
+    what = f"**{run.workspace.alias}**: **{record.get('name', '')}** ({record.get('architecture', '')})"
+    if status is None:
+        return f"{what}, {record['state']} on another app server."
+    if status.state == "running":
+        last = status.events[-1] if status.events else None
+        where = f"epoch {last.epoch} of {job.config.epochs}" if last and job.config else "starting"
+        return f"{what} is training: {where}."
+    return f"{what} waits, {status.ahead} ahead."
+
+
+def ask(run: ClassRun, what: str) -> None:
+    try:
+        run.ask(what)
+    except store.StoreError as error:
+        log.info("teacher's %s not written: %s", what, error)
+        st.error(str(error))
+
 
 st.subheader("The class at a glance")
-rows = classroom.class_rows({job.workspace.key: f"{job.kind}: {job.name}, {job.state}" for job in active})
+now = {
+    run.workspace.key: f"{run.record.get('kind')}: {run.record.get('name')}, {run.record['state']}" for run in active
+}
+rows = classroom.class_rows(now)
 if rows:
     st.dataframe(
         rows,
@@ -49,17 +72,27 @@ st.download_button(
 st.subheader("Runs now")
 if not active:
     st.caption("No run is queued or running.")
-for job in active:
-    status = boards[job].status(job)
+for run in active:
     text, button = st.columns([4, 1], vertical_alignment="center")
-    if status.state == "running":
-        last = status.events[-1] if status.events else None
-        where = f"epoch {last.epoch} of {job.config.epochs}" if last and job.config else "starting"
-        text.markdown(f"**{job.workspace.alias}** is training **{job.name}** ({job.architecture}): {where}.")
-        button.button("Stop", key=f"stop-{job.id}", on_click=job.stop, help="Ends it after the current batch.")
+    text.markdown(run_in_words(run))
+    if run.record.get("asked"):
+        button.caption(f"Asked to {run.record['asked']}.")
+    elif run.record["state"] == "running":
+        button.button(
+            "Stop",
+            key=f"stop-{run.record['id']}",
+            on_click=ask,
+            args=(run, "stop"),
+            help="Ends it after the current batch; its model is saved as it is.",
+        )
     else:
-        text.markdown(f"**{job.workspace.alias}**: **{job.name}** ({job.architecture}) waits, {status.ahead} ahead.")
-        button.button("Cancel", key=f"cancel-{job.id}", on_click=job.cancel, help="Takes it out of the queue.")
+        button.button(
+            "Cancel",
+            key=f"cancel-{run.record['id']}",
+            on_click=ask,
+            args=(run, "cancel"),
+            help="Takes it out of the queue.",
+        )
 
 st.subheader("Delete a model")
 owned = {f"{entry.owner.alias} / {entry.model.name}": entry for entry in leaderboard() if entry.owner is not None}

@@ -31,14 +31,20 @@ NICENESS = 10  # embedded workers yield the CPU to the app's page reruns and pre
 SESSION_NICENESS = 5
 
 
+MAX_DEFAULT_SLOTS = 4  # slots an embedded cluster takes unasked: each worker holds TensorFlow and MNIST in memory
+
+
 def training_slots() -> int:
-    """Trainings the embedded cluster runs at once: `$DIGITLAB_TRAINING_SLOTS`, or one per two cores."""
+    """Trainings the embedded cluster runs at once: `$DIGITLAB_TRAINING_SLOTS`, or one per core up to
+    MAX_DEFAULT_SLOTS. A default run on one core is as fast as on two (bench/slots.py on 2 cores:
+    TensorFlow's second thread adds nothing to the small `fast` convnet), so a core serves a class
+    best as a run of its own, and a learner alone loses nothing."""
     configured = os.environ.get("DIGITLAB_TRAINING_SLOTS", "").strip()
     if configured:
         if not configured.isdigit() or int(configured) < 1:
             raise ValueError(f"DIGITLAB_TRAINING_SLOTS must be a whole number of at least 1, not {configured!r}")
         return int(configured)
-    return max(1, (os.cpu_count() or 1) // 2)
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_SLOTS))
 
 
 def lower_priority(niceness: int) -> None:

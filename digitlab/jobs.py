@@ -40,7 +40,7 @@ from digitlab.train import (
     give_back,
     train_model,
 )
-from digitlab.workspaces import Workspace
+from digitlab.workspaces import Workspace, all_workspaces
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ SEND_INTERVAL = 0.5  # seconds between a worker's sends of its progress events (
 FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
 FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
 QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
+ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?
 READY_AGAIN_AFTER = 3.0  # seconds after a run that took the worker's ready model before it makes the next
 GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
 FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
@@ -240,6 +241,38 @@ def active_run(workspace: Workspace) -> dict | None:
 
 
 @dataclass
+class ClassRun:
+    """A queued or running run of any workspace, as the store tells it: the same on every app server."""
+
+    workspace: Workspace
+    record: dict  # its run record (runs.py): id, kind, name, architecture, state, server
+    job: Job | None = None  # this server's job, where this server follows it
+    board: JobBoard | None = None  # ... and its board
+
+    def status(self) -> JobStatus | None:
+        """The job's status in detail (its epoch, its place in the queue), where this server follows it."""
+        return self.board.status(self.job) if self.board and self.job else None
+
+    def ask(self, what: str) -> bool:
+        """Stop or cancel it (runs.ASKS); this server does it at once, another at its next look."""
+        if self.job is not None:
+            (self.job.cancel if what == "cancel" else self.job.stop)()
+        return runs.ask(self.workspace, self.record["id"], what)
+
+
+def class_runs() -> list[ClassRun]:
+    """Every workspace's queued or running runs, oldest first, whichever app server follows them."""
+    followed = {job.id: (job, board) for board in list(JobBoard.boards) for job in list(board.jobs.values())}
+    found = [
+        ClassRun(workspace, record, *followed.get(record["id"], ()))
+        for workspace in all_workspaces()
+        for record in recorded_runs(workspace)
+        if record.get("state") in runs.ACTIVE
+    ]
+    return sorted(found, key=lambda run: run.record.get("created", 0))
+
+
+@dataclass
 class JobStatus:
     """What a page needs to draw a job at one moment."""
 
@@ -271,6 +304,7 @@ class Job:
     error: str | None = None
     meta: dict | None = None
     cancel_requested: bool = False
+    stop_requested: bool = False
     ended: bool = False  # the worker sent its last events
     submitted: float = field(default_factory=time.monotonic)
 
@@ -289,6 +323,7 @@ class Job:
 
     def stop(self) -> None:
         """End the run after the current batch; its model is kept or discarded as submitted."""
+        self.stop_requested = True
         self.stop_event.set()
 
     def cancel(self) -> None:
@@ -321,13 +356,16 @@ class Job:
         """Drain events until the job ends, then save its model and record how it ended."""
         try:
             self.drain()
-            beat = time.monotonic()
+            beat = looked = time.monotonic()
             while not (self.ended or self.future.done()):
                 time.sleep(self.follow_interval())
                 self.drain()
                 if time.monotonic() - beat > runs.HEARTBEAT:  # other servers on this store see it live
                     self.record()
                     beat = time.monotonic()
+                if time.monotonic() - looked > ASK_INTERVAL:
+                    self.do_what_was_asked()
+                    looked = time.monotonic()
             self.drain()  # the last events, if the result came first
             self.finish(self.future.result())
         except CancelledError:
@@ -347,6 +385,16 @@ class Job:
             self.end("failed", f"The job failed: {type(error).__name__}: {error}")
         finally:
             self.release()
+
+    def do_what_was_asked(self) -> None:
+        """Stop or cancel the job if its record asks it (runs.ask: a teacher, on this server or another)."""
+        what = runs.asked(self.workspace, self.id)
+        if what == "cancel" and not self.cancel_requested:
+            log.info("job %s: cancelled as asked", self.id)
+            self.cancel()
+        elif what == "stop" and not self.stop_requested:
+            log.info("job %s: stopped as asked", self.id)
+            self.stop()
 
     def drain(self) -> None:
         """Take what the worker sent. (No blocking get: the scheduler logs every one that times out.)"""

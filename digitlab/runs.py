@@ -7,7 +7,8 @@ died) is shown as interrupted: the truth survives whatever dies when.
 Several app servers may share one store. Each record names the server that follows the run
 (`SERVER`), and that server rewrites it every HEARTBEAT seconds while the run is queued or
 running: another server shows such a run as it is, and as interrupted once its heartbeat is more
-than STALE_AFTER seconds old.
+than STALE_AFTER seconds old. A teacher on any server asks a run to stop or to be cancelled by
+writing the ask into its record (`ask`); the server that follows the run reads it and does it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,31 @@ def record_run(workspace: Workspace, run_id: str, **fields) -> dict:
         record.update(fields, updated=time.time())
         write_json_atomic(path, record)
     return record
+
+
+ASKS = ("stop", "cancel")
+
+
+def ask(workspace: Workspace, run_id: str, what: str) -> bool:
+    """Ask the server that follows run `run_id` to stop it or cancel it (`what`, one of ASKS).
+
+    False, and nothing written, where the run has ended or has no record. Raises StoreError where the disk refuses.
+    """
+    if what not in ASKS:
+        raise ValueError(f"a run can be asked to {' or '.join(ASKS)}, not {what!r}")
+    path = runs_dir(workspace) / f"{run_id}.json"
+    with changing(workspace):
+        record = read_run(path)
+        if record is None or record.get("state") not in ACTIVE:
+            return False
+        write_json_atomic(path, {**record, "asked": what})
+    return True
+
+
+def asked(workspace: Workspace, run_id: str) -> str | None:
+    """What run `run_id` was asked to do (stop, cancel), if anything."""
+    record = read_run(runs_dir(workspace) / f"{run_id}.json") or {}
+    return record.get("asked") if record.get("asked") in ASKS else None
 
 
 def record_files(folder: Path) -> list[Path]:

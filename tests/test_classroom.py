@@ -11,13 +11,14 @@ from unittest import mock
 
 import pytest
 
-from digitlab import classroom, store, workspaces
+from digitlab import classroom, runs, store, workspaces
 from digitlab.drawings import list_drawings, save_drawing
-from digitlab.jobs import JobBoard
+from digitlab.jobs import JobBoard, class_runs
 from digitlab.models import build_model
 from digitlab.train import TrainConfig
 from digitlab.workspaces import WorkspaceError
 from tests.test_app import page, visitor
+from tests.test_jobs import wait_until
 
 TEACHER_KEY = "k" * 40
 
@@ -264,3 +265,50 @@ def test_a_teacher_signed_in_with_a_listed_address_has_the_page(shared, monkeypa
     with mock.patch("ui.visitor.signed_in_address", return_value="pupil@school.example"):
         app = visitor(monkeypatch, "teacher").run()
     assert "Your class" not in [t.value for t in app.title]
+
+
+def test_the_class_runs_are_every_workspaces_active_runs_whichever_server_follows_them(board, shared):
+    here, there = student(1), student(2)
+    long = TrainConfig.for_architecture("softmax", epochs=200, train_limit=5000)  # a class's largest: stopped
+    job = board.submit_training(long, "here", here)
+    wait_until(lambda: job.state == "running")
+    runs.record_run(there, "digitlab-train-there", state="running", name="theirs", architecture="mlp")
+    path = runs.runs_dir(there) / "digitlab-train-there.json"
+    store.write_json_atomic(path, {**runs.read_run(path), "server": "another-host-1-abcdef"})
+    try:
+        found = {run.record["name"]: run for run in class_runs()}
+        assert set(found) == {"here", "theirs"}
+        assert found["here"].job is job and found["here"].status().state == "running"
+        assert found["theirs"].job is None and found["theirs"].status() is None
+        assert found["theirs"].ask("stop") and runs.asked(there, "digitlab-train-there") == "stop"
+        assert found["here"].ask("stop")
+        assert job.wait(60).state == "stopped"
+    finally:
+        job.stop()
+
+
+def another_servers_run(workspace, run_id: str, state: str) -> None:
+    """A run record as another app server on the same store writes it (its heartbeat fresh)."""
+    runs.record_run(workspace, run_id, state=state, kind="train", name=run_id, architecture="mlp")
+    path = runs.runs_dir(workspace) / f"{run_id}.json"
+    store.write_json_atomic(path, {**runs.read_run(path), "server": "another-host-1-abcdef"})
+
+
+def test_the_teacher_stops_and_cancels_runs_another_app_server_follows(shared, monkeypatch):
+    another_servers_run(student(1), "running-there", "running")
+    another_servers_run(student(2), "queued-there", "queued")
+    app = teacher_visit(monkeypatch).run()
+    assert not app.exception, app.exception
+    said = " ".join(m.value for m in app.markdown)
+    assert f"**{student(1).alias}**: **running-there** (mlp), running on another app server" in said
+    assert f"**{student(2).alias}**: **queued-there** (mlp), queued on another app server" in said
+    assert set(app.dataframe[0].value["Now"]) == {"train: running-there, running", "train: queued-there, queued"}
+    app.button(key="stop-running-there").click().run()
+    app.button(key="cancel-queued-there").click().run()
+    assert not app.exception
+    assert runs.asked(student(1), "running-there") == "stop" and runs.asked(student(2), "queued-there") == "cancel"
+    assert {c.value for c in app.caption} >= {"Asked to stop.", "Asked to cancel."}
+    # A new lesson waits for every run of the class, on any server.
+    app.checkbox(key="teacher-new-sure").check().run()
+    next(b for b in app.button if b.label == "Start a new lesson").click().run()
+    assert "stop or cancel them above first" in app.warning[0].value and classroom.archives() == []

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digitlab import runs, store
-from digitlab.cluster import NICENESS, SESSION_NICENESS, LowPriority, connect
+from digitlab.cluster import MAX_DEFAULT_SLOTS, NICENESS, SESSION_NICENESS, LowPriority, connect, training_slots
 from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
@@ -196,3 +196,28 @@ def test_another_servers_run_reads_as_it_is_while_its_heartbeat_is_fresh(workspa
     assert runs.list_runs(workspace)[0]["state"] == "running"  # followed by the other server
     store.write_json_atomic(path, {**record, "server": "another-host-1-abcdef", "updated": time.time() - 60})
     assert runs.list_runs(workspace)[0]["state"] == "interrupted"  # its server went quiet
+
+
+def test_a_stop_or_cancel_asked_through_the_store_reaches_the_server_that_follows_the_run(board, workspace):
+    """What a teacher on another app server does (runs.ask): this server reads it and stops or cancels the run."""
+    running = started(board, LONG, "asked-to-stop", workspace)
+    waiting = board.submit_training(QUICK, "asked-to-cancel", workspace)
+    assert runs.ask(workspace, waiting.id, "cancel") and runs.ask(workspace, running.id, "stop")
+    assert running.wait(60).state == "stopped" and running.saved_name == "asked-to-stop"
+    assert waiting.wait(60).state == "cancelled" and not waiting.events
+    assert not runs.ask(workspace, running.id, "stop")  # ended: nothing to ask
+    with pytest.raises(ValueError, match="stop or cancel"):
+        runs.ask(workspace, running.id, "delete")
+
+
+@pytest.mark.parametrize(("cores", "slots"), [(1, 1), (2, 2), (4, 4), (64, MAX_DEFAULT_SLOTS), (None, 1)])
+def test_the_embedded_cluster_runs_one_training_per_core_unless_told(monkeypatch, cores, slots):
+    monkeypatch.delenv("DIGITLAB_TRAINING_SLOTS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert training_slots() == slots
+    monkeypatch.setenv("DIGITLAB_TRAINING_SLOTS", "3")
+    assert training_slots() == 3
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("DIGITLAB_TRAINING_SLOTS", wrong)
+        with pytest.raises(ValueError, match="whole number of at least 1"):
+            training_slots()

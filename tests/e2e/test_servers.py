@@ -16,7 +16,7 @@ from digitlab import store, workspaces
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import ROOT, free_port, start_app, start_dask, stop_app, train_from_page, wait_for_port
 from tests.e2e.test_browser import wait_for_app
-from tests.e2e.test_workspaces import go, token_of, visit
+from tests.e2e.test_workspaces import TEACHER_KEY, go, token_of, visit
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx-digitlab.conf"
@@ -52,7 +52,10 @@ def class_servers(tmp_path_factory):
     try:
         urls = []
         for name in ("a", "b"):
-            server, url = start_app(home, folder / f"server-{name}.log", scheduler=address, shared=True)
+            log = folder / f"server-{name}.log"
+            server, url = start_app(
+                home, log, scheduler=address, shared=True, env={"DIGITLAB_TEACHER_KEY": TEACHER_KEY}
+            )
             processes.append(server)
             urls.append(url)
         port = free_port()
@@ -77,7 +80,9 @@ def test_a_browser_through_the_proxy_trains_and_its_model_is_saved(class_servers
     page.context.close()
 
 
-def test_a_run_started_on_one_server_is_seen_running_on_the_other_which_starts_no_second(class_servers, browser):
+def test_a_run_started_on_one_server_is_seen_on_the_other_which_starts_no_second_and_its_teacher_stops_it(
+    class_servers, browser
+):
     on_a = visit(browser, class_servers["a"])
     token = token_of(on_a)
     go(on_a, "Train")
@@ -92,7 +97,16 @@ def test_a_run_started_on_one_server_is_seen_running_on_the_other_which_starts_n
         expect(on_b.get_by_text("Run: second")).to_have_count(0)  # one run per workspace, across servers
         screenshot(on_b, "servers-b-sees-a-run-of-a")
         on_b.context.close()
+        teacher = visit(browser, f"{class_servers['b']}/?teacher={TEACHER_KEY}")  # the teacher, on server B
+        go(teacher, "Teacher")
+        expect(teacher.get_by_text(re.compile(r"long-run.*running on another app server"))).to_be_visible()
+        teacher.get_by_role("button", name="Stop", exact=True).click()
+        expect(teacher.get_by_text("Asked to stop.")).to_be_visible()
+        screenshot(teacher, "servers-teacher-on-b-stops-a-run-of-a")
+        on_a.get_by_text(re.compile(r"Saved as long-run")).wait_for(timeout=60_000)  # server A stopped it
+        teacher.context.close()
     finally:
-        on_a.get_by_role("button", name="Stop", exact=True).click()
-    on_a.get_by_text(re.compile(r"Saved as long-run")).wait_for(timeout=60_000)
+        if not on_a.get_by_text(re.compile(r"Saved as long-run")).count():
+            on_a.get_by_role("button", name="Stop", exact=True).click()
+            on_a.get_by_text(re.compile(r"Saved as long-run")).wait_for(timeout=60_000)
     on_a.context.close()
