@@ -36,7 +36,9 @@ def run_in_words(run: ClassRun) -> str:
         last = status.events[-1] if status.events else None
         where = f"epoch {last.epoch} of {job.config.epochs}" if last and job.config else "starting"
         return f"{what} is training: {where}."
-    return f"{what} waits, {status.ahead} ahead."
+    starts = f", should start in about {max(1, round(status.starts_in / 60))} min" if status.starts_in else ""
+    place = "next in line" if status.ahead == 0 else f"{status.ahead} ahead"
+    return f"{what} waits: {place}{starts}."
 
 
 def ask(run: ClassRun, what: str) -> None:

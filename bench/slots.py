@@ -1,15 +1,16 @@
-"""What a second training slot costs a lone learner, and what it gives a class, on this machine.
+"""Training slots and threads: what a learner alone and a class get from each, on this machine.
 
     python bench/slots.py [--rounds 3]
 
 Each round trains the default model (the `fast` settings, as a press of Train does) in fresh
-processes, as the embedded cluster's workers would run it:
-  lone, 2 threads   one slot on 2 cores: a learner alone has both (TF_NUM_INTRAOP_THREADS=2)
-  lone, 1 thread    two slots on 2 cores: each worker gets one core, a learner alone too
-  pair, 1 thread    two slots, two learners at once (the class's case)
-Prints the median training seconds of each, the lone learner's cost of two slots (lone 1 thread /
-lone 2 threads) and what a class gains (two runs side by side / two runs one after the other on
-both cores), and the peak memory of a training process (what each slot's worker holds, roughly).
+processes, as the embedded cluster's workers would run it (TF_NUM_INTRAOP_THREADS):
+  lone, 2 threads   a learner alone with both cores (what every worker gets: cluster.py)
+  lone, 1 thread    a learner alone on a worker held to one core
+  pair, 1 thread    two learners at once on two slots, one core each
+  pair, 2 threads   two learners at once on two slots, both cores each (the default)
+Prints the median training seconds of each, a lone learner on one thread against two, what a class
+gains from two slots (two runs side by side against two one after the other on both cores), and
+the peak memory of a training process (what each slot's worker holds, roughly).
 The last line: `slots lone_ratio=X class_ratio=Y`.
 """
 
@@ -66,27 +67,30 @@ def main() -> None:
     if args.child:
         child()
         return
-    lone2, lone1, pair1 = [], [], []
+    lone2, lone1, pair1, pair2 = [], [], [], []
     for round_ in range(1, args.rounds + 1):
         lone2.append(seconds_of(start(2)))
         lone1.append(seconds_of(start(1)))
-        pair = [start(1), start(1)]
-        pair1.append(max(seconds_of(p) for p in pair))
+        for threads, seconds in ((1, pair1), (2, pair2)):
+            pair = [start(threads), start(threads)]
+            seconds.append(max(seconds_of(p) for p in pair))
         print(
             f"round {round_}: lone 2 threads {lone2[-1]:.1f} s, lone 1 thread {lone1[-1]:.1f} s, "
-            f"pair 1 thread each {pair1[-1]:.1f} s (the slower of the two)",
+            f"pair 1 thread each {pair1[-1]:.1f} s, pair 2 threads each {pair2[-1]:.1f} s (the slower of two)",
             flush=True,
         )
-    m2, m1, mp = (statistics.median(v) for v in (lone2, lone1, pair1))
+    m2, m1, mp, mp2 = (statistics.median(v) for v in (lone2, lone1, pair1, pair2))
     print("training seconds, median of the rounds (a fresh process: the first run's tracing included)")
     print(f"{'lone, 2 threads (one slot)':<40} {m2:8.1f}")
     print(f"{'lone, 1 thread (two slots)':<40} {m1:8.1f}")
     print(f"{'pair, 1 thread each (two slots)':<40} {mp:8.1f}")
+    print(f"{'pair, 2 threads each (two slots)':<40} {mp2:8.1f}")
     print(
-        f"a lone learner with two slots takes {m1 / m2:.2f}x as long; two runs side by side take "
-        f"{mp / (2 * m2):.2f}x the time of the same two one after the other on both cores"
+        f"a lone learner on one thread takes {m1 / m2:.2f}x as long as on two; two runs side by side take "
+        f"{mp2 / (2 * m2):.2f}x (two threads each) and {mp / (2 * m2):.2f}x (one each) the time of the two "
+        "one after the other on both cores"
     )
-    print(f"slots lone_ratio={m1 / m2:.2f} class_ratio={mp / (2 * m2):.2f}")
+    print(f"slots lone_ratio={m1 / m2:.2f} class_ratio={mp2 / (2 * m2):.2f}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from unittest import mock
 
 import pytest
@@ -312,3 +313,23 @@ def test_the_teacher_stops_and_cancels_runs_another_app_server_follows(shared, m
     app.checkbox(key="teacher-new-sure").check().run()
     next(b for b in app.button if b.label == "Start a new lesson").click().run()
     assert "stop or cancel them above first" in app.warning[0].value and classroom.archives() == []
+
+
+def test_the_teacher_sees_this_servers_runs_in_detail_and_stops_or_cancels_them(board, shared, monkeypatch):
+    long = TrainConfig.for_architecture("softmax", epochs=200, train_limit=5000)  # a class's largest: stopped
+    running = board.submit_training(long, "first", student(1))
+    waiting = board.submit_training(long, "second", student(2))
+    try:
+        wait_until(lambda: running.events)
+        app = teacher_visit(monkeypatch).run()
+        assert not app.exception, app.exception
+        said = " ".join(m.value for m in app.markdown)
+        assert re.search(r"\*\*first\*\* \(softmax\) is training: epoch \d+ of 200\.", said), said
+        assert re.search(r"\*\*second\*\* \(softmax\) waits: next in line, should start in about \d+ min\.", said)
+        app.button(key=f"cancel-{waiting.id}").click().run()
+        assert waiting.wait(60).state == "cancelled"
+        app.button(key=f"stop-{running.id}").click().run()
+        assert running.wait(60).state == "stopped" and running.saved_name == "first"
+        assert not app.exception and runs.asked(student(1), running.id) == "stop"
+    finally:
+        running.stop()

@@ -9,12 +9,24 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from digitlab import store, workspaces
+from digitlab.drawings import list_drawings, save_drawing
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import ROOT, free_port, start_app, start_dask, stop_app, train_from_page, wait_for_port
+from tests.e2e.server import (
+    ROOT,
+    STROKES,
+    draw,
+    free_port,
+    start_app,
+    start_dask,
+    stop_app,
+    train_from_page,
+    wait_for_port,
+)
 from tests.e2e.test_browser import wait_for_app
 from tests.e2e.test_workspaces import TEACHER_KEY, go, token_of, visit
 
@@ -110,3 +122,31 @@ def test_a_run_started_on_one_server_is_seen_on_the_other_which_starts_no_second
             on_a.get_by_role("button", name="Stop", exact=True).click()
             on_a.get_by_text(re.compile(r"Saved as long-run")).wait_for(timeout=60_000)
     on_a.context.close()
+
+
+def test_two_visitors_of_one_workspace_on_two_servers_cannot_pass_its_quota_together(
+    class_servers, browser, monkeypatch
+):
+    on_a = visit(browser, class_servers["a"])
+    token = token_of(on_a)
+    monkeypatch.setenv("DIGITLAB_HOME", str(class_servers["home"]))
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    workspace = workspaces.from_token(token)
+    for _ in range(workspace.drawing_quota - 1):  # one drawing short of its limit
+        save_drawing(np.zeros((28, 28), np.float32), 1, workspace)
+    on_b = visit(browser, f"{class_servers['b']}/?ws={token}")
+    for page in (on_a, on_b):
+        go(page, "Draw")
+        page.locator("canvas.upper-canvas").wait_for()
+        draw(page, STROKES["7"])
+        page.get_by_text("Wrong? Teach it").wait_for()
+    for page in (on_a, on_b):  # both press Save at once, each on its own server
+        page.get_by_role("button", name="Save to my drawings", exact=True).click()
+    saved, refused = re.compile(r"Saved as a"), re.compile(r"holds \d+ drawings, its limit")
+    for page in (on_a, on_b):
+        expect(page.get_by_text(saved).or_(page.get_by_text(refused))).to_be_visible()
+    outcomes = sorted(bool(page.get_by_text(saved).count()) for page in (on_a, on_b))
+    assert outcomes == [False, True]  # one saved, one told the workspace is full
+    assert len(list_drawings(workspace)) == workspace.drawing_quota
+    for page in (on_a, on_b):
+        page.context.close()
