@@ -133,7 +133,7 @@ def test_two_visitors_of_one_workspace_on_two_servers_cannot_pass_its_quota_toge
     monkeypatch.setenv("DIGITLAB_SHARED", "1")
     workspace = workspaces.from_token(token)
     for _ in range(workspace.drawing_quota - 1):  # one drawing short of its limit
-        save_drawing(np.zeros((28, 28), np.float32), 1, workspace)
+        save_drawing(np.zeros((28, 28), np.float32), 1, np.zeros((28, 28), np.uint8), workspace)
     on_b = visit(browser, f"{class_servers['b']}/?ws={token}")
     for page in (on_a, on_b):
         go(page, "Draw")
