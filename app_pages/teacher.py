@@ -41,6 +41,12 @@ def run_in_words(run: ClassRun) -> str:
     return f"{what} waits: {place}{starts}."
 
 
+BUTTONS = {  # a run's button, by whether it runs: its label, what it asks (runs.ASKS), its help
+    True: ("Stop", "stop", "Ends it after the current batch; its model is saved as it is."),
+    False: ("Cancel", "cancel", "Takes it out of the queue."),
+}
+
+
 def ask(run: ClassRun, what: str) -> None:
     try:
         run.ask(what)
@@ -79,22 +85,9 @@ for run in active:
     text.markdown(run_in_words(run))
     if run.record.get("asked"):
         button.caption(f"Asked to {run.record['asked']}.")
-    elif run.record["state"] == "running":
-        button.button(
-            "Stop",
-            key=f"stop-{run.record['id']}",
-            on_click=ask,
-            args=(run, "stop"),
-            help="Ends it after the current batch; its model is saved as it is.",
-        )
     else:
-        button.button(
-            "Cancel",
-            key=f"cancel-{run.record['id']}",
-            on_click=ask,
-            args=(run, "cancel"),
-            help="Takes it out of the queue.",
-        )
+        label, what, explained = BUTTONS[run.record["state"] == "running"]
+        button.button(label, key=f"{what}-{run.record['id']}", on_click=ask, args=(run, what), help=explained)
 
 st.subheader("Delete a model")
 owned = {f"{entry.owner.alias} / {entry.model.name}": entry for entry in leaderboard() if entry.owner is not None}
