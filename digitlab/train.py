@@ -302,6 +302,13 @@ def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.D
     the training step is traced once (a smaller last batch cost a second trace, about a second).
     It repeats, so `fit` (given `steps_per_epoch`) keeps one iterator for the whole run: a new
     iterator per epoch made the first step of every other run's second epoch take about 2 s.
+
+    tf.data's autotuning is off. Its tuning thread sleeps between rounds, each sleep twice the last
+    (up to a minute), and freeing the iterator at the end of `fit` waited for that sleep to end:
+    `fit` returned 7-10 s after the last epoch in 4 of 7 default runs (a C++ stack taken then:
+    `RootDataset::Iterator::~Iterator` waiting on `Model::OptimizeLoop`), so a run took 22 s
+    instead of 12, and a Stop up to several seconds more. Off, it never waited (0 of 7), and the
+    batches come as fast: the prefetch buffer still grows as needed, without that thread.
     """
     images = tf.constant(x)  # uint8: a quarter of the memory; each batch is cast on the way out
     labels = tf.constant(y, dtype=tf.int32)
@@ -317,7 +324,9 @@ def make_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tf.data.D
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         )
-    return batches.repeat().prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.repeat().prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def training_set(config: TrainConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
