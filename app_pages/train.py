@@ -136,6 +136,8 @@ def progress_words(last, job, state: str) -> str:
     where = f"Epoch {last.epoch} of {job.config.epochs} · batch {last.step:,} of {last.total_steps:,}"
     if state != "running":
         return f"{where} · {state}"
+    if job.stop_requested:
+        return f"{where} · stopping: it ends after this batch, then it is tested on the {TEST_SIZE:,} test digits..."
     steps_per_epoch = last.total_steps // job.config.epochs
     if last.kind == "epoch" and last.step >= last.total_steps:
         doing = f"testing on the {TEST_SIZE:,} test digits and saving the model..."
@@ -158,8 +160,9 @@ def show_progress(drawn_phase: str) -> None:
         st.progress(events[-1].step / events[-1].total_steps, text=progress_words(events[-1], job, status.state))
     elif status.state == "running":
         st.progress(0.0, text=f"Starting... {status.waited:.0f} s: building the network, shuffling the digits.")
-    if status.state == "running":
-        st.button("Stop", on_click=job.stop, type="primary", key="stop")
+    if status.state == "running":  # pressed once, it says so and cannot be pressed again
+        label = "Stopping..." if job.stop_requested else "Stop"
+        st.button(label, on_click=job.stop, type="primary", key="stop", disabled=job.stop_requested)
     elif status.saved_name:
         stopped = " (stopped early)" if status.state == "stopped" else ""
         st.success(
@@ -211,7 +214,8 @@ if job is not None:
     st.subheader(f"Run: {job.name} ({'your own network' if job.config.network else job.config.architecture})")
     widgets.see_the_code(job.config, job.name, key="train-code")
     phase = jobs.job_phase(job)
-    st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
+    look = jobs.STOPPING_LOOK if phase == "stopping" else 1.0
+    st.fragment(show_progress, run_every=look if job.active else None)(phase)
     if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts
         running = phase == "running"
         first_point_pending = running and not job.events

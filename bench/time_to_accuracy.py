@@ -1,6 +1,6 @@
 """Time to accuracy of the default `fast` model: training seconds to 98%, 99%, and the final figure.
 
-    python bench/time_to_accuracy.py [--preset default|long] [--rounds 4] [--every 48]
+    python bench/time_to_accuracy.py [--preset default|long] [--rounds N] [--every 48]
 
 The test set is scored every `--every` batches by a callback whose own time is taken out of the
 training clock. The first round trains a new model, which traces its training step first (~1.5 s
@@ -64,16 +64,17 @@ def shown(seconds: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", choices=list(PRESETS), default="default")
-    parser.add_argument("--rounds", type=int, default=4, help="the first on a new model, the rest on a ready one")
+    parser.add_argument("--rounds", type=int, help="the first on a new model, the rest on a ready one (4; long: 1)")
     parser.add_argument("--every", type=int, default=48)  # a multiple of steps_per_execution (16)
     args = parser.parse_args()
+    rounds = args.rounds or (4 if args.preset == "default" else 1)
     data = load_mnist()
     config = PRESETS[args.preset]
     print(f"preset={args.preset} config={config}")
     print("| round | model | s to 98.0% | s to 99.0% | s to 99.5% | final test accuracy | training s (no scoring) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     rows = []
-    for round_ in range(1, args.rounds + 1):
+    for round_ in range(1, rounds + 1):
         ready = round_ > 1
         if ready:
             prepare_ready_model(data, config)

@@ -334,6 +334,9 @@ def test_two_sessions_train_independently_and_the_second_waits_its_turn(board, w
     assert "Watch it learn" not in [s.value for s in second.subheader]  # no live views while queued
     first.run()
     first.button(key="stop").click().run()  # alice stops from her page; bob's run starts
+    stop = first.button(key="stop")  # until her run has ended, it says it is stopping
+    stopping = stop.disabled and stop.label == "Stopping..." and "stopping" in first.progress[0].text
+    assert stopping or alice.state == "stopped"
     assert alice.wait(60).saved_name == "alice" and bob.wait(120).saved_name == "bob"
     assert "Watch it learn" in [s.value for s in second.run().subheader]
     architectures = {e.name: e.meta["architecture"] for e in store.list_models(workspace, include_default=False)}
