@@ -214,8 +214,7 @@ if job is not None:
     st.subheader(f"Run: {job.name} ({'your own network' if job.config.network else job.config.architecture})")
     widgets.see_the_code(job.config, job.name, key="train-code")
     phase = jobs.job_phase(job)
-    look = jobs.STOPPING_LOOK if phase == "stopping" else 1.0
-    st.fragment(show_progress, run_every=look if job.active else None)(phase)
+    st.fragment(show_progress, run_every=1.0 if job.active else None)(phase)
     if phase != "queued":  # a queued run's page polls its place only; it is drawn again when the run starts
         running = phase == "running"
         first_point_pending = running and not job.events

@@ -15,6 +15,7 @@ the first operation, in threads that inherit the niceness the plugin gave every 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from pathlib import Path
@@ -27,8 +28,9 @@ SLOT = "training"  # the Dask worker resource one training job takes
 NICENESS = 10  # embedded workers yield the CPU to the app's page reruns and predictions
 # Their session's niceness (see `own_autogroup`): they yield to other sessions, a browser's included.
 # 10 here cost a worker's training about 9% even on a quiet machine (bench/served.py's throughput
-# rounds, 2026-11-22); 5 nothing measurable.
+# rounds, 2026-11-22); 5 nothing measurable. That is for one worker: see `session_niceness`.
 SESSION_NICENESS = 5
+NICE_STEP = 1.25  # Linux gives a task about 1.25x the CPU weight of one a niceness step above it
 
 
 MAX_DEFAULT_SLOTS = 4  # slots an embedded cluster takes unasked: each worker holds TensorFlow and MNIST in memory
@@ -38,14 +40,24 @@ def training_slots() -> int:
     """Trainings the embedded cluster runs at once: `$DIGITLAB_TRAINING_SLOTS`, or one per core up to
     MAX_DEFAULT_SLOTS. Each worker keeps a thread per core (`start_local_cluster`), so a learner
     alone trains as fast as with one slot, and runs side by side share the cores: on 2 cores two
-    default runs at once end in 0.97x the time of the two one after the other, whose seconds of
-    one-core work (scoring the test set, writing the model) they overlap (bench/slots.py)."""
+    default runs at once end in 0.71x the time of the two one after the other (bench/slots.py)."""
     configured = os.environ.get("DIGITLAB_TRAINING_SLOTS", "").strip()
     if configured:
         if not configured.isdigit() or int(configured) < 1:
             raise ValueError(f"DIGITLAB_TRAINING_SLOTS must be a whole number of at least 1, not {configured!r}")
         return int(configured)
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_SLOTS))
+
+
+def session_niceness(workers: int) -> int:
+    """The niceness of each of `workers` worker sessions, so that together they weigh what one worker's
+    session at SESSION_NICENESS does against the app's and a browser's.
+
+    Each worker leads a session of its own, and Linux shares the CPU between sessions first: two
+    workers at 5 took twice one worker's share, and a class's strokes waited 1.63x and 1.85x as long
+    as a lone tab's (bench/class_load.py, 30 visitors, 2026-12-03); at 8 each (two workers), 1.41x.
+    """
+    return min(19, SESSION_NICENESS + round(math.log(max(1, workers), NICE_STEP)))
 
 
 def lower_priority(niceness: int) -> None:
@@ -128,8 +140,9 @@ def warm_up_quietly() -> None:
 def start_local_cluster(slots: int | None = None):
     """Start an embedded LocalCluster: `slots` worker processes of one task each, dashboard off.
 
-    Every worker's TensorFlow may use every core: alone, a run has them all; two at once on 2 cores
-    take as long with two threads each as with one (bench/slots.py), so nothing is split in advance.
+    Every worker's TensorFlow may use every core: alone, a run has them all (one thread of two:
+    1.11x as long); two at once on 2 cores take ~11% longer than with one thread each
+    (bench/slots.py). The learner alone comes first, so nothing is split in advance.
 
     Dask starts worker processes with MALLOC_TRIM_THRESHOLD_=65536 (to hand freed memory back to
     the system early). Any value there also pins glibc's mmap threshold at 128 KiB, so large
@@ -164,7 +177,8 @@ def connect(address: str | None = None):
     if address:
         client = Client(address, timeout=10)
     else:
-        client = Client(start_local_cluster())
-        client.register_plugin(LowPriority())
+        cluster = start_local_cluster()
+        client = Client(cluster)
+        client.register_plugin(LowPriority(session_niceness=session_niceness(len(cluster.workers))))
     client.register_plugin(WarmUp())
     return client

@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 
 from digitlab import runs, store
-from digitlab.cluster import MAX_DEFAULT_SLOTS, NICENESS, SESSION_NICENESS, LowPriority, connect, training_slots
+from digitlab.cluster import (
+    MAX_DEFAULT_SLOTS,
+    NICE_STEP,
+    NICENESS,
+    SESSION_NICENESS,
+    LowPriority,
+    connect,
+    session_niceness,
+    training_slots,
+)
 from digitlab.jobs import JobBoard, recorded_runs
 from digitlab.train import TrainConfig
 
@@ -221,3 +230,13 @@ def test_the_embedded_cluster_runs_one_training_per_core_unless_told(monkeypatch
         monkeypatch.setenv("DIGITLAB_TRAINING_SLOTS", wrong)
         with pytest.raises(ValueError, match="whole number of at least 1"):
             training_slots()
+
+
+def test_the_workers_sessions_weigh_together_what_one_workers_did():
+    """Each worker leads a session and Linux shares the CPU between sessions first: with more workers
+    each session is niced more, so that the app and a browser keep their share (session_niceness)."""
+    one = NICE_STEP**-SESSION_NICENESS
+    assert session_niceness(1) == SESSION_NICENESS
+    for workers in range(2, 9):
+        together = workers * NICE_STEP ** -session_niceness(workers)
+        assert one / NICE_STEP < together < one * NICE_STEP  # within one niceness step of one worker

@@ -111,14 +111,9 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
     return job
 
 
-STOPPING_LOOK = 0.25  # seconds between looks at a run once Stop was pressed: its end shows sooner
-
-
 def job_phase(job: Job) -> str:
-    """queued, running, stopping (Stop was pressed) or ended: what a page draws differently."""
-    if not job.active:
-        return "ended"
-    return "stopping" if job.state == "running" and job.stop_requested else job.state
+    """queued, running or ended: what a page draws differently."""
+    return job.state if job.active else "ended"
 
 
 def show_job_state(job: Job, drawn_phase: str) -> None:

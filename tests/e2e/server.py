@@ -166,23 +166,33 @@ def touch_stroke(cdp, points: list[tuple[float, float]]) -> None:
 
 
 def stop_app(server: subprocess.Popen) -> None:
-    """Stop a process and everything it started (an embedded cluster's workers); kill what lingers after 10 s."""
+    """Stop a process and everything it started (an embedded cluster's workers).
+
+    The process first, alone: it closes its cluster. (Stopped all at once, each Dask nanny saw its
+    worker die and started a new one, which nothing stopped: it imported TensorFlow and warmed up
+    for ~10 s beside whatever ran next.) What is left after 15 s is stopped, then killed.
+    """
     import psutil
 
     try:
-        processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+        started = psutil.Process(server.pid).children(recursive=True)
     except psutil.NoSuchProcess:
-        processes = []
-    for process in processes:
+        started = []
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    for process in started:
         try:
             process.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(processes, timeout=10)
+    _, alive = psutil.wait_procs(started, timeout=10)
     for process in alive:
         process.kill()
     psutil.wait_procs(alive, timeout=10)
-    server.wait()
 
 
 def start_dask(log_dir: Path) -> tuple[list[subprocess.Popen], str]:
