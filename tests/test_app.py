@@ -16,6 +16,7 @@ import ui.pages
 from digitlab import store
 from digitlab.jobs import Job, JobBoard
 from digitlab.models import DEFAULT_ARCHITECTURE, build_model
+from ui import jobs as ui_jobs
 from ui import keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -322,7 +323,8 @@ def test_a_second_run_is_refused_while_one_trains(board):
     assert first.wait(60).state == "stopped"
 
 
-def test_two_sessions_train_independently_and_the_second_waits_its_turn(board, workspace):
+def test_two_sessions_train_independently_and_the_second_waits_its_turn(board, workspace, monkeypatch):
+    monkeypatch.setattr(ui_jobs, "STOP_WAIT", 0)  # the page draws the stopping run without waiting for its end
     first = start_training(page("train").run(), "softmax", **{"ep-softmax": 100, "limit": 2000, "name": "alice"})
     alice = app_job(first)
     while not alice.events:  # alice holds the test cluster's only slot

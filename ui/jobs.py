@@ -111,6 +111,9 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
     return job
 
 
+STOP_WAIT = 0.8  # seconds a look at a stopped run waits for its end (a page looks every second)
+
+
 def job_phase(job: Job) -> str:
     """queued, running or ended: what a page draws differently."""
     return job.state if job.active else "ended"
