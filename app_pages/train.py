@@ -169,11 +169,9 @@ def show_progress(drawn_phase: str) -> None:
             f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.meta['test_accuracy']:.2%} "
             f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."
         )
-    jobs.show_job_state(job, drawn_phase)
     if job.active and job.stop_requested:  # drawn as stopping; its end is about a second away
-        job.wait(jobs.STOP_WAIT)
-        if not job.active:
-            st.rerun()  # saved: say so now, not at the next look
+        job.wait(jobs.STOP_WAIT)  # ended meanwhile: show_job_state redraws the page now, not at the next look
+    jobs.show_job_state(job, drawn_phase)
 
 
 def show_chart(waiting_for_the_first_point: bool) -> None:
