@@ -5,19 +5,21 @@ come, the curves jump at each epoch boundary. `Smoother` recovers the mean of th
 last report from those running means and smooths it over about the last HALF_LIFE_BATCHES batches,
 across epoch boundaries. `Clock` estimates the time left from the pace of training steps (smoothed,
 the first compiled calls left out) plus the cost of an epoch boundary (checking on the validation
-digits, a snapshot, readying the next epoch): guessed from the pace until the first is measured.
+digits, a snapshot, readying the next epoch): guessed from the pace until the first is measured, and
+the first, slower than the rest, counted at most at that guess until a second is measured.
 """
 
 from __future__ import annotations
 
 HALF_LIFE_BATCHES = 20  # a batch this many batches ago counts half as much as the latest
 # The pace counts a step this long ago half: PACE_HALF_LIFE seconds or PACE_MEMORY of the time trained
-# so far, the longer. It follows a machine that gets busier and forgets little of a long run. With
-# the first WARM_UP_CALLS compiled calls left out (the first traces, the next ones run slow), the worst
-# time left at 20-85% of 10 runs (fast, mlp, cnn) was 18% off, 14% on average; with a fixed 1.5 s
-# half-life and only the first call left out, 26% and 16% (in-process, 2 cores, 2026-12-02).
-PACE_HALF_LIFE = 1.5
-PACE_MEMORY = 0.5
+# so far, the longer. It follows a machine whose pace drifts within a run (by half in 10 s, seen) and
+# forgets little of a long run. The first WARM_UP_CALLS compiled calls are left out (the first traces,
+# the next ones run slow). Replayed on the recorded steps of 31 runs (26 fast, 3 mlp, 2 cnn; 2 cores,
+# 2026-12-03), the time left at 20, 50 and 80% was 8% off on average and over 25% in one run (27%;
+# the next worst 24%); with a 1.5-s half-life and half the time trained, 10%, and five runs (to 35%).
+PACE_HALF_LIFE = 0.75
+PACE_MEMORY = 0.1
 WARM_UP_CALLS = 3
 METRICS = ("loss", "accuracy")
 
@@ -86,6 +88,10 @@ class Clock:
         self.epochs_ended += 1
         if self.last_time is not None:
             self.epoch_end = now - self.last_time
+            if self.epochs_ended == 1 and self.step_seconds is not None:
+                # The first also readies the validation data and runs its first batches slow (default
+                # run: 0.2-0.5 s, the later ones 0.12-0.16 s): it bounds them, the guess is closer.
+                self.epoch_end = min(self.epoch_end, self.epoch_end_in_steps * self.step_seconds)
         self.restart_from = now
 
     def seconds_left(self, step: int) -> float | None:

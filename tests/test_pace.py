@@ -39,14 +39,23 @@ def test_the_clock_counts_steps_at_the_recent_pace_and_the_epoch_boundaries():
     # The epoch ends are guessed from the pace until one is measured.
     assert clock.seconds_left(start + 16) == pytest.approx((300 - start - 16) * 0.05 + 3 * 20 * 0.05)
     clock.steps_done(100, now=clock.last_time + (100 - start - 16) * 0.05)
-    clock.epoch_ended(now=clock.last_time + 2.0)  # validation took 2 s
-    assert clock.seconds_left(100) == pytest.approx(200 * 0.05 + 2 * 2.0)
+    clock.epoch_ended(now=clock.last_time + 2.0)  # the first validation took 2 s, twice the guess
+    # The first epoch end also readies the validation data: the later ones count at most the guess.
+    assert clock.seconds_left(100) == pytest.approx(200 * 0.05 + 2 * 1.0)
     clock.steps_done(116, now=clock.last_time + 2.0 + 1.5 + 16 * 0.05)  # the next epoch's data took 1.5 s to ready
-    assert clock.seconds_left(116) == pytest.approx(184 * 0.05 + 2 * 2.0 + 1.5)  # one boundary still to cross
+    assert clock.seconds_left(116) == pytest.approx(184 * 0.05 + 2 * 1.0 + 1.5)  # one boundary still to cross
+    clock.steps_done(200, now=clock.last_time + 84 * 0.05)
+    clock.epoch_ended(now=clock.last_time + 1.8)  # a second is measured: it counts as it is
+    assert clock.seconds_left(200) == pytest.approx(100 * 0.05 + 1.8)
     clock.steps_done(300, now=30.0)
     clock.epoch_ended(now=32.0)
-    clock.epoch_ended(now=34.0)
     assert clock.seconds_left(300) == 0
+
+    quick = Clock(total_steps=200, epochs=2, epoch_end_in_steps=20)  # a first epoch end under the guess
+    for step in range(16, 116, 16):
+        quick.steps_done(step, now=step * 0.05)
+    quick.epoch_ended(now=quick.last_time + 0.5)
+    assert quick.seconds_left(100) == pytest.approx(100 * 0.05 + 0.5)
 
 
 def test_the_clock_follows_a_machine_that_gets_busier():
