@@ -35,7 +35,14 @@ from playwright.sync_api import sync_playwright
 from tests.e2e.conftest import RENDERED
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
 
-STATE = re.compile(r"Starting\.\.\.|Queued|Epoch \d+ of")
+# The new run's header and its first state, in elements of the page's latest draw (not the faded ones of
+# the last, kept until replaced), looked for every 50 ms.
+STATE_SHOWN = """name => {
+  const texts = [...document.querySelectorAll('[data-testid="stElementContainer"]:not([data-stale="true"])')]
+    .map(element => element.innerText);
+  return texts.some(text => text.includes(`Run: ${name} `))
+    && texts.some(text => /Starting\\.\\.\\.|Queued|Epoch \\d+ of/.test(text));
+}"""
 PROGRESS = '[data-testid="stProgress"]'
 CHART_DRAWN = "document.querySelector('.st-key-training-chart .marks') !== null"  # the training's chart
 STEP = re.compile(r"batch ([\d,]+) of ([\d,]+)")
@@ -48,8 +55,7 @@ def press_train(page, name: str) -> tuple[float, float]:
     page.get_by_label("Model name", exact=True).fill(name)
     pressed = time.monotonic()
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(f"Run: {name} ").wait_for(timeout=120_000)  # the page is drawn for this run, not the last
-    page.get_by_text(STATE).first.wait_for(timeout=120_000)
+    page.wait_for_function(STATE_SHOWN, arg=name, timeout=120_000, polling=50)
     state = time.monotonic() - pressed
     page.wait_for_function(CHART_DRAWN, timeout=120_000, polling=100)
     return state, time.monotonic() - pressed
