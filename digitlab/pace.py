@@ -91,8 +91,12 @@ class Clock:
             if self.epochs_ended == 1 and self.step_seconds is not None:
                 # The first also readies the validation data and runs its first batches slow (default
                 # run: 0.2-0.5 s, the later ones 0.12-0.16 s): it bounds them, the guess is closer.
-                self.epoch_end = min(self.epoch_end, self.epoch_end_in_steps * self.step_seconds)
+                self.epoch_end = min(self.epoch_end, self.guessed_epoch_end())
         self.restart_from = now
+
+    def guessed_epoch_end(self) -> float:
+        """Seconds an epoch end should take at the current pace (once the pace is known)."""
+        return self.epoch_end_in_steps * self.step_seconds
 
     def seconds_left(self, step: int) -> float | None:
         """Seconds until the last epoch end is done, or None before the pace is known."""
@@ -100,6 +104,6 @@ class Clock:
             return None
         epoch_ends = max(self.epochs - self.epochs_ended, 0)
         restarts = max(epoch_ends - 1, 0)  # each epoch boundary still to cross
-        epoch_end = self.epoch_end if self.epoch_end is not None else self.epoch_end_in_steps * self.step_seconds
+        epoch_end = self.epoch_end if self.epoch_end is not None else self.guessed_epoch_end()
         steps = max(self.total_steps - step, 0) * self.step_seconds
         return steps + epoch_ends * epoch_end + restarts * self.restart
