@@ -82,11 +82,33 @@ async def start_with_the_server(app: st.App):
     # visitor's first page. Asked here first, inspect keeps what it found.
     inspect.stack()
     yield
-    for board in list(jobs.BOARDS.values()):
+    for board in jobs.all_boards():
         try:
             board.close()
         except Exception:  # noqa: BLE001 - stopping anyway; the workers end with the server
             logging.getLogger("digitlab").warning("the training cluster did not close cleanly", exc_info=True)
+
+
+def live_routes() -> list:
+    """What the Draw page's in-browser answer loads: its scripts and the pinned runtime (static/live/,
+    revalidated), and a model's browser copy by the digest of the model (never changes: cached a year)."""
+    from pathlib import Path
+
+    from starlette.responses import FileResponse, PlainTextResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    async def browser_copy(request):
+        from digitlab.serve.browser_copies import registered_file
+
+        path = registered_file(request.path_params["name"])
+        if path is None or not path.is_file():
+            return PlainTextResponse("No such model.", status_code=404)
+        immutable = {"Cache-Control": "public, max-age=31536000, immutable"}
+        return FileResponse(path, media_type="application/octet-stream", headers=immutable)
+
+    files = StaticFiles(directory=Path(__file__).parent / "static" / "live")
+    return [Route("/live/models/{name}", browser_copy), Mount("/live/files", app=files)]
 
 
 # Streamlit runs this file as __main__. The embedded cluster's worker processes are spawned and
@@ -94,4 +116,4 @@ async def start_with_the_server(app: st.App):
 if __name__ == "__main__":
     main()
 elif __name__ == "streamlit_app":  # `streamlit run` serves the app below, with the start-up above
-    app = st.App(__file__, lifespan=start_with_the_server)
+    app = st.App(__file__, lifespan=start_with_the_server, routes=live_routes())

@@ -1,24 +1,25 @@
-"""Build: start from one of the five networks, add, remove, move and change its layers, then train it."""
+"""Build: start from one of the preset networks, add, remove, move and change its layers, then train it."""
 
 import json
 import logging
 
 import streamlit as st
 
-from digitlab.builder import Draft
-from digitlab.models import ARCHITECTURES
-from digitlab.network import INPUTS, LAYER_TYPES, MAX_LAYERS, PLAIN_NAMES, NetworkError, describe
-from digitlab.train import TrainConfig
-from digitlab.workspaces import check_network_size, network_limits
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.builder import Draft
+from digitlab.learn.network import INPUTS, LAYER_TYPES, MAX_LAYERS, OWN_NETWORK, PLAIN_NAMES, NetworkError, describe
+from digitlab.learn.train import TrainConfig
+from digitlab.serve.workspaces import check_network_size, network_limits
 from ui import builder, keys, widgets
+from ui.numbers import in_words
 from ui.words import INPUT_HELP, LAYER_HELP
 
 log = logging.getLogger("app_pages.build")  # Streamlit runs a page as __main__
 
 st.title("Build a network")
 st.write(
-    "Start from one of the five networks, then add, remove, move and change its layers. The table "
-    "shows what each layer makes of a digit and how many numbers it learns. Then train it."
+    f"Start from one of the {in_words(len(ARCHITECTURES))} networks, then add, remove, move and change its layers. "
+    "The table shows what each layer makes of a digit and how many numbers it learns. Then train it."
 )
 draft = builder.draft()
 
@@ -102,7 +103,7 @@ st.caption(
 )
 
 if st.button("Train this network", type="primary", disabled=rows is None):
-    st.session_state[keys.ARCHITECTURE] = builder.MY_NETWORK
+    st.session_state[keys.ARCHITECTURE] = OWN_NETWORK
     st.switch_page("app_pages/train.py")
 if rows is not None:
     config = TrainConfig.for_architecture(draft.base, network=network)

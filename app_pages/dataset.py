@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from digitlab.plots import bar_spec, image_grid, tinted
-from digitlab.styles import accuracy_by_variant
+from digitlab.learn.plots import bar_spec, image_grid, tinted
+from digitlab.learn.styles import accuracy_by_variant
 from ui import caches, picker, widgets
 
 PER_PAGE = 100

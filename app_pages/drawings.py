@@ -4,8 +4,8 @@ import logging
 
 import streamlit as st
 
-from digitlab import classroom, store
-from digitlab.drawings import as_arrays, delete_drawing, list_drawings
+from digitlab.serve import classroom, store
+from digitlab.serve.drawings import as_arrays, delete_drawing, list_drawings
 from ui import jobs, keys, picker, visitor, widgets
 
 log = logging.getLogger("app_pages.drawings")  # Streamlit runs a page as __main__

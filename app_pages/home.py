@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digitlab.models import ARCHITECTURES
+from digitlab.learn.architectures import ARCHITECTURES
 from ui import picker
 from ui.pages import PAGES
 

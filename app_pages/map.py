@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from digitlab.embedding import activations, nearest_centroid_accuracy
-from digitlab.plots import bar_spec, map_spec
-from ui import caches, keys, lessons, picker, widgets
+from digitlab.learn.embedding import activations, nearest_centroid_accuracy
+from digitlab.learn.plots import bar_spec, map_spec
+from ui import caches, explain_it, keys, picker, widgets
 
 st.title("Map")
 st.write(
@@ -64,4 +64,4 @@ def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
 
 
 show_map(entry.name, digit_map, rows, star)
-lessons.explain("map", "what the map shows")
+explain_it.explain("map", "what the map shows")

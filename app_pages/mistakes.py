@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from digitlab.plots import bar_spec, confusion_spec, image_grid, scale_each, tinted
-from ui import caches, lessons, picker, widgets
+from digitlab.learn.plots import bar_spec, confusion_spec, image_grid, scale_each, tinted
+from ui import caches, explain_it, picker, widgets
 
 PER_PAGE = 40
 
@@ -14,7 +14,7 @@ st.write(
     "Pick a cell of the confusion matrix, or the filters, to narrow them down."
 )
 
-lessons.explain("mistakes", "reading the confusion matrix")
+explain_it.explain("mistakes", "reading the confusion matrix")
 
 entry = picker.active_model()
 data = caches.dataset()
@@ -115,4 +115,4 @@ if st.toggle("Show them (a few seconds the first time, for each model)", key="dr
         output_format="PNG",
         alt="Ten blurry pictures, one per digit 0 to 9: what the model looks for in each",
     )
-lessons.explain("dreams", "how these pictures are made")
+explain_it.explain("dreams", "how these pictures are made")

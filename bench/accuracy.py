@@ -10,9 +10,9 @@ import sys
 
 import common  # noqa: F401 - first: puts the project on the import path
 
-from digitlab.data import load_mnist
-from digitlab.models import ARCHITECTURES
-from digitlab.train import TrainConfig, train_model
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.data import load_mnist
+from digitlab.learn.train import TrainConfig, train_model
 
 
 def main() -> int:

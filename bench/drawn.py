@@ -23,14 +23,14 @@ import common  # noqa: F401 - first: puts the project on the import path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from digitlab.data import load_mnist
-from digitlab.evaluate import evaluate_model
-from digitlab.models import ARCHITECTURES
-from digitlab.predict import Predictor
-from digitlab.preprocess import preprocess
-from digitlab.store import load_model
-from digitlab.train import TrainConfig, train_model
-from digitlab.workspaces import personal_workspace
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.data import load_mnist
+from digitlab.learn.evaluate import evaluate_model
+from digitlab.learn.predict import Predictor
+from digitlab.learn.preprocess import preprocess
+from digitlab.learn.train import TrainConfig, train_model
+from digitlab.serve.store import load_model
+from digitlab.serve.workspaces import personal_workspace
 
 CANVAS = 280
 FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]

@@ -92,8 +92,8 @@ def time_left_errors(samples) -> dict[float, float]:
 def core_time_left_errors(rounds: int = 3) -> dict[float, float]:
     """The same, from the training's own events: `fast` at its defaults, in this process, the worst of
     `rounds` runs (a new model first, then ready ones, as a worker trains them)."""
-    from digitlab.data import load_mnist
-    from digitlab.train import TrainConfig, prepare_ready_model, train_model
+    from digitlab.learn.data import load_mnist
+    from digitlab.learn.train import TrainConfig, prepare_ready_model, train_model
 
     data = load_mnist()
     errors = dict.fromkeys((0.2, 0.5, 0.8), 0.0)

@@ -16,9 +16,9 @@ import common  # noqa: F401 - first: puts the project on the import path
 import numpy as np
 from PIL import Image
 
-from digitlab.data import load_mnist
-from digitlab.predict import Predictor
-from digitlab.preprocess import preprocess
+from digitlab.learn.data import load_mnist
+from digitlab.learn.preprocess import preprocess
+from digitlab.serve import store
 
 
 def canvas_drawings(count: int) -> list[np.ndarray]:
@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
-    predictor = Predictor.default()
+    predictor = store.default_predictor()
     drawings = canvas_drawings(50)
     paths = {  # name: (the call, how many times; model.predict is slow, so fewer)
         "preprocess only": (preprocess, args.repeats),

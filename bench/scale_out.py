@@ -18,8 +18,8 @@ if not GPUS:  # must happen before TensorFlow initializes its devices
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.train import TrainConfig, train_model  # noqa: E402
+from digitlab.learn.data import load_mnist  # noqa: E402
+from digitlab.learn.train import TrainConfig, train_model  # noqa: E402
 
 
 def main() -> None:

@@ -33,8 +33,8 @@ import common  # noqa: F401 - first: puts the project on the import path
 import numpy as np
 from playwright.sync_api import sync_playwright
 
-from digitlab import store
-from digitlab.workspaces import personal_workspace
+from digitlab.serve import store
+from digitlab.serve.workspaces import personal_workspace
 from tests.e2e.server import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -181,10 +181,10 @@ def throughput(rounds: int = 7) -> tuple[list[float], list[float]]:
     a quarter. So each round's two runs, seconds apart, are compared, and the rounds' median ratio
     is the figure; a spell that hits one run of a round makes that round an outlier the median skips.
     """
-    from digitlab.cluster import connect
-    from digitlab.data import load_mnist
-    from digitlab.jobs import JobBoard
-    from digitlab.train import TrainConfig, train_model
+    from digitlab.learn.data import load_mnist
+    from digitlab.learn.train import TrainConfig, train_model
+    from digitlab.serve.cluster import connect
+    from digitlab.serve.jobs import JobBoard
 
     config = TrainConfig.for_architecture("fast")
     warm_up = TrainConfig.for_architecture("fast", epochs=1, train_limit=2000)

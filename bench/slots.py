@@ -32,9 +32,9 @@ def child() -> None:
     """Train the default model once; print its training seconds and test accuracy as JSON."""
     import common  # noqa: F401 - puts the project on the import path
 
-    from digitlab.data import load_mnist
-    from digitlab.models import DEFAULT_ARCHITECTURE
-    from digitlab.train import TrainConfig, train_model
+    from digitlab.learn.architectures import DEFAULT_ARCHITECTURE
+    from digitlab.learn.data import load_mnist
+    from digitlab.learn.train import TrainConfig, train_model
 
     result = train_model(TrainConfig.for_architecture(DEFAULT_ARCHITECTURE), load_mnist())
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

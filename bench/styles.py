@@ -1,4 +1,4 @@
-"""Accuracy on handwriting styles MNIST barely has: the style set, digits drawn by code (digitlab/styles.py).
+"""Accuracy on handwriting styles MNIST barely has: the style set, digits drawn by code (digitlab/learn/styles.py).
 
     python bench/styles.py [--per-variant 50] [--models default my-model ...]
 
@@ -15,13 +15,13 @@ import argparse
 
 import common  # noqa: F401 - first: puts the project on the import path
 
-from digitlab.data import load_mnist
-from digitlab.models import ARCHITECTURES
-from digitlab.predict import Predictor
-from digitlab.store import load_model
-from digitlab.styles import VARIANTS, accuracy_by_variant, model_inputs, style_set
-from digitlab.train import TrainConfig, train_model
-from digitlab.workspaces import personal_workspace
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.data import load_mnist
+from digitlab.learn.predict import Predictor
+from digitlab.learn.styles import VARIANTS, accuracy_by_variant, model_inputs, style_set
+from digitlab.learn.train import TrainConfig, train_model
+from digitlab.serve.store import load_model
+from digitlab.serve.workspaces import personal_workspace
 
 
 def main() -> None:

@@ -20,9 +20,9 @@ import time
 import common  # noqa: F401 - first: puts the project on the import path
 import keras
 
-from digitlab.data import load_mnist
-from digitlab.evaluate import predict_probabilities
-from digitlab.train import LONG_PRESET, TrainConfig, prepare_ready_model, train_model
+from digitlab.learn.data import load_mnist
+from digitlab.learn.evaluate import predict_probabilities
+from digitlab.learn.train import LONG_PRESET, TrainConfig, prepare_ready_model, train_model
 
 PRESETS = {"default": TrainConfig.for_architecture("fast"), "long": LONG_PRESET}
 

@@ -19,10 +19,10 @@ import time
 import common  # noqa: F401 - first: puts the project on the import path
 import keras
 
-from digitlab.data import load_mnist
-from digitlab.models import ARCHITECTURES, build_model
-from digitlab.plots import history_rows, training_spec
-from digitlab.train import TrainConfig, make_optimizer, train_model
+from digitlab.learn.architectures import ARCHITECTURES, build_model
+from digitlab.learn.data import load_mnist
+from digitlab.learn.plots import history_rows, training_spec
+from digitlab.learn.train import TrainConfig, make_optimizer, train_model
 
 
 def digitlab_run(config: TrainConfig, data) -> float:

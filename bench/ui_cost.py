@@ -35,9 +35,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui.pages
-from digitlab.data import load_mnist
-from digitlab.plots import history_rows, image_grid, training_spec
-from digitlab.train import ProgressEvent
+from digitlab.learn.data import load_mnist
+from digitlab.learn.plots import history_rows, image_grid, training_spec
+from digitlab.learn.train import ProgressEvent
 
 PAGES = [Path(p.file).stem for p in ui.pages.PAGES if "drawings" not in p.file]  # My drawings is empty here
 
@@ -151,9 +151,9 @@ def class_pages(workspace_count: int = 100) -> tuple[float, float, float, dict[s
     `workspace_count` workspaces holding a model each: the first view (every model loaded and tried on
     the drawing), a later view, and a later view with the scores forgotten (as before they were kept);
     then a later view of every page, by name."""
-    from digitlab import store, workspaces
-    from digitlab.drawings import save_drawing
-    from digitlab.models import build_model
+    from digitlab.learn.architectures import build_model
+    from digitlab.serve import store, workspaces
+    from digitlab.serve.drawings import save_drawing
 
     home = tempfile.mkdtemp(prefix="digitlab-class-")
     settings = dict(DIGITLAB_HOME=home, DIGITLAB_SHARED="1", DIGITLAB_NEW_WORKSPACES_PER_MINUTE="1000")

@@ -8,13 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from digitlab import store, workspaces
-from digitlab.data import DataError, load_mnist
-from digitlab.export import FORMATS, export_model
-from digitlab.models import ARCHITECTURES, DEFAULT_ARCHITECTURE
-from digitlab.network import describe
-from digitlab.snapshots import SNAPSHOTS_FILE, to_npz
-from digitlab.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
+from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.learn.data import DataError, load_mnist
+from digitlab.learn.export import FORMATS, export_model
+from digitlab.learn.network import describe
+from digitlab.learn.snapshots import SNAPSHOTS_FILE, to_npz
+from digitlab.learn.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
+from digitlab.serve import browser_copies, store, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,16 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_shipped_browser_copy(folder: Path) -> None:
+    """The default's browser copy beside it (pretrained/browser.onnx and .json), checked as every copy is."""
+    made = browser_copies.make_copy((folder / store.MODEL_FILE).read_bytes())
+    browser_copies.write_copy(
+        made, folder / f"{browser_copies.SHIPPED}.onnx", folder / f"{browser_copies.SHIPPED}.json"
+    )
+
+
 def make_default_command(args: argparse.Namespace) -> int:
-    """Retrain the model shipped in digitlab/pretrained (fast, augmented, with style digits mixed in)."""
+    """Retrain the model shipped in digitlab/serve/pretrained (fast, augmented, with style digits mixed in)."""
     import shutil
 
     config = TrainConfig.for_architecture(
@@ -93,6 +101,7 @@ def make_default_command(args: argparse.Namespace) -> int:
     store.write_model_files(
         store.model_to_bytes(result.model), target, store.model_record(result.model, result.metadata()), snapshots
     )
+    write_shipped_browser_copy(target)
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
@@ -124,7 +133,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from digitlab.evaluate import evaluate_model
+    from digitlab.learn.evaluate import evaluate_model
 
     model, _ = store.load_model(args.name, args.workspace)
     data = load_mnist()
@@ -136,7 +145,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def code_command(args: argparse.Namespace) -> int:
-    from digitlab.code import notebook, script
+    from digitlab.learn.code import notebook, script
 
     meta = store.find_model(args.name, args.workspace).meta
     if "config" not in meta:
@@ -154,8 +163,8 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    from digitlab.predict import Predictor
-    from digitlab.preprocess import BlankImageError, ImageReadError
+    from digitlab.learn.predict import Predictor
+    from digitlab.learn.preprocess import BlankImageError, ImageReadError
 
     predictor = Predictor(*store.load_model(args.model, args.workspace))
     failed = 0

@@ -9,10 +9,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import psutil  # noqa: E402
 import pytest  # noqa: E402
 
-from digitlab.cluster import connect, start_local_cluster  # noqa: E402
-from digitlab.data import load_mnist  # noqa: E402
-from digitlab.jobs import JobBoard  # noqa: E402
-from digitlab.workspaces import personal_workspace  # noqa: E402
+from digitlab.learn.data import load_mnist  # noqa: E402
+from digitlab.serve.cluster import connect, start_local_cluster  # noqa: E402
+from digitlab.serve.jobs import JobBoard, all_boards  # noqa: E402
+from digitlab.serve.workspaces import personal_workspace  # noqa: E402
 
 E2E_DIR = os.path.join(os.path.dirname(__file__), "e2e")
 
@@ -57,7 +57,7 @@ def cluster():
     """A real embedded LocalCluster with one training slot, shut down at the end of the session."""
     cluster = start_local_cluster(slots=1)
     yield cluster
-    for board in list(JobBoard.boards):  # the app's boards too (AppTest caches them): no reconnect attempts
+    for board in all_boards():  # the app's boards too (AppTest caches them): no reconnect attempts
         board.client.close()
     cluster.close()
 
@@ -82,7 +82,7 @@ def board(cluster, monkeypatch):
 def no_leftover_processes():
     """Whatever a test started (a server, a Dask scheduler or worker) is gone when the tests end."""
     yield
-    for board in list(JobBoard.boards):  # an app's embedded cluster (AppTest caches its board) closes first
+    for board in all_boards():  # an app's embedded cluster (AppTest caches its board) closes first
         board.close()
     children = psutil.Process().children(recursive=True)
     for child in children:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -13,9 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.pages
-from digitlab import store
-from digitlab.jobs import Job, JobBoard
-from digitlab.models import DEFAULT_ARCHITECTURE, build_model
+from digitlab.learn.architectures import DEFAULT_ARCHITECTURE, build_model
+from digitlab.serve import browser_copies, store
+from digitlab.serve.jobs import Job, all_boards
 from ui import jobs as ui_jobs
 from ui import keys
 
@@ -79,7 +80,7 @@ def test_dataset_filter_changes_the_grid(mnist):
 
 
 def test_dataset_page_shows_the_styles_beyond_mnist_and_how_the_model_reads_them():
-    from digitlab.styles import VARIANTS
+    from digitlab.learn.styles import VARIANTS
 
     app = page("dataset").run()
     assert not app.exception, app.exception
@@ -106,8 +107,24 @@ def test_mistakes_gallery_shows_only_wrong_predictions():
     assert captions and all(c.split(": ")[1].startswith("9→") for c in captions)
 
 
+@contextlib.contextmanager
 def canvas_with(pixels: np.ndarray | None):
-    return mock.patch("ui.widgets.draw_canvas", return_value=pixels)
+    """The Draw page with `pixels` sent by the browser, answered on the server (as where the runtime
+    cannot start: AppTest runs no browser)."""
+    refused = browser_copies.Offer("refused", reason="no browser in AppTest")
+    with (
+        mock.patch("ui.live.sent_picture", return_value=pixels),
+        mock.patch("digitlab.serve.browser_copies.offer", return_value=refused),
+    ):
+        yield
+
+
+def draw_page(*views: str) -> AppTest:
+    """The Draw page with the views named (ui/draw_views.py, and "change") switched on."""
+    app = page("draw")
+    for name in views:
+        app.session_state[keys.view(name)] = True
+    return app
 
 
 def test_empty_canvas_gives_no_prediction():
@@ -116,6 +133,17 @@ def test_empty_canvas_gives_no_prediction():
     assert not app.exception
     assert not app.metric
     assert "blank" in app.info[0].value
+
+
+def test_the_answer_on_the_device_asks_the_server_nothing(mnist):
+    with mock.patch("ui.live.sent_picture", return_value=drawn_seven(mnist)) as sent:
+        app = page("draw").run()  # the shipped default has its browser copy: the device answers
+    assert not app.exception
+    assert not app.metric and not app.get("image")  # no server answer, no view read the drawing
+    sent.assert_not_called()
+    with mock.patch("ui.live.sent_picture", return_value=drawn_seven(mnist)) as sent:
+        app = draw_page("why").run()  # a view that needs the server: the drawing is read there
+    assert not app.exception and sent.called and app.get("image")
 
 
 def test_drawn_digit_is_predicted(mnist):
@@ -146,7 +174,7 @@ def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(m
             build_model("softmax"), f"untrained-{i}", {"architecture": "softmax", "test_accuracy": i / 10}, workspace
         )
     with canvas_with(drawn_seven(mnist)):
-        app = page("draw").run()
+        app = draw_page("change", "mind", "layers", "best").run()
         upright = app.session_state[keys.DRAWING].copy()
         assert sweep_chart(app) is not None
         captions = [c for image in app.get("image") for c in image.captions]
@@ -181,7 +209,7 @@ def test_every_train_setting_explains_itself_in_plain_words():
 @pytest.mark.parametrize("name", ["train", "draw", "map", "mistakes"])
 def test_the_pages_explain_themselves(name, mnist):
     with canvas_with(drawn_seven(mnist)):
-        app = page(name).run()
+        app = draw_page("why").run() if name == "draw" else page(name).run()
     assert not app.exception, app.exception
     lessons = [e for e in app.expander if e.label.startswith("Explain it to me")]
     assert lessons and all(len(e.markdown[0].value) > 200 for e in lessons)  # a real paragraph each
@@ -238,7 +266,7 @@ def test_models_page_offers_each_model_as_a_zip():
 def app_job(app: AppTest, key: str = keys.TRAIN_JOB) -> Job:
     """The job the page submitted, found on the app's own board (on the test cluster)."""
     job_id = app.session_state[key]
-    return next(board.get(job_id) for board in list(JobBoard.boards) if board.get(job_id))
+    return next(board.get(job_id) for board in all_boards() if board.get(job_id))
 
 
 def test_short_training_from_the_train_page_saves_a_model(board, workspace):
@@ -401,11 +429,11 @@ def drawn_seven(mnist) -> np.ndarray:
 
 def test_draw_page_explains_the_prediction(mnist):
     with canvas_with(drawn_seven(mnist)):
-        app = page("draw").run()
+        app = draw_page("why").run()
         captions = [c for image in app.get("image") for c in image.captions]
         assert any("push towards 7" in c for c in captions)
         assert any("First-layer filters" in c for c in captions)  # the default model is a convnet
-        assert any("Top 3: 7:" in c.value for c in app.caption)
+        assert app.metric[0].value == "7"
         app.selectbox(key="why-7").set_value(1).run()
         captions = [c for image in app.get("image") for c in image.captions]
         assert any("push towards 1" in c for c in captions)
@@ -414,11 +442,13 @@ def test_draw_page_explains_the_prediction(mnist):
 
 def test_teach_then_fine_tune(mnist, board, workspace):
     with canvas_with(drawn_seven(mnist)):
-        app = page("draw").run()
-        app.selectbox(key="true_digit").set_value(1)
-        app.button(key="FormSubmitter:teach-Save to my drawings").click().run()
+        app = draw_page("teach").run()
+        label = next(box for box in app.selectbox if box.label == "This digit is really a")
+        assert label.value == 7  # the drawing's own prediction, not a label kept from another drawing
+        label.set_value(1)
+        next(b for b in app.button if b.label == "Save to my drawings").click().run()
     assert "Saved as a 1" in app.success[0].value
-    from digitlab.drawings import list_drawings
+    from digitlab.serve.drawings import list_drawings
 
     assert [d.label for d in list_drawings(workspace)] == [1]
     app = page("drawings").run()
@@ -452,7 +482,7 @@ def visitor(monkeypatch, page_name: str, token: str | None = None) -> AppTest:
 
 
 def test_shared_mode_gives_a_first_visit_its_own_token_and_refuses_a_malformed_one(monkeypatch):
-    from digitlab import workspaces
+    from digitlab.serve import workspaces
 
     app = visitor(monkeypatch, "home").run()
     assert not app.exception
@@ -464,14 +494,16 @@ def test_shared_mode_gives_a_first_visit_its_own_token_and_refuses_a_malformed_o
 
 
 def test_shared_mode_keeps_drawings_and_models_to_their_owner(monkeypatch, mnist):
-    from digitlab import workspaces
+    from digitlab.serve import workspaces
 
     alice_token, bob_token = workspaces.new_token(), workspaces.new_token()
     alice = workspaces.from_token(alice_token)
     with canvas_with(drawn_seven(mnist)):
-        app = visitor(monkeypatch, "draw", alice_token).run()
-        app.selectbox(key="true_digit").set_value(1)
-        app.button(key="FormSubmitter:teach-Save to my drawings").click().run()
+        app = visitor(monkeypatch, "draw", alice_token)
+        app.session_state[keys.view("teach")] = True
+        app.run()
+        next(box for box in app.selectbox if box.label == "This digit is really a").set_value(1)
+        next(b for b in app.button if b.label == "Save to my drawings").click().run()
     assert "Saved as a 1" in app.success[0].value
     store.save_model(build_model("softmax"), "mine", {"architecture": "softmax", "test_accuracy": 0.9}, alice)
 
@@ -493,7 +525,7 @@ def test_shared_mode_keeps_drawings_and_models_to_their_owner(monkeypatch, mnist
 
 def test_a_signed_in_user_gets_the_workspace_of_their_identity(monkeypatch):
     # st.login needs an identity provider, which cannot be reached offline: the identity is patched.
-    from digitlab import workspaces
+    from digitlab.serve import workspaces
 
     with mock.patch("ui.visitor.signed_in_subject", return_value="alice@example.org"):
         app = visitor(monkeypatch, "home").run()
@@ -502,7 +534,7 @@ def test_a_signed_in_user_gets_the_workspace_of_their_identity(monkeypatch):
 
 
 def test_a_workspace_trains_one_run_at_a_time_even_from_two_tabs(monkeypatch, board):
-    from digitlab import workspaces
+    from digitlab.serve import workspaces
 
     token = workspaces.new_token()
     first = visitor(monkeypatch, "train", token).run()
@@ -517,7 +549,7 @@ def test_a_workspace_trains_one_run_at_a_time_even_from_two_tabs(monkeypatch, bo
 def test_two_tabs_pressing_train_at_once_start_one_job(monkeypatch, board):
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
-    from digitlab import workspaces
+    from digitlab.serve import workspaces
 
     # Each AppTest compiles the script anew; Python 3.11's compiler is not safe in two threads at once
     # ("AST constructor recursion depth mismatch"). A server's one cache compiles under a lock: so here.
@@ -549,7 +581,7 @@ def test_two_tabs_pressing_train_at_once_start_one_job(monkeypatch, board):
 
 
 def test_a_run_started_from_another_app_server_keeps_the_workspace_busy(board, monkeypatch):
-    from digitlab import runs, workspaces
+    from digitlab.serve import runs, workspaces
 
     token = workspaces.new_token()
     runs.record_run(workspaces.from_token(token), "digitlab-train-there", state="running", kind="train", name="theirs")
@@ -583,9 +615,9 @@ def test_draw_page_shows_each_preprocessing_step_and_the_answer_without_it(mnist
     corner[10:122, 10:122, :3] = np.kron(mnist.x_test[0], np.ones((4, 4), np.uint8))[..., None]  # a small 7 up left
     corner[..., 3] = 255
     with canvas_with(corner):
-        app = page("draw").run()
-        lesson = next(e for e in app.expander if e.label == "See what the preprocessing does")
-        assert lesson.get("image")[0].captions[-1] == "Centre by the centre of mass"
+        app = draw_page("preprocessing").run()
+        steps = next(image for image in app.get("image") if "Crop to the ink" in image.captions)
+        assert steps.captions[-1] == "Centre by the centre of mass"
         next(t for t in app.toggle if t.label == "Crop to the ink").set_value(False).run()
     assert not app.exception
     said = [m.value for m in app.markdown if m.value.startswith("Without crop to the ink")]

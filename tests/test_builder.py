@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from digitlab.builder import Draft
-from digitlab.models import ARCHITECTURES
-from digitlab.network import MAX_LAYERS, NetworkError, describe
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.builder import Draft
+from digitlab.learn.layers import LAYER_REGISTRY, SETTING_SPECS
+from digitlab.learn.network import MAX_LAYERS, OWN_NETWORK, NetworkError, describe
 from tests.test_app import app_job, page
+from tests.test_network import add_a_layer_type
+from ui.builder import SETTING_WIDGETS
+from ui.words import LAYER_HELP, LAYER_SETTINGS_HELP
 
 
 def kinds(draft: Draft) -> list[str]:
@@ -45,6 +49,22 @@ def test_a_draft_refuses_what_no_network_has():
         draft.add("dropout")
 
 
+def test_the_builders_widgets_and_words_are_the_registrys(monkeypatch):
+    for name, spec in SETTING_SPECS.items():
+        label, kind, bounds = SETTING_WIDGETS[name]
+        assert (label, kind, LAYER_SETTINGS_HELP[name]) == (spec.label, spec.kind, spec.help)
+        assert bounds == {"choice": spec.options, "yes/no": None}.get(spec.kind, (spec.low, spec.high))
+    assert SETTING_WIDGETS["filters"] == ("Filters", "whole", (1, 512))  # the bounds describe checks
+    assert dict(LAYER_HELP) == {name: type_.help for name, type_ in LAYER_REGISTRY.items()}
+
+    add_a_layer_type(monkeypatch)  # a new type: the builder offers it, with its widget and its words
+    assert SETTING_WIDGETS["factor"] == ("Factor", "whole", (1, 4)) and LAYER_HELP["upsample"].startswith("Makes")
+    draft = Draft.from_preset("fast")
+    draft.add("upsample", after=0)
+    draft.change(0, factor=1)
+    assert kinds(draft)[0] == "upsample" and describe(draft.network())[1].shape == (28, 28, 1)
+
+
 def test_the_build_page_edits_explains_and_trains_a_network(board, workspace):
     app = page("build").run()
     assert not app.exception
@@ -69,12 +89,13 @@ def test_the_build_page_edits_explains_and_trains_a_network(board, workspace):
 
     # Fewer filters, in the convolution's own settings; then train it from the Train page.
     filters = next(n for n in app.number_input if n.label == "Filters")
+    assert (filters.min, filters.max, filters.help) == (1, 512, SETTING_SPECS["filters"].help)  # from the registry
     filters.set_value(4).run()
     assert app.dataframe[0].value["Numbers it learns"][1] == 3 * 3 * 4 + 4
     next(b for b in app.button if b.label == "Train this network").click().run()
-    assert app.title[0].value == "Train" and app.selectbox(key="architecture").value == "mine"
+    assert app.title[0].value == "Train" and app.selectbox(key="architecture").value == "custom"
     app.switch_page("app_pages/train.py")  # AppTest runs the page it was told, whatever the script switched to
-    app.number_input(key="ep-mine-mlp").set_value(1)
+    app.number_input(key=f"ep-{OWN_NETWORK}-mlp").set_value(1)  # the Train page's form for a built network
     app.number_input(key="limit").set_value(2000)
     app.button(key="FormSubmitter:settings-Train").click().run()
     job = app_job(app)

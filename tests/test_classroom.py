@@ -12,12 +12,12 @@ from unittest import mock
 
 import pytest
 
-from digitlab import classroom, runs, store, workspaces
-from digitlab.drawings import list_drawings, save_drawing
-from digitlab.jobs import JobBoard, class_runs
-from digitlab.models import build_model
-from digitlab.train import TrainConfig
-from digitlab.workspaces import WorkspaceError
+from digitlab.learn.architectures import build_model
+from digitlab.learn.train import TrainConfig
+from digitlab.serve import classroom, runs, store, workspaces
+from digitlab.serve.drawings import list_drawings, save_drawing
+from digitlab.serve.jobs import JobBoard, class_runs
+from digitlab.serve.workspaces import WorkspaceError
 from tests.test_app import page, visitor
 from tests.test_jobs import wait_until
 

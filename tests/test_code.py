@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from digitlab.code import notebook, script
-from digitlab.models import build_model
-from digitlab.network import layer
-from digitlab.train import TrainConfig
+from digitlab.learn.architectures import build_model
+from digitlab.learn.code import build_section, layer_line, notebook, script
+from digitlab.learn.layers import LAYER_REGISTRY
+from digitlab.learn.network import build, describe, layer
+from digitlab.learn.train import TrainConfig
+from tests.test_network import add_a_layer_type
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "mnist"
@@ -67,3 +69,39 @@ def test_the_notebook_runs_cell_by_cell(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert int(last_lines(out)["parameters"]) == build_model("tanh").count_params()
     assert float(out.stdout.strip().splitlines()[-1].removeprefix("test_accuracy=")) > 0.5
+
+
+EVERY_TYPE = [
+    {
+        "input": "standardize",
+        "layers": [
+            layer("conv", filters=4, kernel=5, stride=2, padding="same", activation="linear", bias=False),
+            layer("batchnorm", momentum=0.9),
+            layer("activation", activation="gelu"),
+            layer("maxpool"),
+            layer("avgpool", size=3),
+            layer("globalpool"),
+            layer("dense", units=8, activation="tanh"),
+            layer("dropout", rate=0.5),
+        ],
+    },
+    {"input": "unit", "layers": [layer("conv"), layer("flatten"), layer("dense")]},
+]
+
+
+def test_every_code_line_makes_the_layer_the_app_builds():
+    assert {s["type"] for network in EVERY_TYPE for s in network["layers"]} == set(LAYER_REGISTRY)
+    from keras import layers  # noqa: F401 (the lines' own name for it)
+
+    for network in EVERY_TYPE:
+        model = build(network)
+        for row, settings in zip(describe(network)[1:], network["layers"]):
+            written = eval(layer_line(settings, row.name))  # the line of "See the code", run
+            assert written.get_config() == model.get_layer(row.name).get_config()
+
+
+def test_a_new_layer_type_gets_its_code_line(monkeypatch):
+    add_a_layer_type(monkeypatch)
+    lines = build_section({"input": "unit", "layers": [layer("upsample"), layer("flatten")]}).splitlines()
+    at = lines.index('        layers.UpSampling2D(2, name="upsample1"),  # -> 56x56x1')
+    assert lines[at - 1] == '        layers.Reshape((28, 28, 1), name="channels"),'  # it needs maps: the picture as one

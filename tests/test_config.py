@@ -16,7 +16,7 @@ def test_server_defaults_are_safe():
 def test_pil_refuses_decompression_bombs():
     from PIL import Image
 
-    import digitlab.preprocess as preprocess
+    import digitlab.learn.preprocess as preprocess
 
     assert Image.MAX_IMAGE_PIXELS == preprocess.MAX_PIXELS <= 50_000_000
 

@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitlab.data import DEFAULT_DATA_DIR, FILES, DataError, load_mnist, summarize
+from digitlab.learn.data import DEFAULT_DATA_DIR, FILES, DataError, load_mnist, summarize
 
 TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 

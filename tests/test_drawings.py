@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab import drawings
-from digitlab.evaluate import evaluate_model
-from digitlab.finetune import FineTuneStopped, fine_tune
-from digitlab.store import default_model, load_entry
+from digitlab.learn.evaluate import evaluate_model
+from digitlab.learn.finetune import FineTuneStopped, fine_tune
+from digitlab.serve import drawings
+from digitlab.serve.store import default_model, load_entry
 
 
 def test_save_list_delete(home, mnist, workspace):

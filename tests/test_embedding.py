@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from digitlab import embedding
-from digitlab.models import build_model
-from digitlab.store import default_model, load_entry
+from digitlab.learn import embedding
+from digitlab.learn.architectures import build_model
+from digitlab.serve.store import default_model, load_entry
 
 
 @pytest.fixture(scope="module")

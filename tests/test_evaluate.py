@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from digitlab import explain
-from digitlab.evaluate import confusion_matrix, evaluate_model
-from digitlab.models import ARCHITECTURES, build_model
-from digitlab.predict import Predictor
-from digitlab.store import default_model, load_entry
+from digitlab.learn import explain
+from digitlab.learn.architectures import ARCHITECTURES, build_model
+from digitlab.learn.evaluate import confusion_matrix, evaluate_model
+from digitlab.learn.predict import Predictor
+from digitlab.serve import store
+from digitlab.serve.store import default_model, load_entry
 
 
 def test_confusion_matrix_counts():
@@ -32,7 +33,7 @@ def test_evaluation_of_the_default_model(mnist):
 
 
 def test_predictor_matches_the_model(mnist):
-    predictor = Predictor.default()
+    predictor = store.default_predictor()
     probabilities = predictor.probabilities(mnist.x_test[:5])
     direct = predictor.model.predict_on_batch(mnist.x_test[:5].astype("float32"))
     np.testing.assert_allclose(probabilities, direct, atol=1e-5)
@@ -63,7 +64,7 @@ def test_the_traced_explanations_match_the_eager_ones(architecture, mnist):
 
 
 def test_compare_counts_what_each_gets_right_that_the_other_gets_wrong():
-    from digitlab.evaluate import Evaluation, compare
+    from digitlab.learn.evaluate import Evaluation, compare
 
     labels = np.array([0, 1, 2, 3, 4])
 

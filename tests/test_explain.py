@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from digitlab import explain, store
-from digitlab.models import build_model
+from digitlab.learn import explain
+from digitlab.learn.architectures import build_model
+from digitlab.serve import store
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,8 @@ def test_the_layer_walk_ends_in_the_models_own_answer(default_model, mnist):
 
 
 def test_the_dreamed_digits_are_read_as_their_own_digit():
-    from digitlab.explain import dream_digits
-    from digitlab.store import default_model, load_entry
+    from digitlab.learn.explain import dream_digits
+    from digitlab.serve.store import default_model, load_entry
 
     model = load_entry(default_model())[0]
     dreams = dream_digits(model)

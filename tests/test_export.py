@@ -10,8 +10,8 @@ import onnxruntime
 import pytest
 import tensorflow as tf
 
-from digitlab import store
-from digitlab.export import FORMATS, export_model, exported_bytes
+from digitlab.learn.export import FORMATS, export_model, exported_bytes
+from digitlab.serve import store
 from tests.test_cli import cli
 
 

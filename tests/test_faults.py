@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab import runs, store, workspaces
-from digitlab.drawings import delete_drawing, list_drawings, save_drawing
-from digitlab.models import build_model
-from digitlab.train import TrainConfig
-from digitlab.workspaces import Workspace, personal_workspace
+from digitlab.learn.architectures import build_model
+from digitlab.learn.train import TrainConfig
+from digitlab.serve import runs, store, workspaces
+from digitlab.serve.drawings import delete_drawing, list_drawings, save_drawing
+from digitlab.serve.workspaces import Workspace, personal_workspace
 from ui import keys
 
 SOFTMAX_META = {"architecture": "softmax", "test_accuracy": 0.9}
@@ -143,8 +143,8 @@ def test_the_lock_holds_across_processes(home):
     """Two app servers on one store: a second process waits for the lock the first one holds."""
     workspace = shared("servers", home / "servers", quota=5)
     script = (
-        "import time; from pathlib import Path; from digitlab import store; "
-        "from digitlab.workspaces import Workspace; "
+        "import time; from pathlib import Path; from digitlab.serve import store; "
+        "from digitlab.serve.workspaces import Workspace; "
         f"w = Workspace('servers', Path({str(workspace.root)!r}), 'servers'); "
         "print('trying', flush=True); t = time.monotonic(); store.changing(w).__enter__(); "
         "print(time.monotonic() - t, flush=True)"
@@ -185,7 +185,7 @@ def test_an_upload_of_megabytes_is_kept_in_kilobytes(home, mnist):
 
 
 def test_on_a_read_only_disk_every_page_action_says_so_and_works_again_after(disk, board, mnist):
-    from tests.test_app import app_job, canvas_with, drawn_seven, page, start_training
+    from tests.test_app import app_job, canvas_with, draw_page, drawn_seven, page, start_training
 
     workspace = personal_workspace(disk.path)
     store.save_model(build_model("softmax"), "mine", SOFTMAX_META, workspace)
@@ -193,8 +193,8 @@ def test_on_a_read_only_disk_every_page_action_says_so_and_works_again_after(dis
     train = start_training(page("train").run(), "softmax", **{"ep-softmax": 1, "limit": 2000})
     assert [e.value for e in train.error] == [store.UNWRITABLE] and keys.TRAIN_JOB not in train.session_state
     with canvas_with(drawn_seven(mnist)):
-        draw = page("draw").run()
-        draw.button(key="FormSubmitter:teach-Save to my drawings").click().run()
+        draw = draw_page("teach").run()
+        next(b for b in draw.button if b.label == "Save to my drawings").click().run()
     assert store.UNWRITABLE in [e.value for e in draw.error]
     models = page("models").run()
     models.selectbox(key="rename_target").set_value("mine")

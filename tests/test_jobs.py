@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab import runs, store
-from digitlab.cluster import (
+from digitlab.learn.train import TrainConfig
+from digitlab.serve import runs, store
+from digitlab.serve.cluster import (
     MAX_DEFAULT_SLOTS,
     NICE_STEP,
     NICENESS,
@@ -21,8 +22,7 @@ from digitlab.cluster import (
     session_niceness,
     training_slots,
 )
-from digitlab.jobs import JobBoard, recorded_runs
-from digitlab.train import TrainConfig
+from digitlab.serve.jobs import JobBoard, recorded_runs
 
 QUICK = TrainConfig.for_architecture("softmax", epochs=2, train_limit=5000)
 LONG = TrainConfig.for_architecture("softmax", epochs=10_000, train_limit=5000)  # never ends on its own: stopped

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitlab.models import ARCHITECTURES, build_model
+from digitlab.learn.architectures import ARCHITECTURES, build_model
 
 PARAMS = {"softmax": 7850, "mlp": 118282, "tanh": 50890, "cnn": 184586, "fast": 108970}
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
-from digitlab.models import ARCHITECTURES
-from digitlab.network import ACTIVATIONS, NetworkError, build, describe, layer
-from digitlab.workspaces import check_run_size
+from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.layers import LAYER_REGISTRY, SETTING_SPECS, KerasCall, LayerType, SettingSpec, Step
+from digitlab.learn.network import ACTIVATIONS, LAYER_TYPES, PLAIN_NAMES, NetworkError, build, describe, layer
+from digitlab.serve.workspaces import check_run_size
 
 
 def keras_rows(model) -> list[tuple[tuple[int, ...], int]]:
@@ -119,3 +121,60 @@ def test_shared_mode_has_its_own_network_limits(monkeypatch):
             limited.setenv(name, limit)
             with pytest.raises(NetworkError, match=words):
                 check_run_size(2, 1000, mlp)
+
+
+def test_every_layer_type_is_written_once_in_the_registry():
+    """Its words, its settings' specs, and the views the pages read all come from LAYER_REGISTRY."""
+    assert dict(LAYER_TYPES) == {name: dict(t.defaults) for name, t in LAYER_REGISTRY.items()}
+    assert dict(PLAIN_NAMES) == {name: t.plain_name for name, t in LAYER_REGISTRY.items()}
+    for name, type_ in LAYER_REGISTRY.items():
+        assert type_.name == name and type_.plain_name and type_.help.endswith(".")
+        for setting, default in type_.defaults.items():
+            spec = SETTING_SPECS[setting]  # every setting has a spec: its widget, its check, its help
+            assert spec.label and spec.words and spec.help.endswith(".")
+            assert spec.kind in ("whole", "choice", "share", "yes/no")
+            if spec.kind == "choice":
+                assert default in spec.options
+            elif spec.kind in ("whole", "share"):
+                assert spec.low <= default <= spec.high
+            spec.check(default, "a default")  # the defaults pass the checks
+        layer(name)  # and make a layer
+    assert set(SETTING_SPECS) == {s for t in LAYER_REGISTRY.values() for s in t.defaults}  # no spec left over
+
+
+def upsampling_walk(s: dict, maps: tuple[int, ...], where: str) -> Step:
+    if maps[0] * s["factor"] > 56:
+        raise NetworkError(f"{where}: maps bigger than 56x56 take too long.")
+    return Step((maps[0] * s["factor"], maps[1] * s["factor"], maps[2]), 0, f"Upsampling {s['factor']}x")
+
+
+def add_a_layer_type(monkeypatch) -> None:
+    """A layer type the app does not have, added the one way a new one is: an entry in the registry."""
+    monkeypatch.setitem(
+        SETTING_SPECS, "factor", SettingSpec("Factor", "factor", "whole", low=1, high=4, help="How much bigger.")
+    )
+    upsample = LayerType(
+        name="upsample",
+        plain_name="Upsampling",
+        help="Makes each map bigger, repeating its values.",
+        defaults={"factor": 2},
+        walk=upsampling_walk,
+        keras=lambda s: KerasCall("UpSampling2D", (s["factor"],)),
+        needs_maps=True,
+    )
+    monkeypatch.setitem(LAYER_REGISTRY, "upsample", upsample)
+
+
+def test_a_new_layer_type_is_one_entry_in_the_registry(monkeypatch):
+    add_a_layer_type(monkeypatch)
+    assert "upsample" in LAYER_TYPES and PLAIN_NAMES["upsample"] == "Upsampling"
+    network = {"input": "unit", "layers": [layer("upsample"), layer("conv", filters=4, stride=2), layer("flatten")]}
+    assert [row.shape for row in describe(network)][:3] == [(28, 28), (56, 56, 1), (27, 27, 4)]
+    assert_table_is_keras(network)  # it builds, with the shapes describe said
+    for stack, words in [
+        ([layer("upsample", factor=5)], "Layer 1 (Upsampling): factor must be a whole number from 1 to 4, not 5."),
+        ([layer("flatten"), layer("upsample")], "Layer 2 (Upsampling) works on maps, but it comes after"),
+        ([layer("upsample"), layer("upsample")], "Layer 2 (Upsampling): maps bigger than 56x56 take too long."),
+    ]:
+        with pytest.raises(NetworkError, match=re.escape(words)):
+            describe({"input": "unit", "layers": stack + [layer("flatten")]})

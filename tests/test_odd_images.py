@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.preprocess import MAX_PIXELS, BlankImageError, ImageReadError, preprocess
+from digitlab.learn.preprocess import MAX_PIXELS, BlankImageError, ImageReadError, preprocess
 from tests.test_cli import cli
 
 

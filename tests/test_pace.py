@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitlab.pace import WARM_UP_CALLS, Clock, Smoother
+from digitlab.learn.pace import WARM_UP_CALLS, Clock, Smoother
 
 
 def running_means(per_batch: np.ndarray, steps_per_epoch: int):

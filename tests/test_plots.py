@@ -4,7 +4,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from digitlab.plots import (
+from digitlab.learn.plots import (
     TRAINING,
     VALIDATION,
     activation_strip,
@@ -18,7 +18,7 @@ from digitlab.plots import (
     png_data_uri,
     tinted,
 )
-from digitlab.train import ProgressEvent
+from digitlab.learn.train import ProgressEvent
 
 
 def test_image_grid_tiles_digits(mnist):

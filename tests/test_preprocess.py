@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.preprocess import BlankImageError, ImageReadError, preprocess
+from digitlab.learn.preprocess import BlankImageError, ImageReadError, preprocess
 
 
 def center_of_mass(image):
@@ -140,7 +140,7 @@ def test_decompression_bomb_is_refused():
 
 
 def test_the_steps_end_in_the_model_input_and_each_can_be_skipped(mnist):
-    from digitlab.preprocess import STEPS, preprocess_steps
+    from digitlab.learn.preprocess import STEPS, preprocess_steps
 
     canvas = big_canvas(mnist.x_test[0], left=10, top=10)  # a 7 in the top-left corner
     steps = preprocess_steps(canvas)

@@ -1,10 +1,18 @@
 import numpy as np
 import pytest
 
-from digitlab import store
-from digitlab.models import build_model
-from digitlab.snapshots import PANEL, Snapshot, first_layer_weights, from_npz, load_snapshots, panel_accuracy, to_npz
-from digitlab.train import TrainConfig, train_model
+from digitlab.learn.architectures import build_model
+from digitlab.learn.snapshots import (
+    PANEL,
+    Snapshot,
+    first_layer_weights,
+    from_npz,
+    load_snapshots,
+    panel_accuracy,
+    to_npz,
+)
+from digitlab.learn.train import TrainConfig, train_model
+from digitlab.serve import store
 
 
 def test_the_panel_holds_two_test_digits_of_each_class(mnist):

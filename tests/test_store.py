@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from digitlab import store
-from digitlab.models import build_model
-from digitlab.store import StoreError
+from digitlab.learn.architectures import build_model
+from digitlab.serve import store
+from digitlab.serve.store import StoreError
 
 
 @pytest.fixture
@@ -139,8 +139,8 @@ def test_concurrent_saves_with_one_name_are_kept_apart(home, model, workspace):
 
 KILLER_SCRIPT = """
 import sys
-from digitlab import store, workspaces
-from digitlab.models import build_model
+from digitlab.serve import store, workspaces
+from digitlab.learn.architectures import build_model
 model = build_model("softmax")
 workspace = workspaces.personal_workspace()
 print("ready", flush=True)
@@ -185,6 +185,6 @@ def test_kill_9_while_saving_leaves_only_whole_models(home, mnist, workspace):
 def test_a_broken_model_is_logged_with_its_details(home, model, workspace, caplog):
     store.save_model(model, "bad-meta", {}, workspace)
     (store.models_dir(workspace) / "bad-meta" / "meta.json").write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="digitlab.store"):
+    with caplog.at_level(logging.WARNING, logger="digitlab.serve.store"):
         assert store.list_models(workspace, include_default=False)[0].error
     assert "bad-meta" in caplog.text and "JSONDecodeError" in caplog.text  # the path and the traceback

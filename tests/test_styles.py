@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from digitlab.predict import Predictor
-from digitlab.preprocess import preprocess
-from digitlab.styles import VARIANTS, Writer, render, style_set, training_styles
-from digitlab.train import TrainConfig, training_set
+from digitlab.learn.preprocess import preprocess
+from digitlab.learn.styles import VARIANTS, Writer, render, style_set, training_styles
+from digitlab.learn.train import TrainConfig, training_set
+from digitlab.serve import store
 
 
 def test_the_style_set_is_the_same_for_a_seed_and_has_every_variant():
@@ -45,4 +45,4 @@ def test_preprocessing_keeps_thick_and_small_digits_readable(writer, name):
     image = render(style, writer, np.random.default_rng(0), template_jitter=0.0)
     pixels = preprocess(image)
     assert pixels.shape == (28, 28) and pixels.max() > 200
-    assert Predictor.default().probabilities(pixels).argmax() == style.digit
+    assert store.default_predictor().probabilities(pixels).argmax() == style.digit

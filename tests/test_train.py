@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitlab import train
-from digitlab.augment import augment_batch
-from digitlab.train import TrainConfig, TrainingDiverged, train_model, training_set
+from digitlab.learn import train
+from digitlab.learn.augment import augment_batch
+from digitlab.learn.train import TrainConfig, TrainingDiverged, train_model, training_set
+from digitlab.serve import pool
 
 QUICK = dict(epochs=1, train_limit=2000)
 
@@ -86,19 +87,21 @@ def test_same_seed_same_model(mnist):
 def test_a_ready_model_trains_exactly_as_a_new_one_and_is_taken_once(mnist):
     config = TrainConfig.for_architecture("fast", augment=True, epochs=1, train_limit=512)
     new = train_model(config, mnist)
-    train.prepare_ready_model(mnist, TrainConfig.for_architecture("fast", epochs=1, train_limit=1024))
-    other = train_model(config, mnist)  # not the settings it was made for: built anew, the ready one kept
-    assert len(train.READY) == 1
-    train.prepare_ready_model(mnist, config)
-    ready_model = train.READY[0].model
-    taken = train_model(config, mnist)
-    assert taken.model is ready_model and not train.READY
+    pool.prepare_ready_model(mnist, TrainConfig.for_architecture("fast", epochs=1, train_limit=1024))
+    assert pool.take_ready_model(config, mnist) is None  # not the settings it was made for: kept
+    other = train_model(config, mnist)  # built anew
+    assert len(pool.READY) == 1
+    pool.prepare_ready_model(mnist, config)
+    ready = pool.take_ready_model(config, mnist)
+    assert ready is not None and not pool.READY
+    taken = train_model(config, mnist, model=ready.model)
+    assert taken.model is ready.model
     for a, b, c in zip(new.model.get_weights(), taken.model.get_weights(), other.model.get_weights(), strict=True):
         assert np.array_equal(a, b) and np.array_equal(a, c)
     assert taken.test_accuracy == new.test_accuracy > 0.2  # 4 steps: past chance (0.1)
-    train.give_back(taken.ready)  # its result is out: ready again, and trains exactly as a new one again
-    again = train_model(config, mnist)
-    assert again.model is ready_model and not train.READY
+    pool.give_back(ready)  # its result is out: ready again, and trains exactly as a new one again
+    again = train_model(config, mnist, model=pool.take_ready_model(config, mnist).model)
+    assert again.model is ready.model and not pool.READY
     for a, b in zip(new.model.get_weights(), again.model.get_weights(), strict=True):
         assert np.array_equal(a, b)
 
@@ -151,8 +154,8 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
         import tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from digitlab.data import load_mnist
-        from digitlab.train import TrainConfig, train_model
+        from digitlab.learn.data import load_mnist
+        from digitlab.learn.train import TrainConfig, train_model
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         config = TrainConfig.for_architecture("softmax", epochs=1, train_limit=2000)
         result = train_model(config, load_mnist(), strategy=strategy)

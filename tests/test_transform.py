@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from digitlab.predict import Predictor
-from digitlab.preprocess import BlankImageError, preprocess
-from digitlab.transform import Change, changed_digit, ink_image, redraw, rotation_sweep
+from digitlab.learn.preprocess import BlankImageError, preprocess
+from digitlab.learn.transform import Change, changed_digit, ink_image, redraw, rotation_sweep
+from digitlab.serve import store
 
 
 def canvas(*boxes) -> np.ndarray:
@@ -50,7 +50,7 @@ def test_a_change_of_a_blank_canvas_is_still_blank():
 
 
 def test_the_rotation_sweep_of_an_upright_one_reads_one_at_zero_degrees(mnist):
-    predictor = Predictor.default()
+    predictor = store.default_predictor()
     one = mnist.x_test[mnist.y_test == 1][0]
     sweep = rotation_sweep(predictor.probabilities, one)
     assert list(sweep.angles) == list(range(-60, 61, 5))

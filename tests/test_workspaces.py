@@ -8,10 +8,10 @@ import threading
 import numpy as np
 import pytest
 
-from digitlab import store, workspaces
-from digitlab.drawings import list_drawings, save_drawing
-from digitlab.models import build_model
-from digitlab.workspaces import WorkspaceError
+from digitlab.learn.architectures import build_model
+from digitlab.serve import classroom, store, workspaces
+from digitlab.serve.drawings import list_drawings, save_drawing
+from digitlab.serve.workspaces import WorkspaceError
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_names_are_per_workspace_and_the_leaderboard_reads_across(shared, model)
     a, b = (workspaces.from_token(workspaces.new_token()) for _ in range(2))
     assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.5}, a) == "mine"
     assert store.save_model(model, "mine", {"architecture": "softmax", "test_accuracy": 0.7}, b) == "mine"
-    rows = [(e.owner.alias if e.owner else None, e.model.name) for e in workspaces.leaderboard()]
+    rows = [(e.owner.alias if e.owner else None, e.model.name) for e in classroom.leaderboard()]
     assert rows == [(None, "default"), (b.alias, "mine"), (a.alias, "mine")]  # best first
     assert {w.key for w in workspaces.all_workspaces()} == {a.key, b.key}
 
@@ -152,7 +152,7 @@ def test_a_run_larger_than_the_ceiling_is_refused_in_shared_mode(shared, monkeyp
 
 
 def test_a_workspace_has_a_disk_ceiling_and_keeps_its_newest_runs(shared, model, monkeypatch):
-    from digitlab import runs
+    from digitlab.serve import runs
 
     monkeypatch.setenv("DIGITLAB_WORKSPACE_MB", "1")
     owner = workspaces.from_token(workspaces.new_token())
@@ -168,8 +168,8 @@ def test_a_workspace_has_a_disk_ceiling_and_keeps_its_newest_runs(shared, model,
 
 QUOTA_RACER = """
 import pathlib, sys, time
-from digitlab import store, workspaces
-from digitlab.models import build_model
+from digitlab.serve import store, workspaces
+from digitlab.learn.architectures import build_model
 workspace, model_file = workspaces.by_key(sys.argv[1]), store.model_to_bytes(build_model("softmax"))
 print("ready", flush=True)
 while not pathlib.Path(sys.argv[2]).exists():

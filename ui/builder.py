@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digitlab.builder import Draft
-from digitlab.models import DEFAULT_ARCHITECTURE
-from digitlab.network import ACTIVATIONS, PADDINGS, LayerRow
+from digitlab.learn.architectures import DEFAULT_ARCHITECTURE
+from digitlab.learn.builder import Draft
+from digitlab.learn.layers import SETTING_SPECS, Column
+from digitlab.learn.network import LayerRow
 from ui import keys
 from ui.words import LAYER_SETTINGS_HELP
 
-MY_NETWORK = "mine"  # the Train page's name for the network built on the Build page
-
-# Each setting's widget: (label, kind, options). Kinds: a whole number between two bounds, a choice, a
-# share, a yes/no. The bounds are network.py's; a learner cannot type a value it refuses.
-SETTING_WIDGETS = {
-    "filters": ("Filters", "whole", (1, 512)),
-    "kernel": ("Window size", "whole", (1, 28)),
-    "stride": ("Stride", "whole", (1, 28)),
-    "padding": ("Padding", "choice", PADDINGS),
-    "activation": ("Activation", "choice", ACTIVATIONS),
-    "bias": ("Bias", "yes/no", None),
-    "size": ("Square size", "whole", (2, 28)),
-    "units": ("Neurons", "whole", (1, 4096)),
-    "rate": ("Share dropped", "share", (0.0, 0.9)),
-    "momentum": ("Momentum", "share", (0.5, 0.999)),
-}
+# Each setting's widget: (label, kind, bounds), read from its SettingSpec in digitlab/learn/layers.py. Kinds: a
+# whole number between two bounds, a choice, a share, a yes/no. The bounds are those describe checks, so a
+# learner cannot type a value it refuses.
+SETTING_WIDGETS = Column(SETTING_SPECS, "widget")
 
 
 def draft() -> Draft:

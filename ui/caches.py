@@ -7,22 +7,22 @@ calls (`st.error`, `st.stop`) inside a cached function: pages call `dataset()` f
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from digitlab import store
-from digitlab.data import DataError, Dataset, SplitSummary, load_mnist, summarize
-from digitlab.drawings import Drawing, as_arrays
-from digitlab.embedding import DigitMap, map_digits, penultimate_model
-from digitlab.evaluate import Evaluation, evaluate_model
-from digitlab.explain import dream_digits
-from digitlab.export import exported_bytes
-from digitlab.plots import map_rows
-from digitlab.predict import Predictor
-from digitlab.styles import StyleSet, model_inputs, style_set
+from digitlab import settings
+from digitlab.learn.data import DataError, Dataset, SplitSummary, load_mnist, summarize
+from digitlab.learn.embedding import DigitMap, map_digits, penultimate_model
+from digitlab.learn.evaluate import Evaluation, evaluate_model
+from digitlab.learn.explain import dream_digits
+from digitlab.learn.export import exported_bytes
+from digitlab.learn.plots import map_rows
+from digitlab.learn.predict import Predictor
+from digitlab.learn.styles import StyleSet, model_inputs, style_set
+from digitlab.serve import store
+from digitlab.serve.drawings import Drawing, as_arrays
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ MAP_DIGITS = 5000  # test digits on the Map page
 
 
 def data_dir() -> str:
-    return os.environ.get("DIGITLAB_DATA_DIR", "")
+    return str(settings.current().data_dir or "")
 
 
 def dataset() -> Dataset:

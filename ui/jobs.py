@@ -3,43 +3,29 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 
 import streamlit as st
 
-from digitlab import store
-from digitlab.cluster import connect
-from digitlab.jobs import Job, JobBoard, active_run, recorded_runs
+from digitlab import settings
+from digitlab.serve import store
+from digitlab.serve.jobs import BOARDS, CONNECTING, Job, JobBoard, active_run, all_boards, board_at, recorded_runs
 from ui import keys, visitor
 
 log = logging.getLogger(__name__)
 
 
-BOARDS: dict[str, JobBoard] = {}  # one per scheduler address, for the life of the server process
-BOARDS_LOCK = threading.Lock()
-
-
-def board_at(address: str) -> JobBoard:
-    """The server's board on `address` ("" for an embedded cluster), connected on first use."""
-    with BOARDS_LOCK:  # a press of Train during the background start waits for that start
-        if address not in BOARDS:
-            log.info("connecting to the training cluster at %s", address or "a new embedded cluster")
-            BOARDS[address] = JobBoard(connect(address or None))
-        return BOARDS[address]
-
-
 def scheduler_address() -> str:
-    return os.environ.get("DIGITLAB_SCHEDULER", "").strip()
+    return settings.current().scheduler
 
 
 def start_job_board_in_background() -> None:
     """Start the training cluster (and warm its workers) in a thread at the server's first page view,
     so that a press of Train finds it ready; the page does not wait for it."""
     address = scheduler_address()
-    if address not in BOARDS and not BOARDS_LOCK.locked():
+    if address not in BOARDS and not CONNECTING.locked():
         threading.Thread(target=start_quietly, args=(address,), name="start-job-board", daemon=True).start()
 
 
@@ -71,7 +57,7 @@ def busy_job() -> Job | None:
     mine = next((job for job in jobs if job is not None and job.active), None)
     workspace = visitor.workspace()
     if mine is None and not workspace.personal:  # the workspace open in another tab or browser
-        mine = next((job for board in list(JobBoard.boards) if (job := board.active_in(workspace))), None)
+        mine = next((job for board in all_boards() if (job := board.active_in(workspace))), None)
     return mine
 
 
@@ -165,3 +151,12 @@ def show_runs() -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def submitter():
+    """A function that runs a function on the training cluster (a future back), or None before it is up."""
+    board = BOARDS.get(scheduler_address())
+    if board is None:
+        start_job_board_in_background()
+        return None
+    return lambda function, *args: board.client.submit(function, *args, pure=False)

@@ -10,6 +10,11 @@ WS_TOKEN = "ws_token"  # the visitor's workspace token (shared mode), also kept 
 DRAWING = "drawing"  # the last drawing's 28x28 model input: the Map page marks it
 TRAIN_JOB = "train_job_id"  # the visitor's latest training job
 TUNE_JOB = "fine-tune_job_id"  # the visitor's latest fine-tuning job
-DRAFT = "network_draft"  # the visitor's network on the Build page (digitlab.builder.Draft); Train can train it
+DRAFT = "network_draft"  # the visitor's network on the Build page (digitlab.learn.builder.Draft); Train can train it
 TEACHER = "teacher"  # True once this session gave the teacher key (shared mode)
-ARCHITECTURE = "architecture"  # the Train page's choice of network; the Build page sets it to builder.MY_NETWORK
+ARCHITECTURE = "architecture"  # the Train page's choice of network; the Build page sets it to OWN_NETWORK
+
+
+def view(name: str) -> str:
+    """The switch of the Draw page's view `name` (ui/draw_views.py): open or folded."""
+    return f"draw-view-{name}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from digitlab import store
+from digitlab.serve import store
 from ui import keys, visitor
 
 

@@ -6,8 +6,8 @@ import logging
 
 import streamlit as st
 
-from digitlab.classroom import is_teacher_address, is_teacher_key
-from digitlab.workspaces import (
+from digitlab.serve.classroom import is_teacher_address, is_teacher_key
+from digitlab.serve.workspaces import (
     Workspace,
     WorkspaceError,
     from_identity,

@@ -9,11 +9,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from digitlab.code import notebook, script, slug
-from digitlab.explain import diverging
-from digitlab.plots import confusion_spec, image_grid, tinted
-from digitlab.snapshots import PANEL, Snapshot, epoch_confusions
-from digitlab.train import TrainConfig
+from digitlab.learn.code import notebook, script, slug
+from digitlab.learn.explain import diverging
+from digitlab.learn.plots import confusion_spec, image_grid, tinted
+from digitlab.learn.snapshots import PANEL, Snapshot, epoch_confusions
+from digitlab.learn.train import TrainConfig
 from ui import screen
 from ui.caches import dataset
 
@@ -48,14 +48,15 @@ CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
 
 
-def draw_canvas(key: str) -> bytes | None:
+def draw_canvas(key: str, send: bool = True) -> bytes | None:
     """The drawing canvas: returns the PNG it sent, or None before the first stroke.
 
     White ink on black, as MNIST. In a column narrower than 280 px it is shown scaled down
     (`screen.fit_to_column`), strokes still landing on its 280x280 grid. What arrives is whatever
     the browser sent (anyone can send anything): it is not decoded here but by the one reading
     path of uploads (`preprocess.read_image`, the pixel count checked before decoding). Tests
-    patch this function (the component needs a browser).
+    patch this function (the component needs a browser). With `send` False the drawing stays in the
+    browser: nothing is sent per stroke (the Draw page's answer is made on the device).
     """
     from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
 
@@ -67,6 +68,7 @@ def draw_canvas(key: str) -> bytes | None:
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         return_image_data=True,
+        update_streamlit=send,  # False: the strokes stay in the browser (the answer is made there)
         key=key,
     )
     screen.fit_to_column(key, CANVAS_SIZE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from digitlab.learn.layers import LAYER_REGISTRY, SETTING_SPECS, Column
+
 SETTINGS_HELP = {
     "architecture": "The shape of the network: how its layers of artificial neurons are arranged.",
     "optimizer": (
@@ -106,33 +108,10 @@ LESSONS = {
     ),
 }
 
-# The Build page: what each layer does, and what each of its settings changes.
-LAYER_HELP = {
-    "conv": "Slides small windows (filters) over the maps, each looking for one pattern: a stroke, a curve.",
-    "maxpool": "Keeps the strongest value of each small square: smaller maps, the same patterns.",
-    "avgpool": "Keeps the average of each small square: smaller, smoother maps.",
-    "dense": "Neurons that each look at every value of the layer before.",
-    "dropout": "While training, switches off a share of the values at random, so no neuron relies on one other.",
-    "batchnorm": "Rescales the values to a steady range while training: often faster, steadier learning.",
-    "activation": "Bends the values with a function; without bends, stacked layers are no better than one.",
-    "flatten": "Lays the maps out as one long list, so Dense layers can read them.",
-    "globalpool": "Averages each map to one number: one value per pattern, wherever it was found.",
-}
-LAYER_SETTINGS_HELP = {
-    "filters": "How many patterns the layer looks for: each makes one map.",
-    "kernel": "The side of each window in pixels: 3 means 3x3.",
-    "stride": "How far the window moves each time: 2 halves the map's side.",
-    "padding": "valid: the window stays inside the map, which shrinks. same: the map keeps its size.",
-    "activation": (
-        "relu keeps positives; tanh and sigmoid squash into a range; gelu is a smooth relu; "
-        "linear leaves values as they are."
-    ),
-    "bias": "Adds a learned number to each filter's result.",
-    "size": "The side of each square pooled into one value: 2 halves the map's side.",
-    "units": "How many neurons: more can learn more, and take longer.",
-    "rate": "The share of values switched off at each training step.",
-    "momentum": "How slowly the layer's running averages follow new batches.",
-}
+# The Build page: what each layer does, and what each of its settings changes. Written with each layer type
+# and setting in digitlab/learn/layers.py (`LayerType.help`, `SettingSpec.help`); read here, by name.
+LAYER_HELP = Column(LAYER_REGISTRY, "help")
+LAYER_SETTINGS_HELP = Column(SETTING_SPECS, "help")
 INPUT_HELP = (
     "How the pixels (0 to 255) are scaled before the first layer: to 0-1, or standardized to MNIST's "
     "average 0 and spread 1 (the tutorial's MLP trains better so)."

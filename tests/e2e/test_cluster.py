@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from digitlab import store
-from digitlab.workspaces import personal_workspace
+from digitlab.serve import store
+from digitlab.serve.workspaces import personal_workspace
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import start_app, start_dask, stop_app, train_from_page
 from tests.e2e.test_browser import wait_for_app

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from digitlab import store, workspaces
-from digitlab.drawings import list_drawings, save_drawing
+from digitlab.serve import store, workspaces
+from digitlab.serve.drawings import list_drawings, save_drawing
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import (
     ROOT,

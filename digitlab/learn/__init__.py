@@ -1,0 +1,1 @@
+"""Learning: MNIST, preprocessing, networks, training, evaluation, explanations, export (no serving, no Streamlit)."""

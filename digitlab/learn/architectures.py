@@ -1,0 +1,107 @@
+"""The architectures, by name: each a network (network.py), with the tutorial's training defaults.
+
+Every layer is named explicitly (network.py names them by type and number): Keras' automatic
+names come from per-thread counters, and a model built in a training thread once got two layers
+called 'dense'.
+
+Every model takes raw pixels: (n, 28, 28) floats in 0-255, exactly as MNIST stores them.
+Its first layer scales them, so the canvas, the CLI and evaluation all feed it the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+
+from digitlab.learn.network import build, layer
+
+CONV_FIRST = [
+    layer("conv", filters=32, kernel=5),  # (24, 24, 32)
+    layer("maxpool"),  # (12, 12, 32)
+    layer("conv", filters=64, kernel=5),  # (8, 8, 64)
+    layer("maxpool"),  # (4, 4, 64)
+    layer("flatten"),
+    layer("dense", units=128),
+    layer("dropout", rate=0.5),
+]
+
+# Compact and quick to train on a CPU. Batch norm normalizes only the second block, after its
+# pooling: on the first block's 24x24x16 maps it cost half of every training step (Keras' batch
+# norm is not a fused kernel here); there it would see 9,216 values per image, after the second
+# pooling 800. Its momentum is 0.9, not Keras' 0.99: the moving statistics must settle within one
+# short epoch. The convolution before it has no bias: batch norm brings one.
+FAST = [
+    layer("conv", filters=16, kernel=5),  # (24, 24, 16)
+    layer("maxpool"),  # (12, 12, 16)
+    layer("conv", filters=32, kernel=3, activation="linear", bias=False),  # (10, 10, 32)
+    layer("maxpool"),  # (5, 5, 32)
+    layer("batchnorm", momentum=0.9),
+    layer("activation", activation="relu"),
+    layer("flatten"),
+    layer("dense", units=128),
+    layer("dropout", rate=0.25),
+]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A model builder and the training defaults of the tutorial it comes from."""
+
+    network: dict  # network.py: the input scaling and the layers, before the ten-way softmax
+    description: str  # for those who know the words
+    plain: str  # for those who do not
+    optimizer: str
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    schedule: str = "constant"  # or "onecycle": linear warm-up to the rate, then cosine decay
+    published_accuracy: float = 0.0  # the tutorial's test accuracy, which we must meet
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "softmax": Architecture(
+        {"input": "unit", "layers": [layer("flatten")]}, "Softmax regression: one dense layer",
+        "The simplest: one weighted sum of the 784 pixels per digit, the biggest sum wins. Learns in seconds.",
+        optimizer="sgd", learning_rate=0.5, batch_size=100, epochs=10, published_accuracy=0.92,
+    ),
+    "mlp": Architecture(
+        {"input": "standardize", "layers": [layer("flatten"), layer("dense", units=128), layer("dense", units=128)]},
+        "MLP 784-128-128-10, ReLU, standardized pixels",
+        "Two layers of 128 artificial neurons, each looking at the whole picture, then ten answers.",
+        optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=3, published_accuracy=0.961,
+    ),
+    "tanh": Architecture(
+        {"input": "unit", "layers": [layer("flatten"), layer("dense", units=64, activation="tanh")]},
+        "MLP 784-64-10, tanh",
+        "One layer of 64 neurons with a smooth on/off curve (tanh), then ten answers.",
+        optimizer="sgd", learning_rate=0.5, batch_size=32, epochs=5, published_accuracy=0.9615,
+    ),
+    "cnn": Architecture(
+        {"input": "unit", "layers": CONV_FIRST}, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
+        "A convolutional network: small windows slide over the picture looking for strokes, then for "
+        "shapes made of strokes. Very good, slower to train.",
+        optimizer="rmsprop", learning_rate=1e-3, batch_size=100, epochs=4, schedule="onecycle",
+        published_accuracy=0.99,
+    ),
+    "fast": Architecture(
+        {"input": "unit", "layers": FAST}, "Compact CNN with batch norm, one-cycle schedule (default)",
+        "A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right.",
+        optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
+        published_accuracy=0.99,
+    ),
+}  # fmt: skip
+DEFAULT_ARCHITECTURE = "fast"
+
+
+def get_architecture(name: str) -> Architecture:
+    """Return the Architecture called `name`, or raise ValueError naming the known ones."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"Unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[name]
+
+
+def build_model(name: str, custom: dict | None = None) -> keras.Model:
+    """Build the uncompiled model `name` (or the `custom` network, see network.py): (n, 28, 28)
+    pixels in 0-255 -> (n, 10) probabilities."""
+    return build(custom or get_architecture(name).network, name)

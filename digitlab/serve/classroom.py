@@ -1,0 +1,379 @@
+"""A class on a shared server: who the teacher is, the lesson's rules and challenge, the class's results.
+
+The teacher is whoever gives the teacher key (`$DIGITLAB_TEACHER_KEY`, compared in constant time)
+or signs in with an address listed in `$DIGITLAB_TEACHERS`. The lesson (`<home>/lesson.json`)
+says which architectures a student may train, the most epochs and training images per run and a
+challenge ("at least 98% with at most 10,000 parameters"); it is checked when a job is submitted.
+"New lesson" moves every workspace into a dated folder under `<home>/archive/`, from which it can
+be restored.
+
+The class's own test set (`<home>/class-set/drawings/`) holds the drawings students chose to give
+(a copy, named after its giver's workspace key and the drawing's id); a student's drawings stay
+private unless given, and the teacher can remove any.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digitlab import settings
+from digitlab.learn.network import OWN_NETWORK
+from digitlab.serve import store
+from digitlab.serve.drawings import Drawing, drawings_dir, list_drawings
+from digitlab.serve.workspaces import (
+    KEY,
+    Workspace,
+    WorkspaceError,
+    alias_for,
+    all_workspaces,
+    check_run_size,
+    home,
+    shared_mode,
+    workspaces_dir,
+)
+
+if TYPE_CHECKING:
+    from digitlab.learn.train import TrainConfig
+
+log = logging.getLogger(__name__)
+
+CLASS_SET_QUOTA = 2000  # drawings in the class's own test set
+ARCHIVE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}")  # when the lesson was archived: 2026-12-03-091500
+
+
+def is_teacher_key(given: str | None) -> bool:
+    """True when `given` is this server's teacher key (none set: nobody is the teacher by key)."""
+    key = settings.current().teacher_key
+    if not key or not given:
+        return False
+    return hmac.compare_digest(given.encode(), key.encode())
+
+
+def is_teacher_address(address: str | None) -> bool:
+    """True when a signed-in `address` is among `$DIGITLAB_TEACHERS` (commas or spaces between them)."""
+    return bool(address) and address.strip().lower() in settings.current().teachers
+
+
+@dataclass
+class Lesson:
+    """What the teacher allows and asks for. None: no limit (or no challenge)."""
+
+    architectures: list[str] | None = None  # names in models.ARCHITECTURES, or OWN_NETWORK
+    max_epochs: int | None = None
+    max_images: int | None = None  # training images per run
+    max_parameters: int | None = None  # the largest network a student may train (builder limit)
+    goal_accuracy: float | None = None  # the challenge: at least this test accuracy (0-1)
+    goal_parameters: int | None = None  # ... with at most this many parameters
+    extra: dict = field(default_factory=dict, repr=False)  # fields a newer version wrote: kept, not used
+
+    @property
+    def has_challenge(self) -> bool:
+        return self.goal_accuracy is not None or self.goal_parameters is not None
+
+    def challenge(self) -> str:
+        """The challenge in words ("" when there is none)."""
+        parts = []
+        if self.goal_accuracy is not None:
+            parts.append(f"at least {self.goal_accuracy:.1%} right on the test digits")
+        if self.goal_parameters is not None:
+            parts.append(f"at most {self.goal_parameters:,} parameters")
+        return f"Train a model with {' and '.join(parts)}." if parts else ""
+
+    def met_by(self, meta: dict) -> bool:
+        """Whether a saved model's record meets the challenge (never, when there is none)."""
+        if not self.has_challenge:
+            return False
+        accurate = self.goal_accuracy is None or (meta.get("test_accuracy") or 0) >= self.goal_accuracy
+        small = self.goal_parameters is None or (meta.get("params") or float("inf")) <= self.goal_parameters
+        return accurate and small
+
+    def rules(self) -> str:
+        """What the lesson allows, in words ("" when it allows everything)."""
+        parts = []
+        if self.architectures is not None:
+            names = ", ".join("your own network" if a == OWN_NETWORK else a for a in self.architectures)
+            parts.append(f"these networks: {names or 'none'}")
+        if self.max_epochs is not None:
+            parts.append(f"{self.max_epochs} epochs at most")
+        if self.max_images is not None:
+            parts.append(f"{self.max_images:,} training images at most")
+        if self.max_parameters is not None:
+            parts.append(f"networks of {self.max_parameters:,} parameters at most")
+        return f"In this lesson your teacher allows {'; '.join(parts)}." if parts else ""
+
+    def standing(self, workspace: Workspace) -> str:
+        """Where `workspace`'s best model stands against the challenge, in words, with a ✓ when it met it."""
+        models = [m for m in store.list_models(workspace, include_default=False) if m.ok]
+        met = [m for m in models if self.met_by(m.meta)]
+        if met:
+            best = max(met, key=lambda m: m.test_accuracy)
+            params = best.meta.get("params", 0)
+            return f"✓ Met by your model {best.name}: {best.test_accuracy:.1%}, {params:,} parameters."
+        if not models:
+            return "Not met yet: you have no trained model."
+        best = max(models, key=lambda m: m.test_accuracy)
+        return (
+            f"Not met yet: your best, {best.name}, has {best.test_accuracy:.1%} with "
+            f"{best.meta.get('params', 0):,} parameters."
+        )
+
+    def check(self, config: TrainConfig) -> None:
+        """Raise WorkspaceError, in words, for a run this lesson does not allow."""
+        architecture = OWN_NETWORK if config.network is not None else config.architecture
+        if self.architectures is not None and architecture not in self.architectures:
+            raise WorkspaceError(f"{self.rules()} Pick one of them.")
+        if self.max_epochs is not None and config.epochs > self.max_epochs:
+            raise WorkspaceError(f"In this lesson a run has {self.max_epochs} epochs at most: use fewer.")
+        if self.max_images is not None and config.example_count() > self.max_images:
+            raise WorkspaceError(
+                f"In this lesson a run trains on {self.max_images:,} images at most: set Training images to "
+                f"{self.max_images:,} or fewer."
+            )
+        if self.max_parameters is not None:
+            from digitlab.learn.architectures import get_architecture  # Keras: imported when needed
+            from digitlab.learn.network import describe
+
+            network = config.network or get_architecture(config.architecture).network
+            parameters = sum(row.parameters for row in describe(network))
+            if parameters > self.max_parameters:
+                raise WorkspaceError(
+                    f"In this lesson a network has {self.max_parameters:,} parameters at most; this one has "
+                    f"{parameters:,}. Use fewer or smaller layers (the Build page counts them)."
+                )
+
+
+def lesson_path() -> Path:
+    return home() / "lesson.json"
+
+
+def read_lesson() -> Lesson:
+    """The lesson the teacher set; none set (or a file that cannot be read): no rules, no challenge."""
+    try:
+        record = json.loads(lesson_path().read_text())
+        if not isinstance(record, dict):
+            raise ValueError(f"a lesson is a JSON object, not {type(record).__name__}")
+        known = {name: record.pop(name) for name in list(record) if name in Lesson.__dataclass_fields__}
+        return checked(Lesson(**known, extra=record))
+    except FileNotFoundError:
+        return Lesson()
+    except (OSError, ValueError, TypeError, AttributeError):
+        log.warning("the lesson file %s cannot be read: no lesson rules apply", lesson_path(), exc_info=True)
+        return Lesson()
+
+
+def checked(lesson: Lesson) -> Lesson:
+    """`lesson` if each of its fields has a value a lesson can have, else a ValueError."""
+    names = lesson.architectures
+    if names is not None and not (isinstance(names, list) and all(isinstance(a, str) for a in names)):
+        raise ValueError(f"architectures must be names, not {lesson.architectures!r}")
+    for name in ("max_epochs", "max_images", "max_parameters", "goal_parameters"):
+        value = getattr(lesson, name)
+        if value is not None and (type(value) is not int or value < 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    if lesson.goal_accuracy is not None and not (
+        type(lesson.goal_accuracy) in (int, float) and 0 <= lesson.goal_accuracy <= 1
+    ):
+        raise ValueError(f"goal_accuracy must be between 0 and 1, not {lesson.goal_accuracy!r}")
+    return lesson
+
+
+def save_lesson(lesson: Lesson) -> None:
+    """Write the lesson for every server on this home (a StoreError when the disk refuses)."""
+    checked(lesson)
+    record = {**lesson.extra, **{k: v for k, v in asdict(lesson).items() if k != "extra"}}
+    try:
+        lesson_path().parent.mkdir(parents=True, exist_ok=True)
+        store.write_json_atomic(lesson_path(), record)
+    except OSError as error:
+        raise store.StoreError(store.UNWRITABLE) from error
+
+
+def check_submission(config: TrainConfig) -> None:
+    """Refuse, with an error that says why, a run this server does not take: too large (workspaces.py),
+    a network over the limits, or, in shared mode, one the lesson does not allow. Settings that cannot
+    train at all are a ValueError too (`TrainConfig.validate`)."""
+    config.validate()
+    check_run_size(config.epochs, config.example_count(), config.network)
+    if shared_mode():
+        read_lesson().check(config)
+
+
+def class_rows(current_jobs: dict[str, str]) -> list[dict]:
+    """Every workspace at a glance: its alias, models, best accuracy, drawings and its current job
+    (`current_jobs`: a workspace key's job in words)."""
+    rows = []
+    for workspace in all_workspaces():
+        models = [m for m in store.list_models(workspace, include_default=False) if m.ok]
+        rows.append(
+            {
+                "Student": workspace.alias,
+                "Models": len(models),
+                "Best accuracy": max((m.test_accuracy for m in models), default=None),
+                "Drawings": len(list_drawings(workspace)),
+                "Now": current_jobs.get(workspace.key, ""),
+            }
+        )
+    return rows
+
+
+def results_csv(lesson: Lesson) -> str:
+    """The class's models as CSV: who, which, how accurate, how large, when, and whether it met the challenge."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["student", "model", "network", "test_accuracy", "parameters", "train_seconds", "saved", "challenge"]
+    )
+    for entry in leaderboard():
+        if entry.owner is None:
+            continue  # the shipped default is nobody's result
+        meta = entry.model.meta
+        saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.model.path.stat().st_mtime))
+        writer.writerow(
+            [
+                entry.owner.alias,
+                entry.model.name,
+                meta.get("architecture", ""),
+                f"{entry.model.test_accuracy:.4f}",
+                meta.get("params", ""),
+                meta.get("train_seconds", ""),
+                saved,
+                "met" if lesson.met_by(meta) else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def archive_dir() -> Path:
+    return home() / "archive"
+
+
+def archives() -> list[str]:
+    """The archived lessons, newest first."""
+    folder = archive_dir()
+    names = [p.name for p in folder.iterdir() if ARCHIVE_NAME.fullmatch(p.name)] if folder.is_dir() else []
+    return sorted(names, reverse=True)
+
+
+def class_folders() -> list[Path]:
+    """What a lesson leaves behind: every workspace, and the class's test set."""
+    return [workspaces_dir(), class_set().root]
+
+
+def new_lesson() -> str | None:
+    """Move every workspace and the class set into a dated archive and start the class empty; return
+    the archive's name (None when there was nothing to archive). Raises StoreError where the disk refuses."""
+    current = [folder for folder in class_folders() if folder.is_dir() and any(folder.iterdir())]
+    if not current:
+        return None
+    name = time.strftime("%Y-%m-%d-%H%M%S")
+    while (archive_dir() / name).exists():  # two in one second
+        time.sleep(1)
+        name = time.strftime("%Y-%m-%d-%H%M%S")
+    try:
+        (archive_dir() / name).mkdir(parents=True)
+        for folder in current:
+            folder.rename(archive_dir() / name / folder.name)  # one rename: a workspace is never half moved
+    except OSError as error:
+        log.warning("the class could not be archived", exc_info=True)
+        raise store.StoreError(store.UNWRITABLE) from error
+    log.info("archived the class as %s", name)
+    return name
+
+
+def restore(name: str) -> str | None:
+    """Bring back the archived lesson `name`; the class as it is now is archived first (its name returned).
+
+    Raises WorkspaceError for a name that is not an archive, StoreError where the disk refuses.
+    """
+    if not isinstance(name, str) or name not in archives():
+        raise WorkspaceError(f"There is no archived lesson {name!r}.")
+    saved_now = new_lesson()
+    folder = archive_dir() / name
+    try:
+        for kept in class_folders():
+            if (folder / kept.name).is_dir():
+                if kept.is_dir():
+                    kept.rmdir()  # an empty leftover (the full ones were just archived); else OSError
+                (folder / kept.name).rename(kept)
+        folder.rmdir()
+    except OSError as error:
+        log.warning("lesson %s could not be restored", name, exc_info=True)
+        raise store.StoreError(store.UNWRITABLE) from error
+    log.info("restored the lesson archived as %s", name)
+    return saved_now
+
+
+def class_set() -> Workspace:
+    """The class's own test set: a folder of given drawings, read by the leaderboard."""
+    return Workspace("class-set", home() / "class-set", "the class", drawing_quota=CLASS_SET_QUOTA)
+
+
+def class_drawings() -> list[Drawing]:
+    return list_drawings(class_set())
+
+
+def given_ids(workspace: Workspace) -> set[str]:
+    """The ids of `workspace`'s drawings that are in the class set."""
+    prefix = f"{workspace.key}-"
+    return {d.id.removeprefix(prefix) for d in class_drawings() if d.id.startswith(prefix)}
+
+
+def give_drawing(drawing_id: str, workspace: Workspace) -> None:
+    """Copy one of `workspace`'s drawings into the class set (giving it twice keeps one copy).
+
+    Raises ValueError for an id that is not one of its drawings, StoreError when the class set is
+    full or the disk refuses.
+    """
+    source = drawings_dir(workspace) / f"{drawing_id}.npz"
+    if Path(drawing_id).name != drawing_id or drawing_id.startswith(".") or not source.is_file():
+        raise ValueError(f"Not one of your drawings: {drawing_id!r}")
+    target_set = class_set()
+    folder = drawings_dir(target_set)
+    with store.changing(target_set):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if len(list(folder.glob("[!.]*.npz"))) >= CLASS_SET_QUOTA:
+                raise store.StoreError(f"The class's test set holds {CLASS_SET_QUOTA} drawings, its limit.")
+            with (
+                source.open("rb") as given,
+                tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f,
+            ):
+                shutil.copyfileobj(given, f)
+            os.replace(f.name, folder / f"{workspace.key}-{drawing_id}.npz")
+        except OSError as error:
+            log.warning("drawing %s could not be given to the class set", drawing_id, exc_info=True)
+            raise store.StoreError(store.UNWRITABLE) from error
+
+
+def giver(drawing: Drawing) -> str:
+    """The alias of the workspace that gave a class-set drawing."""
+    key = drawing.id.split("-", 1)[0]
+    return alias_for(key) if KEY.fullmatch(key) else "someone"
+
+
+@dataclass
+class BoardEntry:
+    """One row of the class leaderboard: a model and its owner (None for the shipped default)."""
+
+    model: store.SavedModel
+    owner: Workspace | None
+
+
+def leaderboard() -> list[BoardEntry]:
+    """Every usable model of every workspace and the shipped default, best test accuracy first."""
+    entries = [BoardEntry(store.default_model(), None)]
+    for workspace in all_workspaces():
+        entries += [BoardEntry(m, workspace) for m in store.list_models(workspace, include_default=False) if m.ok]
+    return sorted(entries, key=lambda e: -e.model.test_accuracy)

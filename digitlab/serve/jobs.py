@@ -1,0 +1,381 @@
+"""Training and fine-tuning as jobs on the Dask cluster: submit, stream progress, stop, cancel, save.
+
+Two halves. On a worker, `run_training` and `run_fine_tune` do the work through the same
+`train_model` and `fine_tune` as the command line; they report through a `distributed.Queue`
+named after the job, stop when its `distributed.Event` is set, and return the model as the bytes
+of a `.keras` file (a job never needs a disk shared with the app). In the app, one `JobBoard`
+per server submits jobs, follows each in a small thread that drains its events and saves the
+result atomically into the store, knows each job's place in the queue, and records every run.
+
+A job takes one unit of the cluster's `training` resource (cluster.SLOT): Dask runs as many at
+once as there are slots and holds the rest in its queue.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import CancelledError
+from dataclasses import dataclass, field
+
+from distributed import Event, Queue
+from distributed.scheduler import KilledWorker
+
+from digitlab.learn.train import (
+    EPOCH_END_GUESS,
+    ProgressEvent,
+    TrainConfig,
+    TrainingDiverged,
+)
+from digitlab.serve import classroom, runs, store
+from digitlab.serve.cluster import SLOT, connect
+from digitlab.serve.worker import (
+    Finished,
+    JobInterrupted,
+    events_name,
+    run_fine_tune,
+    run_training,
+    started_name,
+    stop_name,
+)
+from digitlab.serve.workspaces import Workspace, all_workspaces
+
+log = logging.getLogger(__name__)
+
+FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
+FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
+QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
+ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?
+GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
+FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
+KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
+
+
+def recorded_runs(workspace: Workspace) -> list[dict]:
+    """The runs recorded in `workspace`, newest first; one no board of this process follows is interrupted."""
+    live = set().union(*(board.live_ids() for board in all_boards()))
+    return runs.list_runs(workspace, live=live)
+
+
+def active_run(workspace: Workspace) -> dict | None:
+    """A queued or running run of `workspace` that a server still follows: this one, or another app
+    server on the same store (its heartbeat is recent)."""
+    return next((r for r in recorded_runs(workspace) if r.get("state") in runs.ACTIVE), None)
+
+
+@dataclass
+class ClassRun:
+    """A queued or running run of any workspace, as the store tells it: the same on every app server."""
+
+    workspace: Workspace
+    record: dict  # its run record (runs.py): id, kind, name, architecture, state, server
+    job: Job | None = None  # this server's job, where this server follows it
+    board: JobBoard | None = None  # ... and its board
+
+    def status(self) -> JobStatus | None:
+        """The job's status in detail (its epoch, its place in the queue), where this server follows it."""
+        return self.board.status(self.job) if self.board and self.job else None
+
+    def ask(self, what: str) -> bool:
+        """Stop or cancel it (runs.ASKS); this server does it at once, another at its next look."""
+        if self.job is not None:
+            (self.job.cancel if what == "cancel" else self.job.stop)()
+        return runs.ask(self.workspace, self.record["id"], what)
+
+
+def class_runs() -> list[ClassRun]:
+    """Every workspace's queued or running runs, oldest first, whichever app server follows them."""
+    followed = {job.id: (job, board) for board in all_boards() for job in list(board.jobs.values())}
+    found = [
+        ClassRun(workspace, record, *followed.get(record["id"], ()))
+        for workspace in all_workspaces()
+        for record in recorded_runs(workspace)
+        if record.get("state") in runs.ACTIVE
+    ]
+    return sorted(found, key=lambda run: run.record.get("created", 0))
+
+
+@dataclass
+class JobStatus:
+    """What a page needs to draw a job at one moment."""
+
+    state: str  # queued, running, done, stopped, failed, cancelled, interrupted
+    events: list[ProgressEvent]
+    ahead: int  # jobs queued before this one on this server (0 once it runs)
+    saved_name: str | None
+    error: str | None
+    meta: dict | None  # the saved model's record: test accuracy, seconds, scores
+    others_running: bool = False  # queued behind another of this server's runs, not only waiting for a worker
+    waited: float = 0.0  # seconds since it was submitted
+    starts_in: float | None = None  # a queued job's estimated wait in seconds, behind the runs before it
+
+
+@dataclass(eq=False)
+class Job:
+    """One submitted job, followed by a thread of the app that drains its events and saves its model."""
+
+    id: str
+    kind: str  # train or fine-tune
+    name: str  # the name its model is saved under (or name-2, ...)
+    workspace: Workspace  # where its model and run record go; saving past its quota fails the job
+    future: object  # a distributed.Future
+    config: TrainConfig | None = None
+    base_meta: dict = field(default_factory=dict)  # fine-tuning: the tuned model's record before scores
+    state: str = "queued"
+    events: list[ProgressEvent] = field(default_factory=list)
+    saved_name: str | None = None
+    error: str | None = None
+    meta: dict | None = None
+    cancel_requested: bool = False
+    stop_requested: bool = False
+    ended: bool = False  # the worker sent its last events
+    submitted: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self):
+        self.queue = Queue(events_name(self.id), client=self.future.client)
+        self.stop_event = Event(stop_name(self.id), client=self.future.client)
+        self.thread = threading.Thread(target=self.follow, name=f"follow-{self.id}", daemon=True)
+
+    @property
+    def architecture(self) -> str:
+        return self.config.architecture if self.config else self.base_meta.get("architecture", "")
+
+    @property
+    def active(self) -> bool:
+        return self.state in runs.ACTIVE
+
+    def stop(self) -> None:
+        """End the run after the current batch; its model is kept or discarded as submitted."""
+        self.stop_requested = True
+        self.stop_event.set()
+
+    def cancel(self) -> None:
+        """Take a queued job out of the queue (a job that has just started is stopped and discarded)."""
+        self.cancel_requested = True
+        self.stop_event.set()
+        self.future.cancel()
+
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        self.thread.join(timeout)
+        return self.status()
+
+    def status(self) -> JobStatus:
+        waited = time.monotonic() - self.submitted
+        return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta, waited=waited)
+
+    def record(self, **fields) -> None:
+        """Write the run's record; where the disk refuses, log it: the job itself goes on and ends."""
+        try:
+            runs.record_run(self.workspace, self.id, **fields)
+        except store.StoreError:
+            log.warning("job %s: its record could not be written (%s)", self.id, fields.get("state"), exc_info=True)
+
+    def follow_interval(self) -> float:
+        if self.state != "running":
+            return QUEUED_FOLLOW_INTERVAL
+        return FOLLOW_INTERVAL if self.events else FIRST_FOLLOW_INTERVAL
+
+    def follow(self) -> None:
+        """Drain events until the job ends, then save its model and record how it ended."""
+        try:
+            self.drain()
+            beat = looked = time.monotonic()
+            while not (self.ended or self.future.done()):
+                time.sleep(self.follow_interval())
+                self.drain()
+                if time.monotonic() - beat > runs.HEARTBEAT:  # other servers on this store see it live
+                    self.record()
+                    beat = time.monotonic()
+                if time.monotonic() - looked > ASK_INTERVAL:
+                    self.do_what_was_asked()
+                    looked = time.monotonic()
+            self.drain()  # the last events, if the result came first
+            self.finish(self.future.result())
+        except CancelledError:
+            if self.cancel_requested:
+                self.end("cancelled")
+            else:  # the scheduler dropped it: the cluster went away
+                log.warning("job %s was dropped by the scheduler", self.id)
+                self.end("interrupted", runs.INTERRUPTED)
+        except (JobInterrupted, KilledWorker):
+            log.warning("job %s: its worker died mid-run", self.id, exc_info=True)
+            self.end("interrupted", runs.INTERRUPTED)
+        except (ValueError, TrainingDiverged, store.StoreError) as error:
+            log.info("job %s failed: %s", self.id, error, exc_info=True)
+            self.end("failed", str(error))
+        except Exception as error:  # noqa: BLE001 - whatever happened must reach the page, not vanish with the thread
+            log.exception("job %s failed unexpectedly", self.id)
+            self.end("failed", f"The job failed: {type(error).__name__}: {error}")
+        finally:
+            self.release()
+
+    def do_what_was_asked(self) -> None:
+        """Stop or cancel the job if its record asks it (runs.ask: a teacher, on this server or another)."""
+        what = runs.asked(self.workspace, self.id)
+        if what == "cancel" and not self.cancel_requested:
+            log.info("job %s: cancelled as asked", self.id)
+            self.cancel()
+        elif what == "stop" and not self.stop_requested:
+            log.info("job %s: stopped as asked", self.id)
+            self.stop()
+
+    def drain(self) -> None:
+        """Take what the worker sent. (No blocking get: the scheduler logs every one that times out.)"""
+        for batch in self.queue.get(batch=True):
+            for item in batch:
+                if item["kind"] == "started":
+                    self.state = "running"
+                    self.record(state="running", started=time.time())
+                elif item["kind"] == "ended":
+                    self.ended = True
+                else:
+                    self.events.append(ProgressEvent(**{**item, "received": time.monotonic()}))
+
+    def finish(self, finished: Finished) -> None:
+        if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
+            self.end("cancelled")
+            return
+        if finished.model_file is not None:
+            self.meta = {**self.base_meta, **finished.meta}
+            try:
+                self.saved_name = store.save_model_file(
+                    finished.model_file, self.name, self.meta, self.workspace, finished.extras
+                )
+            except store.StoreError as error:
+                raise store.StoreError(f"{error} The trained model could not be kept: it is lost.") from error
+        self.end("stopped" if finished.stopped else "done")
+
+    def end(self, state: str, error: str | None = None) -> None:
+        self.error = error
+        accuracy = (self.meta or {}).get("test_accuracy")
+        self.record(state=state, error=error, saved_name=self.saved_name, test_accuracy=accuracy)
+        self.state = state  # last: a reader seeing the end state finds the model saved and the run recorded
+
+    def release(self) -> None:
+        """Free the job's queue, events and result on the scheduler."""
+        started = Event(started_name(self.id), client=self.future.client)
+        for release in (self.queue.close, self.stop_event.clear, started.clear, self.future.release):
+            try:
+                release()
+            except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing is left to free then
+                log.debug("job %s: could not free %s", self.id, release, exc_info=True)
+
+
+def estimated_wait(running: list[Job], queued_before: list[Job]) -> float:
+    """Seconds until a queued job starts: what the running jobs have left, then the jobs queued
+    before it, shared among as many trainers as are busy now (a rough guess, said as one)."""
+    rates = [j.events[-1].examples_per_second for j in running if j.events]
+    rate = max(rates, default=GUESSED_RATE)
+
+    def left(job: Job) -> float:
+        if job.events and job.events[-1].seconds_left is not None:
+            return job.events[-1].seconds_left
+        if job.config is None:  # a fine-tuning: a few epochs on a few thousand digits
+            return FINE_TUNE_GUESS
+        return job.config.epochs * (job.config.example_count() / rate + EPOCH_END_GUESS)
+
+    return sum(map(left, running + queued_before)) / max(1, len(running))
+
+
+class JobBoard:
+    """The jobs this server has submitted, in order: submit, find, and say how many wait ahead."""
+
+    def __init__(self, client, address: str | None = None):
+        self.client = client
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        with BOARDS_LOCK:
+            BOARDS[address if address is not None else f"client-{id(client)}"] = self
+
+    def submit_training(self, config: TrainConfig, name: str, workspace: Workspace, keep_on_stop: bool = True) -> Job:
+        """Queue a training run of `config`; its model is saved as `name` in `workspace` when it ends.
+
+        Raises WorkspaceError or NetworkError (both ValueErrors), in words, for a run this server does
+        not take: too large, or one the class's lesson does not allow (classroom.check_submission).
+        """
+        classroom.check_submission(config)
+        job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
+        future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
+        return self.add(Job(job_id, "train", name, workspace, future, config=config))
+
+    def submit_fine_tune(
+        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace
+    ) -> Job:
+        """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
+        job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
+        future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
+        return self.add(Job(job_id, "fine-tune", name, workspace, future, base_meta=meta))
+
+    def add(self, job: Job) -> Job:
+        with self.lock:
+            self.jobs[job.id] = job
+            ended = [j for j in self.jobs.values() if not j.active]
+            for old in ended[: max(0, len(ended) - KEPT_ENDED_JOBS)]:
+                del self.jobs[old.id]
+        # Recorded once the board holds it: a record no board holds reads as interrupted.
+        try:
+            fields = dict(state="queued", kind=job.kind, name=job.name, architecture=job.architecture)
+            runs.record_run(job.workspace, job.id, **fields)
+        except store.StoreError:  # the disk refuses: nothing starts, and the page says why
+            with self.lock:
+                del self.jobs[job.id]
+            job.future.cancel()
+            raise
+        job.thread.start()
+        return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        return self.jobs.get(job_id) if job_id else None
+
+    def status(self, job: Job) -> JobStatus:
+        """The job's status, with the number of this server's jobs queued before it, and whether
+        another of its runs holds a slot (else a queued job is only waiting for a worker to start)."""
+        status = job.status()
+        if status.state == "queued":
+            with self.lock:
+                earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
+                queued_before = [j for j in earlier if j.state == "queued"]
+                running = [j for j in self.jobs.values() if j is not job and j.state == "running"]
+                status.ahead = len(queued_before)
+                status.others_running = bool(running)
+                status.starts_in = estimated_wait(running, queued_before)
+        return status
+
+    def active_in(self, workspace: Workspace) -> Job | None:
+        """A queued or running job whose model goes to `workspace` (one workspace trains one at a time)."""
+        return next((j for j in list(self.jobs.values()) if j.active and j.workspace.root == workspace.root), None)
+
+    def live_ids(self) -> set[str]:
+        return {j.id for j in list(self.jobs.values()) if j.active}
+
+    def close(self) -> None:
+        """Disconnect; an embedded cluster is shut down with its workers."""
+        with BOARDS_LOCK:
+            for address in [a for a, board in BOARDS.items() if board is self]:
+                del BOARDS[address]
+        cluster = self.client.cluster
+        self.client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+BOARDS: dict[str, JobBoard] = {}  # every board of this process: a server's by scheduler address ("": embedded)
+BOARDS_LOCK = threading.Lock()
+CONNECTING = threading.Lock()  # held while a server's board connects
+
+
+def all_boards() -> list[JobBoard]:
+    with BOARDS_LOCK:
+        return list(BOARDS.values())
+
+
+def board_at(address: str) -> JobBoard:
+    """The server's board on `address` ("" for an embedded cluster), connected on first use."""
+    with CONNECTING:  # a press of Train during the background start waits for that start
+        if address not in BOARDS:
+            log.info("connecting to the training cluster at %s", address or "a new embedded cluster")
+            JobBoard(connect(address or None), address)
+        return BOARDS[address]

@@ -1,0 +1,192 @@
+"""Who owns what: a workspace is the folder that holds one visitor's models, drawings and runs.
+
+A `Workspace` is the one value that travels through the core (store, drawings, runs, jobs) as
+`workspace`: its folder, its quotas and its owner's key and alias. Nothing that writes falls back
+to a default folder: the caller says which workspace.
+
+Personal mode (the default): one workspace, the DigitLab home itself, everything in it editable.
+Shared mode (`DIGITLAB_SHARED=1`): one workspace per visitor under `<home>/workspaces/<key>/`.
+The key is a hash of the visitor's secret token (kept in the page's URL) or of a signed-in
+identity, so a token never touches the disk and no token or key can name a path. Anyone may read
+across workspaces (the leaderboard); only the owner changes what is in one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from digitlab import settings
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
+KEY = re.compile(r"[0-9a-f]{32}")
+MODEL_QUOTA = 20  # saved models per workspace in shared mode
+DRAWING_QUOTA = 500  # saved drawings per workspace in shared mode
+ADJECTIVES = ("amber", "brisk", "calm", "deft", "eager", "fond", "keen", "lucid", "merry", "noble", "quick", "sly")
+ANIMALS = ("otter", "lynx", "heron", "panda", "koala", "finch", "gecko", "ibis", "marten", "newt", "orca", "wren")
+
+
+class WorkspaceError(ValueError):
+    """A token or key that cannot name a workspace, or a change the visitor may not make."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One owner's folder. `alias` is what others see; the token itself is never shown or stored."""
+
+    key: str
+    root: Path  # holds models/, drawings/ and runs/
+    alias: str
+    personal: bool = False
+    model_quota: int | None = None  # the most saved models it may hold (None: no limit)
+    drawing_quota: int | None = None  # the most saved drawings
+    byte_quota: int | None = None  # the most disk it may use, in bytes
+
+
+def home() -> Path:
+    """The DigitLab folder: `$DIGITLAB_HOME`, or ~/.digitlab."""
+    return settings.current().home
+
+
+def shared_mode() -> bool:
+    return settings.current().shared
+
+
+def personal_workspace(folder: Path | None = None) -> Workspace:
+    """The single workspace of a personal install: `folder`, by default the DigitLab home itself."""
+    return Workspace("personal", Path(folder) if folder else home(), "you", personal=True)
+
+
+def new_token() -> str:
+    """A fresh unguessable token (192 random bits) for a visitor's first visit.
+
+    In shared mode this server hands out at most `new_workspaces_per_minute()` a minute: a
+    WorkspaceError past it (each is a workspace a script could fill).
+    """
+    if shared_mode():
+        with NEW_TOKENS_LOCK:
+            now = time.monotonic()
+            while NEW_TOKENS and now - NEW_TOKENS[0] > 60:
+                NEW_TOKENS.popleft()
+            if len(NEW_TOKENS) >= new_workspaces_per_minute():
+                raise WorkspaceError(
+                    "Too many new workspaces were opened on this server in the last minute. Wait a minute "
+                    "and reload, or open the address you bookmarked to come back to yours."
+                )
+            NEW_TOKENS.append(now)
+    return secrets.token_urlsafe(24)
+
+
+NEW_TOKENS: deque[float] = deque()  # when this server handed out its recent new tokens
+NEW_TOKENS_LOCK = threading.Lock()
+
+
+def new_workspaces_per_minute() -> int:
+    """`$DIGITLAB_NEW_WORKSPACES_PER_MINUTE`, default 60: a class arriving at once gets in."""
+    return settings.current().new_workspaces_per_minute
+
+
+def digits_per_run() -> int:
+    """The most digits one run may look at in shared mode (epochs x training images):
+    `$DIGITLAB_DIGITS_PER_RUN`, default 1,200,000 (20 epochs of all of MNIST, the long preset)."""
+    return settings.current().digits_per_run
+
+
+def network_limits() -> tuple[int, int, int]:
+    """The largest network a run may train: (layers, parameters, multiply-adds per digit). In shared mode
+    `$DIGITLAB_NETWORK_LAYERS` (default 16), `$DIGITLAB_NETWORK_PARAMETERS` (1,000,000) and
+    `$DIGITLAB_NETWORK_MULTIPLY_ADDS` (20,000,000: five times the tutorial convnet); else network.py's."""
+    from digitlab.learn.network import MAX_LAYERS, MAX_MULTIPLY_ADDS, MAX_PARAMETERS  # Keras: imported when needed
+
+    limits = settings.current()
+    if not limits.shared:
+        return MAX_LAYERS, MAX_PARAMETERS, MAX_MULTIPLY_ADDS
+    return (
+        min(limits.network_layers, MAX_LAYERS),
+        min(limits.network_parameters, MAX_PARAMETERS),
+        min(limits.network_multiply_adds, MAX_MULTIPLY_ADDS),
+    )
+
+
+def check_run_size(epochs: int, images: int, network: dict | None = None) -> None:
+    """Refuse, with a WorkspaceError or NetworkError that says why, a run larger than this server allows:
+    in shared mode more than `digits_per_run()` digits; a `network` over `network_limits()`."""
+    ceiling = digits_per_run()
+    if shared_mode() and epochs * images > ceiling:
+        raise WorkspaceError(
+            f"In a class one run may look at {ceiling:,} digits at most (epochs x training images); this one "
+            f"would look at {epochs * images:,}. Use fewer epochs or fewer training images."
+        )
+    if network is not None:
+        check_network_size(network)
+
+
+def check_network_size(network: dict) -> None:
+    """Refuse a network over `network_limits()` (or one that cannot work) with a NetworkError that says why."""
+    from digitlab.learn.network import check_size, describe
+
+    check_size(describe(network), *network_limits(), where="In a class: " if shared_mode() else "")
+
+
+def workspaces_dir() -> Path:
+    return home() / "workspaces"
+
+
+def by_key(key: str) -> Workspace:
+    """The shared workspace with folder name `key` (32 hex digits), whether or not it exists yet."""
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise WorkspaceError(f"{key!r} is not a workspace key (32 hex digits).")
+    return Workspace(
+        key,
+        workspaces_dir() / key,
+        alias_for(key),
+        model_quota=MODEL_QUOTA,
+        drawing_quota=DRAWING_QUOTA,
+        byte_quota=settings.current().workspace_bytes,
+    )
+
+
+def from_token(token: str) -> Workspace:
+    """The workspace a visitor's token names; raises WorkspaceError for a malformed token."""
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        raise WorkspaceError(
+            "That workspace link is not valid: a workspace token is 32 letters, digits, - or _. "
+            "Open the app without `?ws=` to start a new workspace."
+        )
+    return by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
+
+
+def from_identity(subject: str) -> Workspace:
+    """The workspace of a signed-in user (their identity provider's stable subject or e-mail)."""
+    if not subject:
+        raise WorkspaceError("A signed-in user needs an identity.")
+    return by_key(hashlib.sha256(f"user:{subject}".encode()).hexdigest()[:32])
+
+
+def alias_for(key: str) -> str:
+    """A readable, stable name for a workspace, derived from its key (never from the token)."""
+    n = int(key[:8], 16)
+    return f"{ADJECTIVES[n % len(ADJECTIVES)]}-{ANIMALS[n // len(ADJECTIVES) % len(ANIMALS)]}-{key[8:12]}"
+
+
+def all_workspaces() -> list[Workspace]:
+    """Every workspace with something in it: the personal one, and in shared mode every visitor's."""
+    if not shared_mode():
+        return [personal_workspace()]
+    folder = workspaces_dir()
+    keys = sorted(p.name for p in folder.iterdir() if p.is_dir() and KEY.fullmatch(p.name)) if folder.is_dir() else []
+    return [by_key(key) for key in keys]
+
+
+def require_owner(viewer: Workspace, owner: Workspace | None) -> None:
+    """Raise WorkspaceError unless `viewer` may change what `owner` holds (the default: no one)."""
+    if owner is None:
+        raise WorkspaceError("The shipped default model is read-only.")
+    if owner.key != viewer.key:
+        raise WorkspaceError(f"That model belongs to {owner.alias}: you can use it, not change it.")

@@ -1,0 +1,261 @@
+// The Draw page's answer, on the visitor's device: read the canvas while the pen moves, preprocess
+// it as Python does (preprocess.js), run the active model's browser copy in ONNX Runtime Web, and
+// show the digit, the top three, the ten probabilities and the 28x28 image the model sees.
+//
+// ui/live.py mounts it (a Streamlit v2 component) with `data`:
+//   canvas: the canvas's widget key; model: {url, check_input, check_probabilities} or null;
+//   server: {probabilities, pixels} when the server answered instead (an upload, or no browser copy);
+//   words: every sentence it shows (translated on the server).
+// It tells the server one thing, `engine`: "device" once the model answers here, "server" (with
+// `reason`) when it cannot, so the page falls back to answering on the server.
+
+import { preprocess } from "./preprocess.js";
+
+const RUNTIME = "vendor/onnxruntime-web/";
+const CHECK_TOLERANCE = 0.01; // the browser copy must give the server's probabilities on its check digit
+const HEALTH_EVERY_MS = 3000;
+const SETTLE_MS = 120; // after a pen lift, the canvas has moved the stroke to its drawing
+
+let runtime = null; // Promise of the ort module, loaded once per page
+const sessions = new Map(); // model url -> Promise of a checked session
+const lastSent = new Map(); // canvas key -> the picture last sent
+export const latencies = []; // ms from a pointer event to the answer it caused (bench/live_pen.py reads them)
+
+function base() {
+  return new URL("/live/files/", window.location.origin).href;
+}
+
+function loadRuntime() {
+  runtime ??= import(base() + RUNTIME + "ort.wasm.bundle.min.mjs").then((ort) => {
+    ort.env.wasm.numThreads = 1; // threads need cross-origin isolation; one digit needs none
+    ort.env.wasm.wasmPaths = { wasm: base() + RUNTIME + "ort-wasm-simd-threaded.wasm" }; // the glue is in the bundle
+    return ort;
+  });
+  return runtime;
+}
+
+async function checkedSession(model) {
+  const ort = await loadRuntime();
+  const session = await ort.InferenceSession.create(model.url, { executionProviders: ["wasm"] });
+  const run = async (pixels) => {
+    const input = new ort.Tensor("float32", pixels, [1, 28, 28]);
+    const output = await session.run({ [session.inputNames[0]]: input });
+    return Array.from(output[session.outputNames[0]].data);
+  };
+  const got = await run(Float32Array.from(model.check_input));
+  const worst = Math.max(...got.map((p, i) => Math.abs(p - model.check_probabilities[i])));
+  if (!(worst <= CHECK_TOLERANCE)) throw new Error(`its browser copy answers differently (by ${worst.toFixed(3)})`);
+  return run;
+}
+
+function sessionFor(model) {
+  if (!sessions.has(model.url)) sessions.set(model.url, checkedSession(model));
+  return sessions.get(model.url);
+}
+
+// Every element of the canvas component, across shadow roots.
+function findAll(root, selector) {
+  const found = [...root.querySelectorAll(selector)];
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) found.push(...findAll(element.shadowRoot, selector));
+  }
+  return found;
+}
+
+function canvasOf(key) {
+  const holder = document.querySelector(".st-key-" + CSS.escape(key));
+  if (!holder) return null;
+  const lower = findAll(holder, "canvas.lower-canvas")[0];
+  const upper = findAll(holder, "canvas.upper-canvas")[0];
+  return lower ? { holder, lower, upper } : null;
+}
+
+// The drawing as the server would get it: the canvas's 280x280 grid, the stroke in progress included.
+function readPixels(canvas, size) {
+  const scratch = (readPixels.scratch ??= document.createElement("canvas"));
+  scratch.width = scratch.height = size;
+  const context = scratch.getContext("2d", { willReadFrequently: true });
+  context.fillStyle = "#000";
+  context.fillRect(0, 0, size, size);
+  context.drawImage(canvas.lower, 0, 0, size, size);
+  if (canvas.upper) context.drawImage(canvas.upper, 0, 0, size, size); // the stroke the pen is drawing now
+  return context.getImageData(0, 0, size, size).data;
+}
+
+function build(parent, words) {
+  const box = document.createElement("section");
+  box.className = "dl-live";
+  box.setAttribute("aria-label", words.region);
+  box.innerHTML = `
+    <p class="dl-answer" data-testid="live-answer" aria-live="polite"></p>
+    <p class="dl-top"></p>
+    <div class="dl-row">
+      <figure class="dl-seen"><canvas width="28" height="28" role="img"></canvas><figcaption></figcaption></figure>
+      <ul class="dl-bars"></ul>
+    </div>
+    <p class="dl-note"></p>
+    <p class="dl-offline" role="status" hidden></p>`;
+  const bars = box.querySelector(".dl-bars");
+  bars.setAttribute("aria-label", words.bars);
+  for (let digit = 0; digit < 10; digit++) {
+    const row = document.createElement("li");
+    row.innerHTML = `<span class="dl-digit">${digit}</span><span class="dl-bar" aria-hidden="true"><span></span></span><span class="dl-percent"></span>`;
+    bars.append(row);
+  }
+  box.querySelector("figcaption").textContent = words.seen;
+  parent.append(box);
+  return box;
+}
+
+const percent = (p) => `${Math.round(p * 100)}%`;
+
+function show(box, words, probabilities, pixels) {
+  const ranked = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
+  const [best, digit] = ranked[0];
+  box.querySelector(".dl-answer").classList.remove("dl-message");
+  box.querySelector(".dl-answer").textContent = words.answer.replace("{digit}", digit).replace("{sure}", percent(best));
+  box.querySelector(".dl-top").textContent =
+    words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · ");
+  box.querySelectorAll(".dl-bars li").forEach((row, d) => {
+    row.classList.toggle("dl-best", d === digit);
+    row.querySelector(".dl-bar span").style.width = `${(probabilities[d] * 100).toFixed(1)}%`;
+    row.querySelector(".dl-percent").textContent = percent(probabilities[d]);
+  });
+  const seen = box.querySelector(".dl-seen canvas");
+  const image = new ImageData(28, 28);
+  pixels.forEach((v, i) => {
+    const level = Math.max(0, Math.min(255, Math.round(v)));
+    image.data.set([level, level, level, 255], i * 4);
+  });
+  seen.getContext("2d").putImageData(image, 0, 0);
+  seen.setAttribute("aria-label", words.seen_alt.replace("{digit}", digit));
+  box.querySelector(".dl-row").hidden = false;
+}
+
+function showMessage(box, text) {
+  box.querySelector(".dl-answer").textContent = text;
+  box.querySelector(".dl-answer").classList.add("dl-message");
+  box.querySelector(".dl-top").textContent = "";
+  box.querySelector(".dl-row").hidden = true;
+}
+
+function watchServer(box, words) {
+  const note = box.querySelector(".dl-offline");
+  const look = async () => {
+    if (document.hidden) return;
+    let reached = false;
+    try {
+      const answer = await fetch(new URL("/_stcore/health", window.location.origin), {
+        cache: "no-store",
+        signal: AbortSignal.timeout(2000),
+      });
+      reached = answer.ok;
+    } catch {
+      reached = false;
+    }
+    note.hidden = reached;
+    note.textContent = reached ? "" : words.offline;
+  };
+  const timer = setInterval(look, HEALTH_EVERY_MS);
+  return () => clearInterval(timer);
+}
+
+export function mount(component) {
+  const { parentElement, data, setStateValue } = component;
+  const words = data.words;
+  const box = parentElement.querySelector(".dl-live") || build(parentElement, words);
+  const note = box.querySelector(".dl-note");
+  if (!data.model) {
+    note.textContent = words.on_server;
+    if (data.server) show(box, words, data.server.probabilities, data.server.pixels);
+    else showMessage(box, words.draw);
+  }
+  note.textContent = words.starting;
+  let run = null;
+  let pending = false;
+  let busy = false;
+  let since = null; // the first pointer event not yet answered
+
+  const answer = async () => {
+    pending = false;
+    const canvas = canvasOf(data.canvas);
+    if (!run || !canvas) return;
+    if (busy) return void (pending = true);
+    busy = true;
+    const caused = since;
+    since = null;
+    try {
+      const pixels = preprocess(readPixels(canvas, data.size), data.size, data.size);
+      show(box, words, await run(pixels), pixels);
+      if (caused !== null) latencies.push(performance.now() - caused);
+    } catch (error) {
+      if (error.name !== "BlankImageError") throw error;
+      showMessage(box, error.message);
+    } finally {
+      busy = false;
+      if (pending) requestAnimationFrame(answer);
+    }
+  };
+  const schedule = (event) => {
+    const canvas = canvasOf(data.canvas);
+    if (!canvas || !event.composedPath().includes(canvas.holder)) return;
+    since ??= event.timeStamp;
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(answer); // at most one answer a frame
+    }
+  };
+  // The last picture sent to the server for this canvas (only while a view needs it): kept across mounts.
+  const sendPicture = () => {
+    const canvas = canvasOf(data.canvas);
+    if (!data.send || !canvas) return;
+    const scratch = document.createElement("canvas");
+    scratch.width = scratch.height = data.size;
+    scratch.getContext("2d").putImageData(new ImageData(readPixels(canvas, data.size), data.size), 0, 0);
+    const picture = scratch.toDataURL("image/png");
+    if (picture !== lastSent.get(data.canvas)) {
+      lastSent.set(data.canvas, picture);
+      setStateValue("picture", picture);
+    }
+  };
+  const lifted = (event) => {
+    const canvas = canvasOf(data.canvas);
+    if (!canvas || !event.composedPath().includes(canvas.holder)) return;
+    // The pen is up: the canvas moves the stroke from its top layer to its drawing in the next frames.
+    setTimeout(() => {
+      since ??= event.timeStamp;
+      requestAnimationFrame(answer);
+      sendPicture();
+    }, SETTLE_MS);
+  };
+  const kinds = ["pointerdown", "pointermove", "pointerup", "touchmove", "touchend"];
+  ["pointerup", "touchend"].forEach((kind) => document.addEventListener(kind, lifted, { passive: true }));
+  kinds.forEach((kind) => document.addEventListener(kind, schedule, { passive: true, capture: true }));
+  const stopWatching = watchServer(box, words);
+  const cleanup = () => {
+    kinds.forEach((kind) => document.removeEventListener(kind, schedule, { capture: true }));
+    ["pointerup", "touchend"].forEach((kind) => document.removeEventListener(kind, lifted));
+    stopWatching();
+  };
+
+  setTimeout(sendPicture, 0); // a view was just opened: it needs the drawing already there
+  if (!data.model) {
+    window.digitlabLive = { latencies, answer: () => {} };
+    return cleanup;
+  }
+  sessionFor(data.model).then(
+    (checked) => {
+      run = checked;
+      note.textContent = words.on_device;
+      if (data.engine !== "device") setStateValue("engine", "device");
+      requestAnimationFrame(answer);
+    },
+    (error) => {
+      console.warn("DigitLab: the answer on this device could not start:", error);
+      note.textContent = words.on_server;
+      if (!String(data.engine).startsWith("server")) setStateValue("engine", `server: ${String(error.message || error).slice(0, 200)}`);
+    },
+  );
+  window.digitlabLive = { latencies, answer: () => requestAnimationFrame(answer) };
+  return cleanup;
+}

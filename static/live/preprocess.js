@@ -1,0 +1,390 @@
+// DigitLab's preprocessing in the browser: a port of digitlab/learn/preprocess.py for canvas pixels.
+//
+// Python stays the reference. For the same RGBA bytes, `preprocess` here returns what Python's
+// `preprocess(np.ndarray uint8 (h, w, 4))` returns: the same pixels, to float32 rounding, and the
+// same BlankImageError messages. To get there each step mirrors numpy's dtype (float32 where numpy
+// works in float32, float64 where it works in float64), Pillow's resampling of mode "F" images
+// (src/libImaging/Resample.c) and numpy's own sums, median and percentile.
+// tests/parity_drawings.py checks it against Python in headless Chromium.
+//
+//   import { preprocess, BlankImageError } from "./preprocess.js";
+//   const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+//   const pixels = preprocess(data, width, height); // Float32Array(784), 28x28 row-major, 0-255
+
+const BOX = 20; // the longer side of the digit, in pixels
+const CENTER = 14.0; // MNIST's measured center of mass (row and column)
+const MAX_PIXELS = 40_000_000; // larger images are refused
+const WORKING_SIZE = 512; // big images are shrunk to this first
+const MIN_CONTRAST = 0.08; // ink and background must differ by this much (0-1 scale)
+const NOISE_LEVEL = 0.2; // ink fainter than this fraction of the strongest does not decide the crop
+const FLOOR = 0.05; // ink fainter than this is set to zero
+const MIN_DIGIT_FRACTION = 0.08; // a mark smaller than this part of the image is a dot
+export const STEPS = { crop: "Crop to the ink", fit: "Fit in a 20x20 box", center: "Centre by the centre of mass" };
+
+const f32 = Math.fround; // numpy compares a float32 array with a Python float in float32
+const BYTE = Float32Array.from({ length: 256 }, (_, v) => v / 255); // uint8 -> float32 / 255
+const RGB_WEIGHTS = [f32(0.299), f32(0.587), f32(0.114)];
+
+export class BlankImageError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "BlankImageError";
+  }
+}
+
+export class ImageReadError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ImageReadError";
+  }
+}
+
+// A picture: row-major pixels (Float32Array, or Float64Array where numpy holds float64).
+const picture = (data, width, height) => ({ data, width, height });
+
+// preprocess: RGBA bytes (canvas getImageData) -> Float32Array(784), 28x28, white digit on black, 0-255.
+export function preprocess(rgba, width, height) {
+  const all = pipeline(rgba, width, height);
+  return to255(all[all.length - 1][1]).data;
+}
+
+// preprocess_steps: [{what, width, height, pixels: Float32Array 0-255}], `skip` a subset of STEPS' keys.
+export function steps(rgba, width, height, skip = []) {
+  return pipeline(rgba, width, height, new Set(skip)).map(([what, image]) => {
+    const { data, width: w, height: h } = to255(image);
+    return { what, width: w, height: h, pixels: data };
+  });
+}
+
+// pipeline: every step's image in 0-1 (preprocess keeps only the last).
+function pipeline(rgba, width, height, skip = new Set()) {
+  const gray = readImage(rgba, width, height);
+  if (gray.data.length === 0 || Math.min(gray.width, gray.height) < 2) {
+    throw new BlankImageError("The image is too small to hold a digit.");
+  }
+  let digit = inkMap(gray);
+  const found = [["The ink, as read", digit]];
+  if (!skip.has("crop")) {
+    digit = cropToInk(digit);
+    found.push([STEPS.crop, digit]);
+  }
+  if (skip.has("fit")) {
+    return [...found, ["Squeezed to 28x28 (no box)", clip01(resample(digit, 28, 28, LANCZOS))]];
+  }
+  digit = fitBox(digit);
+  found.push([STEPS.fit, digit]);
+  if (!skip.has("center")) return [...found, [STEPS.center, centerByMass(digit)]];
+  const out = new Float64Array(28 * 28);
+  const top = Math.floor((28 - digit.height) / 2), left = Math.floor((28 - digit.width) / 2);
+  for (let r = 0; r < digit.height; r++) out.set(digit.data.subarray(r * digit.width, (r + 1) * digit.width), (top + r) * 28 + left);
+  return [...found, ["Put in the middle of 28x28", picture(out, 28, 28)]];
+}
+
+// (image * 255).astype(np.float32)
+function to255({ data, width, height }) {
+  return picture(Float32Array.from(data, (v) => v * 255), width, height);
+}
+
+// read_image, for an ndarray: array_to_gray, then shrink.
+function readImage(rgba, width, height) {
+  if (!(width >= 0 && height >= 0) || rgba.length !== width * height * 4) {
+    throw new ImageReadError(`Expected ${width}x${height}x4 RGBA bytes, got ${rgba.length}`);
+  }
+  return shrink(arrayToGray(rgba, width, height));
+}
+
+// refuse_too_many_pixels
+function refuseTooManyPixels(width, height) {
+  if (width * height > MAX_PIXELS) {
+    const n = (v) => v.toLocaleString("en-US");
+    throw new ImageReadError(`The image is too large (${n(width)}x${n(height)}): the limit is ${n(MAX_PIXELS)} pixels.`);
+  }
+}
+
+// shrink: the longer side to WORKING_SIZE, by PIL's BOX resampling of a mode "F" image.
+function shrink(gray) {
+  const { width, height } = gray;
+  if (Math.max(height, width) <= WORKING_SIZE) return gray;
+  const scale = WORKING_SIZE / Math.max(height, width);
+  return resample(gray, Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale)), BOX_FILTER);
+}
+
+// array_to_gray, for uint8 RGBA: float32 gray = RGB @ weights; the transparent-background rule.
+function arrayToGray(rgba, width, height) {
+  if (width * height === 0) throw new ImageReadError(`Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got (${height}, ${width}, 4)`);
+  refuseTooManyPixels(width, height);
+  const [w0, w1, w2] = RGB_WEIGHTS;
+  const n = width * height;
+  const gray = new Float32Array(n);
+  let minAlpha = 255;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    // numpy's float32 matmul runs OpenBLAS sgemv: g*w1, then fused r*w0 and b*w2 on top
+    gray[i] = fma32(BYTE[rgba[j + 2]], w2, fma32(BYTE[rgba[j]], w0, f32(BYTE[rgba[j + 1]] * w1)));
+    if (rgba[j + 3] < minAlpha) minAlpha = rgba[j + 3];
+  }
+  if (BYTE[minAlpha] > f32(0.99)) return picture(gray, width, height);
+  // Transparent background: paint it the opposite of the ink, so the drawing stands out either way.
+  const opaque = [];
+  for (let i = 0; i < n; i++) if (BYTE[rgba[i * 4 + 3]] > 0.5) opaque.push(gray[i]);
+  const inkIsDark = opaque.length > 0 && mean32(opaque) < 0.5;
+  const background = inkIsDark ? 1.0 : 0.0;
+  for (let i = 0; i < n; i++) {
+    const alpha = BYTE[rgba[i * 4 + 3]];
+    gray[i] = f32(f32(gray[i] * alpha) + background * f32(1 - alpha));
+  }
+  return picture(gray, width, height);
+}
+
+// ink_map: ink strength in [0, 1] (white on black), background removed; raise if blank.
+function inkMap(gray) {
+  const { data, width, height } = gray;
+  const border = new Float32Array(2 * width + 2 * height); // np.concatenate: corners count twice
+  border.set(data.subarray(0, width), 0);
+  border.set(data.subarray((height - 1) * width, height * width), width);
+  for (let r = 0; r < height; r++) {
+    border[2 * width + r] = data[r * width];
+    border[2 * width + height + r] = data[r * width + width - 1];
+  }
+  const background = median32(border);
+  const ink = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    ink[i] = Math.max(background < 0.5 ? data[i] - background : background - data[i], 0);
+  }
+  const strongest = ink.length > 1000 ? percentile32(ink, 99.9) : max(ink);
+  if (strongest < f32(MIN_CONTRAST)) throw new BlankImageError("The image is blank: draw or upload a digit.");
+  for (let i = 0; i < ink.length; i++) {
+    ink[i] = Math.min(ink[i] / strongest, 1);
+    if (ink[i] < f32(FLOOR)) ink[i] = 0;
+  }
+  return picture(ink, width, height);
+}
+
+// crop_to_ink: the smallest box holding all clear ink; raise if the ink is only a speck.
+function cropToInk(ink) {
+  const { data, width, height } = ink;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      if (data[r * width + c] >= f32(NOISE_LEVEL)) {
+        top = Math.min(top, r), bottom = Math.max(bottom, r), left = Math.min(left, c), right = Math.max(right, c);
+      }
+    }
+  }
+  const h = bottom - top + 1, w = right - left + 1;
+  if (Math.max(h, w) < MIN_DIGIT_FRACTION * Math.max(height, width) || Math.max(h, w) < 2) {
+    throw new BlankImageError("That is only a dot: draw the whole digit, larger.");
+  }
+  const out = new Float32Array(h * w);
+  for (let r = 0; r < h; r++) out.set(data.subarray((top + r) * width + left, (top + r) * width + left + w), r * w);
+  return picture(out, w, h);
+}
+
+// fit_box: the longer side to 20 pixels, aspect kept, PIL's LANCZOS; float64, clipped to 0-1.
+function fitBox(digit) {
+  const { width, height } = digit;
+  const scale = BOX / Math.max(height, width);
+  const size = [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
+  return clip01(resample(digit, size[0], size[1], LANCZOS));
+}
+
+// np.asarray(image, dtype=np.float64).clip(0, 1)
+function clip01({ data, width, height }) {
+  return picture(Float64Array.from(data, (v) => Math.min(Math.max(v, 0), 1)), width, height);
+}
+
+// center_by_mass: paste into 28x28 so the intensity center of mass lands on (14, 14).
+function centerByMass(digit) {
+  const { data, width, height } = digit;
+  const byRow = new Float64Array(data.length), byCol = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    byRow[i] = Math.floor(i / width) * data[i];
+    byCol[i] = (i % width) * data[i];
+  }
+  const total = sum64(data);
+  const top = roundHalfEven(CENTER - sum64(byRow) / total), left = roundHalfEven(CENTER - sum64(byCol) / total);
+  const out = new Float64Array(28 * 28);
+  const r0 = Math.max(top, 0), c0 = Math.max(left, 0);
+  const r1 = Math.min(top + height, 28), c1 = Math.min(left + width, 28);
+  for (let r = r0; r < r1; r++) {
+    for (let c = c0; c < c1; c++) out[r * 28 + c] = data[(r - top) * width + (c - left)];
+  }
+  return picture(out, 28, 28);
+}
+
+// ---- Pillow: Image.resize of a mode "F" image (src/libImaging/Resample.c) ----
+
+// box_filter: 1 on (-0.5, 0.5]
+const BOX_FILTER = { support: 0.5, weight: (x) => (x > -0.5 && x <= 0.5 ? 1.0 : 0.0) };
+// sinc_filter
+const sinc = (x) => (x === 0.0 ? 1.0 : Math.sin(x * Math.PI) / (x * Math.PI));
+// lanczos_filter: truncated sinc
+const LANCZOS = { support: 3.0, weight: (x) => (-3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0) };
+
+// ImagingResample / ImagingResampleInner (Pillow 13): one pass per changed side, float32 between the two;
+// the vertical pass first when the height loses more than twice the pixels the width loses.
+function resample(image, width, height, filter) {
+  let { data, width: w, height: h } = image;
+  data = Float32Array.from(data); // Image.fromarray(digit.astype(np.float32), mode="F")
+  const verticalFirst = h - height > 0 && h - height > (w - width) * 2;
+  if (height !== h && verticalFirst) {
+    data = resampleVertical(data, w, coefficients(h, height, filter), height);
+    h = height;
+  }
+  if (width !== w) {
+    data = resampleHorizontal(data, w, h, coefficients(w, width, filter), width);
+    w = width;
+  }
+  if (height !== h) data = resampleVertical(data, w, coefficients(h, height, filter), height);
+  return picture(data, width, height);
+}
+
+// precompute_coeffs: for each output pixel, its first input pixel and its normalized weights.
+function coefficients(inSize, outSize, filter) {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1.0);
+  const support = filter.support * filterscale;
+  const invFilterscale = 1.0 / filterscale;
+  const taps = [];
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0); // C's (int) cast truncates
+    const count = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    const weights = new Float64Array(Math.max(count, 0));
+    let ww = 0.0;
+    for (let x = 0; x < count; x++) {
+      weights[x] = filter.weight((x + xmin - center + 0.5) * invFilterscale);
+      ww += weights[x];
+    }
+    if (ww !== 0.0) for (let x = 0; x < count; x++) weights[x] /= ww;
+    taps.push({ first: xmin, weights });
+  }
+  return taps;
+}
+
+// ImagingResampleHorizontal_32bpc, FLOAT32: double sums, stored as float32.
+function resampleHorizontal(data, w, h, taps, outW) {
+  const out = new Float32Array(outW * h);
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < outW; xx++) {
+      const { first, weights } = taps[xx];
+      let ss = 0.0;
+      for (let x = 0; x < weights.length; x++) ss += data[y * w + first + x] * weights[x];
+      out[y * outW + xx] = ss;
+    }
+  }
+  return out;
+}
+
+// ImagingResampleVertical_32bpc, FLOAT32: double sums, stored as float32.
+function resampleVertical(data, w, taps, outH) {
+  const out = new Float32Array(w * outH);
+  for (let yy = 0; yy < outH; yy++) {
+    const { first, weights } = taps[yy];
+    for (let xx = 0; xx < w; xx++) {
+      let ss = 0.0;
+      for (let y = 0; y < weights.length; y++) ss += data[(first + y) * w + xx] * weights[y];
+      out[yy * w + xx] = ss;
+    }
+  }
+  return out;
+}
+
+// ---- numpy and Python arithmetic ----
+
+// Python's round(): half to even
+function roundHalfEven(x) {
+  const r = Math.round(x); // half up
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+// A float32 fused multiply-add, a * b + c rounded once (a, b, c float32; as OpenBLAS's FMA kernels).
+function fma32(a, b, c) {
+  const p = a * b; // exact in float64: 24 + 24 bits
+  const s = p + c;
+  const t = s - p;
+  const e = (p - (s - t)) + (c - t); // what rounding s to float64 lost
+  let r = f32(s);
+  if (e !== 0 && r !== s) {
+    const other = 2 * s - r; // float32 only when s sits exactly halfway between r and other
+    if (f32(other) === other && (e > 0) === (other > r)) r = other;
+  }
+  return r;
+}
+
+// numpy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src), rounding each add with `round`.
+function pairwiseSum(a, start, n, round) {
+  if (n < 8) {
+    let res = -0.0;
+    for (let i = 0; i < n; i++) res = round(res + a[start + i]);
+    return res;
+  }
+  if (n <= 128) {
+    const r = [0, 1, 2, 3, 4, 5, 6, 7].map((j) => a[start + j]);
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = round(r[j] + a[start + i + j]);
+    let res = round(round(round(r[0] + r[1]) + round(r[2] + r[3])) + round(round(r[4] + r[5]) + round(r[6] + r[7])));
+    for (; i < n; i++) res = round(res + a[start + i]);
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return round(pairwiseSum(a, start, n2, round) + pairwiseSum(a, start + n2, n - n2, round));
+}
+
+// ndarray.sum() of float64
+const sum64 = (a) => pairwiseSum(a, 0, a.length, (v) => v);
+
+// ndarray.mean() of float32: a float32 pairwise sum over the count
+const mean32 = (a) => f32(pairwiseSum(a, 0, a.length, f32) / f32(a.length));
+
+// ndarray.max()
+function max(a) {
+  let m = -Infinity;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return m;
+}
+
+// np.median of an even number of float32 values: the float32 mean of the middle two
+function median32(values) {
+  const sorted = Float32Array.from(values).sort();
+  const half = sorted.length / 2;
+  return f32(f32(sorted[half - 1] + sorted[half]) / 2);
+}
+
+// np.percentile(values, q) of float32 values, method "linear" (numpy's _quantile and _lerp)
+function percentile32(values, q) {
+  const n = values.length;
+  const virtual = (n - 1) * (q / 100);
+  if (virtual >= n - 1) return max(values);
+  const previous = Math.floor(virtual);
+  const gamma = virtual - previous;
+  const copy = Float32Array.from(values);
+  const below = select(copy, previous);
+  let above = Infinity; // the next value up: the smallest of those after `previous`
+  for (let i = previous + 1; i < n; i++) if (copy[i] < above) above = copy[i];
+  const diff = f32(above - below);
+  return gamma >= 0.5 ? f32(above - f32(diff * f32(1 - gamma))) : f32(below + f32(diff * f32(gamma)));
+}
+
+// Quickselect (Hoare partition): a[k] becomes the k-th smallest, smaller before it, larger after it.
+function select(a, k) {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1; // median-of-three pivot
+    const pivot = Math.max(Math.min(a[lo], a[hi]), Math.min(Math.max(a[lo], a[hi]), a[m]));
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}

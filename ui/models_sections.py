@@ -1,0 +1,150 @@
+"""The Models page's longer sections: the class leaderboard, two models compared, the downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digitlab.learn.evaluate import compare
+from digitlab.learn.export import FORMATS
+from digitlab.learn.train import TrainConfig
+from digitlab.serve import classroom, store
+from digitlab.serve.drawings import list_drawings
+from digitlab.serve.workspaces import Workspace
+from ui import caches, keys, widgets
+
+
+def class_leaderboard(workspace: Workspace) -> None:
+    """Every model of the class, best first, scored on the class's drawings too; one can be borrowed."""
+    st.subheader("Class leaderboard")
+    board = classroom.leaderboard()
+    lesson = classroom.read_lesson()
+    class_drawings = classroom.class_drawings()
+    drawings = list_drawings(workspace)
+
+    def owner_name(row: classroom.BoardEntry) -> str:
+        if row.owner is None:
+            return "shipped"
+        return "you" if row.owner.key == workspace.key else row.owner.alias
+
+    st.dataframe(
+        [
+            {
+                "Owner": owner_name(row),
+                "Name": row.model.name,
+                "Network": row.model.meta.get("architecture", "?"),
+                "Right on the test digits": row.model.test_accuracy,
+                "Right on your drawings": caches.score_on_drawings(row.model, drawings),
+                "Right on the class's drawings": caches.score_on_drawings(row.model, class_drawings),
+                "Training time": row.model.meta.get("train_seconds"),
+                **({"Challenge": "✓ met" if lesson.met_by(row.model.meta) else ""} if lesson.has_challenge else {}),
+            }
+            for row in board
+        ],
+        column_config=widgets.MODEL_COLUMNS,
+        hide_index=True,
+        width="stretch",
+    )
+    labels = {f"{owner_name(row)}/{row.model.name}": row for row in board}
+    pick = st.selectbox("Use a model from the leaderboard (read-only)", list(labels), key="borrow")
+    if st.button("Make it my active model", key="use_borrowed"):
+        row = labels[pick]
+        mine = row.owner is None or row.owner.key == workspace.key
+        if not mine:
+            st.session_state[keys.BORROWED] = (pick, str(row.model.path))
+        st.session_state[keys.PENDING_ACTIVE_MODEL] = row.model.name if mine else pick  # the sidebar applies it
+        st.rerun()
+
+
+def compare_two(entries: list[store.SavedModel]) -> None:
+    """Two models side by side, and the test digits each reads right where the other does not."""
+    st.subheader("Compare two models")
+    comparable = {e.name: e for e in sorted((e for e in entries if e.ok), key=lambda e: -e.test_accuracy)}  # best first
+    if len(comparable) < 2:
+        st.caption("Train a second model to compare it with the first: which digits does each get right?")
+        return
+    left, right = st.columns(2)
+    names = list(comparable)
+    first_name = left.selectbox("First model", names, key="compare_first")
+    second_name = right.selectbox("Second model", names, index=1, key="compare_second")
+    if first_name == second_name:
+        st.info("Pick two different models.")
+        return
+    first, second = comparable[first_name], comparable[second_name]
+    duel = compare(caches.evaluation_for(first), caches.evaluation_for(second))
+    st.dataframe(
+        [
+            {
+                "Name": e.name,
+                "Network": e.meta.get("architecture", "?"),
+                "Weights": e.meta.get("params"),
+                "Training time": e.meta.get("train_seconds"),
+                "Right on the test digits": e.test_accuracy,
+                "Right where the other is wrong": len(only),
+            }
+            for e, only in ((first, duel.only_first), (second, duel.only_second))
+        ],
+        column_config=widgets.MODEL_COLUMNS,
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        f"Of the 10,000 test digits both read {duel.both_right:,} right and {duel.both_wrong} wrong. "
+        f"{first.name} alone reads {len(duel.only_first)} right, {second.name} alone {len(duel.only_second)}."
+    )
+    data = caches.dataset()
+    for column, winner, loser, only in (
+        (left, first, second, duel.only_first),
+        (right, second, first, duel.only_second),
+    ):
+        shown = only[:24]
+        column.markdown(f"**Right for {winner.name}, wrong for {loser.name}**")
+        if len(shown):
+            loser_says = caches.evaluation_for(loser).predictions
+            column.image(
+                [widgets.big_digit(data.x_test[i], 56) for i in shown],
+                caption=[f"✗ {loser_says[i]}" for i in shown],
+                width=56,
+                output_format="PNG",
+                alt=[f"A {data.y_test[i]} that {loser.name} read as {loser_says[i]}" for i in shown],
+            )
+        else:
+            column.caption("None.")
+
+
+def take_it_with_you(entries: list[store.SavedModel]) -> None:
+    """A usable model to download: as Keras' zip, with the code that trains it, or in another format."""
+    st.subheader("Take it with you")
+    usable = {e.name: e for e in entries if e.ok}
+    if not usable:
+        return
+    keep = st.selectbox("Model to download", list(usable), key="download_target")
+    st.download_button(
+        f"Download {keep}.zip",
+        data=store.model_zip(usable[keep]),
+        file_name=f"{keep}.zip",
+        mime="application/zip",
+        key="download",
+    )
+    st.caption(
+        "The zip holds `model.keras` and `meta.json`. In Python: "
+        "`keras.saving.load_model('model.keras', safe_mode=True)`; it takes 28x28 pixels in 0-255."
+    )
+    if "config" in usable[keep].meta:
+        widgets.see_the_code(TrainConfig.from_record(usable[keep].meta["config"]), keep, key="models-code")
+    other_formats = st.columns(3)
+    for column, (format, label, file_name, mime) in zip(
+        other_formats,
+        [
+            ("savedmodel", "TensorFlow SavedModel (zip)", f"{keep}-savedmodel.zip", "application/zip"),
+            ("tflite", "TensorFlow Lite (for phones)", f"{keep}.tflite", "application/octet-stream"),
+            ("onnx", "ONNX (for ONNX Runtime)", f"{keep}.onnx", "application/octet-stream"),
+        ],
+    ):
+        column.download_button(
+            label,
+            data=lambda format=format: caches.exported(usable[keep], format),  # made when asked for
+            file_name=file_name,
+            mime=mime,
+            key=f"download-{format}",
+            help=FORMATS[format],
+        )
