@@ -39,13 +39,24 @@ if (!window.__watching) {
   window.__watching = true;
   addEventListener('mouseup', (event) => { window.__strokeEnd = event.timeStamp; }, true);
   new MutationObserver(() => {
-    const el = document.querySelector('[data-testid="stMetricValue"]');
-    const text = el ? el.innerText.trim() : null;
+    const el = document.querySelector('[data-testid="live-answer"]');
+    const text = el ? (el.innerText.trim().match(/^(\d),/) || [])[1] || null : null;
     const last = window.__predictions.at(-1);
     if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }
 """
+
+
+def shows(digit: str) -> str:
+    """A page condition: the live answer (its text begins with the digit) reads `digit`."""
+    return f"document.querySelector('[data-testid=\"live-answer\"]')?.innerText.trim().startsWith('{digit},')"
+
+
+def teach(page) -> None:
+    """Open the Draw page's "Wrong? Teach it" view (the drawing then goes to the server) and wait for its Save."""
+    page.get_by_text("Wrong? Teach it").click()
+    page.get_by_role("button", name="Save to my drawings", exact=True).wait_for(timeout=120_000)
 
 
 def prediction_latency(page, digit: str, timeout: float = 180_000) -> float:

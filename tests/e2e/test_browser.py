@@ -9,7 +9,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, draw, train_from_page
+from tests.e2e.server import STROKES, draw, shows, train_from_page
 
 
 def wait_for_app(page) -> None:
@@ -23,16 +23,10 @@ def test_drawing_digits_predicts_them(app_url, page):
     expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
     for digit, strokes in STROKES.items():
         draw(page, strokes)
-        prediction = page.get_by_test_id("stMetricValue")
-        prediction.wait_for()
-        page.wait_for_function(
-            f"document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.trim() === '{digit}'",
-            timeout=30_000,
-        )
-        page.get_by_text("Wrong? Teach it").wait_for()  # the page's last section: the rerun is done
+        page.wait_for_function(shows(digit), timeout=30_000)
         screenshot(page, f"draw-{digit}")
         page.get_by_role("button", name="Clear", exact=True).click()
-        prediction.wait_for(state="detached")
+        page.wait_for_function(f"!({shows(digit)})", timeout=30_000)
     screenshot(page, "draw-cleared")
 
 

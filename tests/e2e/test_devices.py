@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, draw
+from tests.e2e.server import STROKES, draw, shows
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TABLET = {"viewport": {"width": 810, "height": 1080}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
-SHOWS_7 = "document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.trim() === '7'"
+SHOWS_7 = shows("7")
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_a_touch_drawn_7_is_read_on_a_phone_and_a_tablet(app_url, device_page):
     assert inside(box, viewport), (box, viewport)  # the whole canvas is on screen
     assert box["x"] < 100  # the sidebar is folded: the page has the whole width
     assert page.evaluate("window.scrollY") == 0  # drawing did not scroll the page
-    answer = page.get_by_test_id("stMetricValue").bounding_box()
+    answer = page.get_by_test_id("live-answer").bounding_box()
     assert answer["y"] + answer["height"] <= viewport["height"]  # the answer shows with the canvas
     assert answer["y"] > box["y"] + box["height"]  # directly under it
     screenshot(page, f"device-draw-{viewport['width']}")

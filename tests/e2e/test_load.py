@@ -6,7 +6,7 @@ import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.server import STROKES, WATCH_METRIC, draw, prediction_latency, train_from_page
+from tests.e2e.server import STROKES, WATCH_METRIC, draw, prediction_latency, shows, train_from_page
 
 
 def no_errors(page) -> bool:
@@ -37,7 +37,7 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
         for p in drawers:
             latencies.append(prediction_latency(p, digit))
             p.get_by_role("button", name="Clear", exact=True).click()
-            p.get_by_test_id("stMetricValue").wait_for(state="detached")
+            p.wait_for_function(f"!({shows(digit)})", timeout=30_000)
         for p, where in zip(browsers, ["mistakes", "dataset"] if round_ % 2 == 0 else ["dataset", "mistakes"]):
             p.goto(f"{app_url}/{where}")
             p.wait_for_selector("h1")

@@ -24,6 +24,7 @@ from tests.e2e.server import (
     start_app,
     start_dask,
     stop_app,
+    teach,
     train_from_page,
     wait_for_port,
 )
@@ -139,7 +140,7 @@ def test_two_visitors_of_one_workspace_on_two_servers_cannot_pass_its_quota_toge
         go(page, "Draw")
         page.locator("canvas.upper-canvas").wait_for()
         draw(page, STROKES["7"])
-        page.get_by_text("Wrong? Teach it").wait_for()
+        teach(page)
     for page in (on_a, on_b):  # both press Save at once, each on its own server
         page.get_by_role("button", name="Save to my drawings", exact=True).click()
     saved, refused = re.compile(r"Saved as a"), re.compile(r"holds \d+ drawings, its limit")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, draw, start_app, stop_app, train_from_page
+from tests.e2e.server import STROKES, draw, start_app, stop_app, teach, train_from_page
 from tests.e2e.test_accessibility import violations
 from tests.e2e.test_browser import wait_for_app
 
@@ -57,7 +57,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     go(alice, "Draw")  # alice saves a drawing, then trains a small model
     alice.locator("canvas.upper-canvas").wait_for()
     draw(alice, STROKES["7"])
-    alice.get_by_text("Wrong? Teach it").wait_for()
+    teach(alice)
     alice.get_by_role("button", name="Save to my drawings", exact=True).click()
     alice.get_by_text("Saved as a").wait_for()
     go(alice, "Train")
@@ -78,7 +78,10 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     go(bob, "Draw")
     bob.locator("canvas.upper-canvas").wait_for()
     draw(bob, STROKES["1"])
-    bob.get_by_test_id("stMetricValue").wait_for()  # bob draws with alice's model
+    bob.get_by_test_id("live-answer").wait_for()  # bob draws with alice's model (its copy made, or the server's)
+    bob.wait_for_function(
+        "/^\\d,/.test(document.querySelector('[data-testid=\"live-answer\"]').innerText)", timeout=120_000
+    )
     screenshot(bob, "shared-borrowed-model")
 
     go(alice, "Models")  # alice can rename her model
