@@ -31,22 +31,10 @@ from digitlab.learn.preprocess import preprocess
 from digitlab.learn.train import TrainConfig, train_model
 from digitlab.serve.store import load_model
 from digitlab.serve.workspaces import personal_workspace
+from tests.parity_drawings import STROKES  # hand-made strokes per digit, in a 0-1 box
 
 CANVAS = 280
 FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
-# Hand-made strokes per digit, in a 0-1 box (x right, y down); each digit a list of polylines.
-STROKES = {
-    0: [[(0.5, 0), (0.15, 0.2), (0.1, 0.6), (0.5, 1), (0.9, 0.6), (0.85, 0.2), (0.5, 0)]],
-    1: [[(0.35, 0.2), (0.6, 0), (0.6, 1)]],
-    2: [[(0.1, 0.25), (0.5, 0), (0.9, 0.25), (0.1, 1), (0.95, 1)]],
-    3: [[(0.1, 0.1), (0.8, 0.05), (0.4, 0.45), (0.9, 0.7), (0.5, 1), (0.1, 0.9)]],
-    4: [[(0.6, 0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1)]],
-    5: [[(0.9, 0), (0.2, 0), (0.15, 0.45), (0.75, 0.45), (0.9, 0.75), (0.5, 1), (0.1, 0.9)]],
-    6: [[(0.8, 0), (0.2, 0.5), (0.15, 0.85), (0.5, 1), (0.85, 0.8), (0.5, 0.5), (0.2, 0.65)]],
-    7: [[(0.05, 0), (0.95, 0), (0.35, 1)]],
-    8: [[(0.5, 0.5), (0.15, 0.2), (0.5, 0), (0.85, 0.2), (0.5, 0.5), (0.1, 0.78), (0.5, 1), (0.9, 0.78), (0.5, 0.5)]],
-    9: [[(0.85, 0.3), (0.5, 0), (0.15, 0.25), (0.45, 0.5), (0.85, 0.3), (0.8, 1)]],
-}
 
 
 def place(digit: Image.Image, rng: np.random.Generator) -> np.ndarray:

@@ -165,6 +165,7 @@ export function mount(component) {
   const words = data.words;
   const box = parentElement.querySelector(".dl-live") || build(parentElement, words);
   const note = box.querySelector(".dl-note");
+  if (!box.querySelector(".dl-answer").textContent) showMessage(box, words.draw);
   if (!data.model) {
     note.textContent = words.on_server;
     if (data.server) show(box, words, data.server.probabilities, data.server.pixels);
@@ -190,7 +191,7 @@ export function mount(component) {
       if (caused !== null) latencies.push(performance.now() - caused);
     } catch (error) {
       if (error.name !== "BlankImageError") throw error;
-      showMessage(box, error.message);
+      showMessage(box, error.message.startsWith("The image is blank") ? words.draw : error.message);
     } finally {
       busy = false;
       if (pending) requestAnimationFrame(answer);
