@@ -76,7 +76,9 @@ function pipeline(rgba, width, height, skip = new Set()) {
   if (!skip.has("center")) return [...found, [STEPS.center, centerByMass(digit)]];
   const out = new Float64Array(28 * 28);
   const top = Math.floor((28 - digit.height) / 2), left = Math.floor((28 - digit.width) / 2);
-  for (let r = 0; r < digit.height; r++) out.set(digit.data.subarray(r * digit.width, (r + 1) * digit.width), (top + r) * 28 + left);
+  for (let r = 0; r < digit.height; r++) {
+    out.set(digit.data.subarray(r * digit.width, (r + 1) * digit.width), (top + r) * 28 + left);
+  }
   return [...found, ["Put in the middle of 28x28", picture(out, 28, 28)]];
 }
 
@@ -97,7 +99,8 @@ function readImage(rgba, width, height) {
 function refuseTooManyPixels(width, height) {
   if (width * height > MAX_PIXELS) {
     const n = (v) => v.toLocaleString("en-US");
-    throw new ImageReadError(`The image is too large (${n(width)}x${n(height)}): the limit is ${n(MAX_PIXELS)} pixels.`);
+    const limit = n(MAX_PIXELS);
+    throw new ImageReadError(`The image is too large (${n(width)}x${n(height)}): the limit is ${limit} pixels.`);
   }
 }
 
@@ -106,12 +109,16 @@ function shrink(gray) {
   const { width, height } = gray;
   if (Math.max(height, width) <= WORKING_SIZE) return gray;
   const scale = WORKING_SIZE / Math.max(height, width);
-  return resample(gray, Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale)), BOX_FILTER);
+  const size = [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
+  return resample(gray, size[0], size[1], BOX_FILTER);
 }
 
 // array_to_gray, for uint8 RGBA: float32 gray = RGB @ weights; the transparent-background rule.
 function arrayToGray(rgba, width, height) {
-  if (width * height === 0) throw new ImageReadError(`Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got (${height}, ${width}, 4)`);
+  if (width * height === 0) {
+    const shape = `(${height}, ${width}, 4)`;
+    throw new ImageReadError(`Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got ${shape}`);
+  }
   refuseTooManyPixels(width, height);
   const [w0, w1, w2] = RGB_WEIGHTS;
   const n = width * height;
