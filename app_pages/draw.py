@@ -15,18 +15,17 @@ st.write(
     "Draw a digit with your finger, a pen or the mouse: the model answers under the canvas while "
     "you draw, with the 28x28 image it really receives, after the same clean-up MNIST's digits went through."
 )
-st.caption("Your drawing stays on this device until you save it or open a view below that needs the server.")
 
 entry = picker.active_model()
 st.session_state.setdefault("canvas_round", 0)
 canvas_key = f"canvas-{st.session_state['canvas_round']}"
 opened = draw_views.opened_views()
-engine = (st.session_state.get(f"live-{canvas_key}") or {}).get("engine", "")
+engine = live.engine(canvas_key)
 offer = browser_copies.offer(entry, jobs.submitter())
 
 source, views = st.columns([1, 2])
 with source:
-    widgets.draw_canvas(key=canvas_key, send=False)  # the live answer reads it in the browser
+    widgets.draw_canvas(key=canvas_key)  # the live answer reads it in the browser
     answer_box = st.container()
     if st.button("Clear"):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
@@ -57,6 +56,7 @@ if image is not None and needs_server:
 with answer_box:
     server_answer = None if on_device or reading is None else (reading.probabilities, reading.pixels)
     live.live_answer(canvas_key, widgets.CANVAS_SIZE, offer, server_answer, send=needs_server)
+    st.caption("Your drawing stays on this device until you save it or open a view that needs the server.")
     if not on_device and offer.state != "ready" and upload is None:
         st.caption("Answered on the server: " + (offer.reason or "this model's copy for your device is being made."))
     if reading is not None and server_answer is not None:  # the server answered: said in words too

@@ -19,16 +19,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-try:  # the modules are moving into digitlab.learn
-    from digitlab.learn.data import load_mnist
-    from digitlab.learn.styles import VARIANTS, style_set
-except ImportError:  # pragma: no cover - the layout before the move
-    from digitlab.data import load_mnist
-    from digitlab.styles import VARIANTS, style_set
+from digitlab.learn.data import load_mnist
+from digitlab.learn.styles import VARIANTS, style_set
 
 CANVAS = 280
 MODULE = Path(__file__).resolve().parents[1] / "static" / "live" / "preprocess.js"
-# Hand-made strokes per digit in a 0-1 box (x right, y down), as bench/drawn.py draws them.
+# Hand-made strokes per digit in a 0-1 box (x right, y down); bench/drawn.py draws them too.
 STROKES = {
     0: [[(0.5, 0), (0.15, 0.2), (0.1, 0.6), (0.5, 1), (0.9, 0.6), (0.85, 0.2), (0.5, 0)]],
     1: [[(0.35, 0.2), (0.6, 0), (0.6, 1)]],

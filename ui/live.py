@@ -34,7 +34,7 @@ export default function(component) {
 
 STYLE = """
 .dl-live { font-size: 0.95rem; }
-.dl-live .dl-answer { font-size: 2.2rem; font-weight: 700; margin: 0.2rem 0; min-height: 2.6rem; }
+.dl-live .dl-answer { font-size: 1.9rem; font-weight: 700; line-height: 1.2; margin: 0 0 0.2rem; }
 .dl-live .dl-answer.dl-message { font-size: 1rem; font-weight: 400; min-height: 0; }
 .dl-live .dl-top, .dl-live .dl-note, .dl-live .dl-offline { margin: 0.1rem 0; opacity: 0.85; }
 .dl-live .dl-offline { font-weight: 600; opacity: 1; }
@@ -78,15 +78,12 @@ def live_answer(
     offer: Offer | None,
     server: tuple[np.ndarray, np.ndarray] | None = None,
     send: bool = False,
-) -> str:
+) -> None:
     """Show the answer for the canvas `canvas_key` (`size` px): on the device with `offer`'s model, or
     the server's `server` answer ((10,) probabilities, (28, 28) pixels). With `send`, the browser sends
-    the drawing (as PNG, state "picture") at each pen lift. Returns the engine the browser reports:
-    "device", "server: why", or "" before it has said."""
-    key = f"live-{canvas_key}"
-    engine = (st.session_state.get(key) or {}).get("engine", "")
+    the drawing (as PNG, state "picture") at each pen lift."""
     data = {"canvas": canvas_key, "size": size, "words": WORDS, "model": None, "server": None}
-    data.update(send=send, engine=engine)
+    data.update(send=send, engine=engine(canvas_key))
     if server is not None:
         probabilities, pixels = server
         data["server"] = {"probabilities": probabilities.round(5).tolist(), "pixels": pixels.round(1).ravel().tolist()}
@@ -96,14 +93,15 @@ def live_answer(
             "check_input": offer.check_input,
             "check_probabilities": offer.check_probabilities,
         }
-    result = live_component()(key=key, data=data, on_engine_change=lambda: None, on_picture_change=lambda: None)
-    return (result.get("engine") if result else None) or ""
+    live_component()(
+        key=state_key(canvas_key), data=data, on_engine_change=lambda: None, on_picture_change=lambda: None
+    )
 
 
 def sent_picture(canvas_key: str) -> bytes | None:
     """The drawing the browser last sent for the canvas `canvas_key` (only while a view needs it), as
     PNG bytes; b"" for something that is not a picture, None before any. Tests patch this function."""
-    data_url = (st.session_state.get(f"live-{canvas_key}") or {}).get("picture")
+    data_url = reported(canvas_key, "picture")
     if not data_url:
         return None
     try:
@@ -111,3 +109,17 @@ def sent_picture(canvas_key: str) -> bytes | None:
     except (IndexError, ValueError):  # a tampered client: the reading path says it is not an image
         log.info("the browser sent a picture that is not base64")
         return b""
+
+
+def state_key(canvas_key: str) -> str:
+    return f"live-{canvas_key}"
+
+
+def reported(canvas_key: str, name: str):
+    """What the browser last reported for the canvas `canvas_key` under `name` ("engine", "picture")."""
+    return (st.session_state.get(state_key(canvas_key)) or {}).get(name)
+
+
+def engine(canvas_key: str) -> str:
+    """Which engine answers, as the browser said: "device", "server: why", or "" before it has said."""
+    return reported(canvas_key, "engine") or ""

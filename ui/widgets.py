@@ -48,35 +48,26 @@ CANVAS_SIZE = 280
 PEN_WIDTH = 20  # px on the 280 canvas: a digit ~200 px tall gets MNIST's ~10-13% stroke
 
 
-def draw_canvas(key: str, send: bool = True) -> bytes | None:
-    """The drawing canvas: returns the PNG it sent, or None before the first stroke.
+def draw_canvas(key: str) -> None:
+    """The drawing canvas, white ink on black as MNIST. Its strokes stay in the browser: the Draw
+    page's answer is made there (ui/live.py, which also sends the drawing when a view needs it).
 
-    White ink on black, as MNIST. In a column narrower than 280 px it is shown scaled down
-    (`screen.fit_to_column`), strokes still landing on its 280x280 grid. What arrives is whatever
-    the browser sent (anyone can send anything): it is not decoded here but by the one reading
-    path of uploads (`preprocess.read_image`, the pixel count checked before decoding). Tests
-    patch this function (the component needs a browser). With `send` False the drawing stays in the
-    browser: nothing is sent per stroke (the Draw page's answer is made on the device).
+    In a column narrower than 280 px it is shown scaled down (`screen.fit_to_column`), strokes still
+    landing on its 280x280 grid. Tests patch this function (the component needs a browser).
     """
     from streamlit_drawable_canvas import st_canvas  # registers a browser component: import on use
 
-    result = st_canvas(
+    st_canvas(
         stroke_width=PEN_WIDTH,
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=CANVAS_SIZE,
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
-        return_image_data=True,
-        update_streamlit=send,  # False: the strokes stay in the browser (the answer is made there)
+        update_streamlit=False,
         key=key,
     )
     screen.fit_to_column(key, CANVAS_SIZE)
-    try:
-        return result.image_bytes
-    except (ValueError, TypeError, AttributeError):  # not a base64 data URL: a tampered client
-        log.info("the canvas sent data that is not an image", exc_info=True)
-        return b""  # the reading path answers: not a readable image
 
 
 def square_picture(pixels: np.ndarray, size: int = 84) -> np.ndarray:

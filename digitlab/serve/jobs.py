@@ -1,11 +1,8 @@
-"""Training and fine-tuning as jobs on the Dask cluster: submit, stream progress, stop, cancel, save.
+"""Training and fine-tuning as jobs on the Dask cluster, the app's half: submit, follow, stop, cancel, save.
 
-Two halves. On a worker, `run_training` and `run_fine_tune` do the work through the same
-`train_model` and `fine_tune` as the command line; they report through a `distributed.Queue`
-named after the job, stop when its `distributed.Event` is set, and return the model as the bytes
-of a `.keras` file (a job never needs a disk shared with the app). In the app, one `JobBoard`
-per server submits jobs, follows each in a small thread that drains its events and saves the
-result atomically into the store, knows each job's place in the queue, and records every run.
+The worker's half is worker.py. In the app, one `JobBoard` per server (`board_at`) submits jobs,
+follows each in a small thread that drains its events and saves the result atomically into the
+store, knows each job's place in the queue, and records every run.
 
 A job takes one unit of the cluster's `training` resource (cluster.SLOT): Dask runs as many at
 once as there are slots and holds the rest in its queue.
@@ -45,7 +42,7 @@ from digitlab.serve.workspaces import Workspace, all_workspaces
 
 log = logging.getLogger(__name__)
 
-FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (sent every SEND_INTERVAL)
+FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (worker.SEND_INTERVAL)
 FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
 QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
 ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?

@@ -65,9 +65,9 @@ function findAll(root, selector) {
 function canvasOf(key) {
   const holder = document.querySelector(".st-key-" + CSS.escape(key));
   if (!holder) return null;
-  const lower = findAll(holder, "canvas.lower-canvas")[0];
-  const upper = findAll(holder, "canvas.upper-canvas")[0];
-  return lower ? { holder, lower, upper } : null;
+  // Its layers in document order: the background, the drawing, the stroke the pen is drawing now.
+  const layers = findAll(holder, "canvas.lower-canvas, canvas.upper-canvas");
+  return layers.length ? { holder, layers } : null;
 }
 
 // The drawing as the server would get it: the canvas's 280x280 grid, the stroke in progress included.
@@ -77,8 +77,7 @@ function readPixels(canvas, size) {
   const context = scratch.getContext("2d", { willReadFrequently: true });
   context.fillStyle = "#000";
   context.fillRect(0, 0, size, size);
-  context.drawImage(canvas.lower, 0, 0, size, size);
-  if (canvas.upper) context.drawImage(canvas.upper, 0, 0, size, size); // the stroke the pen is drawing now
+  for (const layer of canvas.layers) context.drawImage(layer, 0, 0, size, size);
   return context.getImageData(0, 0, size, size).data;
 }
 

@@ -40,7 +40,7 @@ if (!window.__watching) {
   addEventListener('mouseup', (event) => { window.__strokeEnd = event.timeStamp; }, true);
   new MutationObserver(() => {
     const el = document.querySelector('[data-testid="live-answer"]');
-    const text = el ? (el.innerText.trim().match(/^(\d),/) || [])[1] || null : null;
+    const text = el ? (el.innerText.trim().match(/^(\\d),/) || [])[1] || null : null;
     const last = window.__predictions.at(-1);
     if (text && (!last || last[1] !== text)) window.__predictions.push([performance.now(), text]);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});

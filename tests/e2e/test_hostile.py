@@ -1,7 +1,8 @@
 """A hostile visitor in a class: a canvas that sends what it likes gets a message, never a traceback.
 
 Anyone can replace the page's `toDataURL` from the browser's console; here an init script does,
-so every stroke sends the payload instead of the drawing.
+so every stroke sends the payload instead of the drawing (the Draw page sends the drawing while a
+view that needs the server is open: the test opens "Why?").
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def test_a_tampered_canvas_gets_a_message_and_no_traceback(hostile_server, brows
         page.set_default_timeout(60_000)
         page.goto(f"{url}/draw")
         page.locator("canvas.upper-canvas").wait_for()
+        page.wait_for_function(RENDERED, timeout=120_000)
+        page.get_by_text("Why?", exact=True).click()
         page.wait_for_function(RENDERED, timeout=120_000)
         before = process.memory_info().rss
         draw(page, STROKES["7"])
