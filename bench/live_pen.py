@@ -7,8 +7,9 @@ Starts `streamlit run` with an empty DigitLab home and measures, on the Draw pag
     the model answering on the device (the runtime, its .wasm and the model's copy fetched and the
     copy checked); warm: the same after a reload (the browser's cache holds them);
   - move to answer: ms from a pointer event to the answer it caused on screen, over --strokes
-    digits drawn with the mouse (p50, p90); the same with the CPU slowed 4x through CDP
-    (`Emulation.setCPUThrottlingRate`), p90;
+    digits drawn with the mouse at a pointer's pace (a move every 16 ms) (p50, p90), and where the
+    time went (waiting for the frame, reading, preprocessing, the model, drawing); the same with the
+    CPU slowed 4x through CDP (`Emulation.setCPUThrottlingRate`), p90;
   - parity: --parity drawings (tests/parity_drawings.py) through the browser's preprocessing and
     ONNX Runtime Web and through Python's preprocessing and Keras: the same digit every time, and
     the largest difference in any probability;
@@ -39,6 +40,7 @@ from tests.e2e.test_live import ON_DEVICE, ORIGIN, browser_answers, serve_files
 from tests.parity_drawings import js_preprocess_in_page, parity_drawings
 
 DIGITS = list(STROKES)
+MOVE_EVERY_MS = 16  # a mouse or a finger reports about 60 moves a second
 
 
 def first_answer(page, url: str) -> float:
@@ -49,12 +51,32 @@ def first_answer(page, url: str) -> float:
     return time.perf_counter() - start
 
 
+def paced_stroke(page, strokes, every_ms: float = MOVE_EVERY_MS) -> None:
+    """Draw polylines (280x280 grid) with the mouse, one move every `every_ms`, as a hand moves a pointer."""
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    scale = box["width"] / 280
+    for stroke in strokes:
+        points = [
+            (x0 + (x1 - x0) * t / 10, y0 + (y1 - y0) * t / 10)
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:])
+            for t in range(10)
+        ] + [stroke[-1]]
+        page.mouse.move(box["x"] + points[0][0] * scale, box["y"] + points[0][1] * scale)
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.wait_for_timeout(every_ms)
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale)
+        page.mouse.up()
+
+
 def latencies(page, strokes: int) -> list[float]:
-    """Ms from each pointer event to its answer, over `strokes` digits drawn."""
-    page.evaluate("window.digitlabLive.latencies.length = 0")
+    """Ms from each pointer event to its answer, over `strokes` digits drawn at a pointer's pace."""
+    page.evaluate("window.digitlabLive.latencies.length = 0; window.digitlabLive.parts.length = 0")
     for i in range(strokes):
-        draw(page, STROKES[DIGITS[i % len(DIGITS)]])
+        paced_stroke(page, STROKES[DIGITS[i % len(DIGITS)]])
         page.wait_for_timeout(300)
+    parts = page.evaluate("window.digitlabLive.parts.slice()")
+    print("  where it went (medians, ms):", {k: round(float(np.median([p[k] for p in parts])), 1) for k in parts[0]})
     return page.evaluate("window.digitlabLive.latencies.slice()")
 
 

@@ -14,12 +14,23 @@ import { preprocess } from "./preprocess.js";
 const RUNTIME = "vendor/onnxruntime-web/";
 const CHECK_TOLERANCE = 0.01; // the browser copy must give the server's probabilities on its check digit
 const HEALTH_EVERY_MS = 3000;
+const FRAME_MS = 1000 / 60;
 const SETTLE_MS = 120; // after a pen lift, the canvas has moved the stroke to its drawing
 
 let runtime = null; // Promise of the ort module, loaded once per page
 const sessions = new Map(); // model url -> Promise of a checked session
 const lastSent = new Map(); // canvas key -> the picture last sent
-export const latencies = []; // ms from a pointer event to the answer it caused (bench/live_pen.py reads them)
+export const latencies = [];
+export const parts = []; // where each of those ms went: waiting for the frame, reading, preprocessing, the model, drawing // ms from a pointer event to the answer it caused (bench/live_pen.py reads them)
+
+// Run `task` as soon as the current event has been handled by everyone (the canvas draws the move first).
+const channel = new MessageChannel();
+const tasks = [];
+channel.port1.onmessage = () => tasks.shift()?.();
+function soon(task) {
+  tasks.push(task);
+  channel.port2.postMessage(null);
+}
 
 function base() {
   return new URL("/live/files/", window.location.origin).href;
@@ -62,12 +73,18 @@ function findAll(root, selector) {
   return found;
 }
 
+const found = new Map(); // canvas key -> its layers, looked up once (again only once they leave the page)
+
 function canvasOf(key) {
+  const known = found.get(key);
+  if (known && known.layers.every((layer) => layer.isConnected)) return known;
   const holder = document.querySelector(".st-key-" + CSS.escape(key));
   if (!holder) return null;
   // Its layers in document order: the background, the drawing, the stroke the pen is drawing now.
   const layers = findAll(holder, "canvas.lower-canvas, canvas.upper-canvas");
-  return layers.length ? { holder, layers } : null;
+  if (!layers.length) return null;
+  found.set(key, { holder, layers });
+  return found.get(key);
 }
 
 // The drawing as the server would get it: the canvas's 280x280 grid, the stroke in progress included.
@@ -175,6 +192,7 @@ export function mount(component) {
   let pending = false;
   let busy = false;
   let since = null; // the first pointer event not yet answered
+  let lastStart = -Infinity; // when the last answer started
 
   const answer = async () => {
     pending = false;
@@ -185,9 +203,19 @@ export function mount(component) {
     const caused = since;
     since = null;
     try {
-      const pixels = preprocess(readPixels(canvas, data.size), data.size, data.size);
-      show(box, words, await run(pixels), pixels);
-      if (caused !== null) latencies.push(performance.now() - caused);
+      const start = (lastStart = performance.now());
+      const rgba = readPixels(canvas, data.size);
+      const read = performance.now();
+      const pixels = preprocess(rgba, data.size, data.size);
+      const prepared = performance.now();
+      const probabilities = await run(pixels);
+      const ran = performance.now();
+      show(box, words, probabilities, pixels);
+      const shown = performance.now();
+      if (caused !== null) {
+        latencies.push(shown - caused);
+        parts.push({ wait: start - caused, read: read - start, preprocess: prepared - read, run: ran - prepared, show: shown - ran });
+      }
     } catch (error) {
       if (error.name !== "BlankImageError") throw error;
       showMessage(box, error.message.startsWith("The image is blank") ? words.draw : error.message);
@@ -202,7 +230,10 @@ export function mount(component) {
     since ??= event.timeStamp;
     if (!pending) {
       pending = true;
-      requestAnimationFrame(answer); // at most one answer a frame
+      // At most one answer a frame: at once (after the canvas has drawn this move) when the last one
+      // started a frame ago or more, else at the next frame.
+      if (performance.now() - lastStart >= FRAME_MS) soon(answer);
+      else requestAnimationFrame(answer);
     }
   };
   // The last picture sent to the server for this canvas (only while a view needs it): kept across mounts.
@@ -240,7 +271,7 @@ export function mount(component) {
 
   setTimeout(sendPicture, 0); // a view was just opened: it needs the drawing already there
   if (!data.model) {
-    window.digitlabLive = { latencies, answer: () => {} };
+    window.digitlabLive = { latencies, parts, answer: () => {} };
     return cleanup;
   }
   sessionFor(data.model).then(
@@ -256,6 +287,6 @@ export function mount(component) {
       if (!String(data.engine).startsWith("server")) setStateValue("engine", `server: ${String(error.message || error).slice(0, 200)}`);
     },
   );
-  window.digitlabLive = { latencies, answer: () => requestAnimationFrame(answer) };
+  window.digitlabLive = { latencies, parts, answer: () => requestAnimationFrame(answer) };
   return cleanup;
 }

@@ -25,6 +25,14 @@ const f32 = Math.fround; // numpy compares a float32 array with a Python float i
 const BYTE = Float32Array.from({ length: 256 }, (_, v) => v / 255); // uint8 -> float32 / 255
 const RGB_WEIGHTS = [f32(0.299), f32(0.587), f32(0.114)];
 
+// array[..., :3] @ weights for one pixel: numpy's float32 matmul runs OpenBLAS sgemv, g*w1, then
+// fused r*w0 and b*w2 on top.
+function grayOf(r, g, b) {
+  const [w0, w1, w2] = RGB_WEIGHTS;
+  return fma32(BYTE[b], w2, fma32(BYTE[r], w0, f32(BYTE[g] * w1)));
+}
+const GRAY_OF_LEVEL = Float32Array.from({ length: 256 }, (_, v) => grayOf(v, v, v)); // the same, made once
+
 export class BlankImageError extends Error {
   constructor(message) {
     super(message);
@@ -120,13 +128,12 @@ function arrayToGray(rgba, width, height) {
     throw new ImageReadError(`Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got ${shape}`);
   }
   refuseTooManyPixels(width, height);
-  const [w0, w1, w2] = RGB_WEIGHTS;
   const n = width * height;
   const gray = new Float32Array(n);
   let minAlpha = 255;
   for (let i = 0, j = 0; i < n; i++, j += 4) {
-    // numpy's float32 matmul runs OpenBLAS sgemv: g*w1, then fused r*w0 and b*w2 on top
-    gray[i] = fma32(BYTE[rgba[j + 2]], w2, fma32(BYTE[rgba[j]], w0, f32(BYTE[rgba[j + 1]] * w1)));
+    const r = rgba[j], g = rgba[j + 1], b = rgba[j + 2];
+    gray[i] = r === g && g === b ? GRAY_OF_LEVEL[r] : grayOf(r, g, b); // a canvas's pixels are gray levels
     if (rgba[j + 3] < minAlpha) minAlpha = rgba[j + 3];
   }
   if (BYTE[minAlpha] > f32(0.99)) return picture(gray, width, height);
@@ -365,10 +372,17 @@ function percentile32(values, q) {
   if (virtual >= n - 1) return max(values);
   const previous = Math.floor(virtual);
   const gamma = virtual - previous;
-  const copy = Float32Array.from(values);
-  const below = select(copy, previous);
-  let above = Infinity; // the next value up: the smallest of those after `previous`
-  for (let i = previous + 1; i < n; i++) if (copy[i] < above) above = copy[i];
+  // Ink is never below 0 and mostly exactly 0: the k-th smallest is 0 while k is among the zeros, else
+  // the (k - zeros)-th smallest of the rest (the same value numpy's partition finds, on less to sort).
+  let count = 0;
+  for (let i = 0; i < n; i++) if (values[i] !== 0) count++;
+  const rest = new Float32Array(count);
+  for (let i = 0, j = 0; i < n; i++) if (values[i] !== 0) rest[j++] = values[i];
+  const zeros = n - count;
+  const kth = (k) => (k < zeros ? 0 : select(rest, k - zeros));
+  const below = kth(previous);
+  let above = previous + 1 < zeros ? 0 : Infinity; // the next value up: the smallest of those after `previous`
+  if (previous + 1 >= zeros) for (let i = previous + 1 - zeros; i < rest.length; i++) if (rest[i] < above) above = rest[i];
   const diff = f32(above - below);
   return gamma >= 0.5 ? f32(above - f32(diff * f32(1 - gamma))) : f32(below + f32(diff * f32(gamma)));
 }
