@@ -14,7 +14,6 @@ import { preprocess } from "./preprocess.js";
 const RUNTIME = "vendor/onnxruntime-web/";
 const CHECK_TOLERANCE = 0.01; // the browser copy must give the server's probabilities on its check digit
 const HEALTH_EVERY_MS = 3000;
-const FRAME_MS = 1000 / 60;
 const SETTLE_MS = 120; // after a pen lift, the canvas has moved the stroke to its drawing
 
 let runtime = null; // Promise of the ort module, loaded once per page
@@ -22,15 +21,6 @@ const sessions = new Map(); // model url -> Promise of a checked session
 const lastSent = new Map(); // canvas key -> the picture last sent
 export const latencies = [];
 export const parts = []; // where each of those ms went: waiting for the frame, reading, preprocessing, the model, drawing // ms from a pointer event to the answer it caused (bench/live_pen.py reads them)
-
-// Run `task` as soon as the current event has been handled by everyone (the canvas draws the move first).
-const channel = new MessageChannel();
-const tasks = [];
-channel.port1.onmessage = () => tasks.shift()?.();
-function soon(task) {
-  tasks.push(task);
-  channel.port2.postMessage(null);
-}
 
 function base() {
   return new URL("/live/files/", window.location.origin).href;
@@ -192,7 +182,6 @@ export function mount(component) {
   let pending = false;
   let busy = false;
   let since = null; // the first pointer event not yet answered
-  let lastStart = -Infinity; // when the last answer started
 
   const answer = async () => {
     pending = false;
@@ -203,7 +192,7 @@ export function mount(component) {
     const caused = since;
     since = null;
     try {
-      const start = (lastStart = performance.now());
+      const start = performance.now();
       const rgba = readPixels(canvas, data.size);
       const read = performance.now();
       const pixels = preprocess(rgba, data.size, data.size);
@@ -230,10 +219,7 @@ export function mount(component) {
     since ??= event.timeStamp;
     if (!pending) {
       pending = true;
-      // At most one answer a frame: at once (after the canvas has drawn this move) when the last one
-      // started a frame ago or more, else at the next frame.
-      if (performance.now() - lastStart >= FRAME_MS) soon(answer);
-      else requestAnimationFrame(answer);
+      requestAnimationFrame(answer); // at most one answer a frame
     }
   };
   // The last picture sent to the server for this canvas (only while a view needs it): kept across mounts.
