@@ -4,7 +4,7 @@
 
 Starts `streamlit run` (embedded Dask cluster, default slots) with an empty DigitLab home and
 measures, in the same run:
-  (a) one visitor alone drawing: stroke end (the mouse button let go) to Prediction shown, in
+  (a) one visitor alone drawing: stroke end (the mouse button let go) to the answer shown, in
       the page's own clock;
   (b) three visitors pressing Train on the default architecture (`fast`, all 55,000 images, 6
       epochs: a run lasts about as long as the strokes) while two others draw: the same latency,
@@ -51,7 +51,7 @@ TRAINER_EPOCHS = 6  # about 35 s a run on 2 cores: the three runs outlast the st
 
 
 def stroke_latencies(pages, strokes: int, redrawn: list[int], meanwhile=None) -> list[float]:
-    """Draw `strokes` digits on each page in turn; return ms from stroke end (mouse up) to the right Prediction.
+    """Draw `strokes` digits on each page in turn; return ms from stroke end (mouse up) to the right answer.
 
     `redrawn` gets, per stroke, how many times it had to be drawn again because the canvas took no ink.
     `meanwhile(i)`, if given, runs once the i-th stroke is drawn on every page, before any answer.

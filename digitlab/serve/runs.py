@@ -103,7 +103,7 @@ def read_run(path: Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-INTERRUPTED = "Interrupted: the server or its worker stopped during the run. No model was saved."
+INTERRUPTED = "Interrupted: the server or its worker stopped mid-run. No model was saved."
 
 
 def alive(record: dict, live: set[str]) -> bool:

@@ -30,7 +30,7 @@ STROKES = {  # digits as polylines in canvas pixels (280x280)
 }
 
 
-# Records, in the page's own clock, each new value the Prediction metric shows and when the last
+# Records, in the page's own clock, each new digit the live answer shows and when the last
 # stroke ended (the mouse button let go). Evaluate it before each drawing: it starts a new record.
 WATCH_METRIC = """
 window.__predictions = [];
@@ -60,10 +60,11 @@ def teach(page) -> None:
 
 
 def prediction_latency(page, digit: str, timeout: float = 180_000) -> float:
-    """Ms from the end of the stroke drawn since WATCH_METRIC to the Prediction metric showing `digit`."""
-    shown = f"window.__predictions.find(([t, v]) => v === '{digit}' && t >= window.__strokeEnd)"
-    page.wait_for_function(f"window.__strokeEnd !== null && {shown} !== undefined", timeout=timeout)
-    return page.evaluate(f"{shown}[0] - window.__strokeEnd")
+    """Ms from the end of the stroke drawn since WATCH_METRIC to the live answer showing `digit` (0 when it
+    showed it already while the pen was down: the answer follows the pen)."""
+    latest = "window.__predictions.at(-1)"
+    page.wait_for_function(f"window.__strokeEnd !== null && {latest}?.[1] === '{digit}'", timeout=timeout)
+    return page.evaluate(f"Math.max(0, {latest}[0] - window.__strokeEnd)")
 
 
 def choose_architecture(page, name: str) -> None:

@@ -50,7 +50,7 @@ def test_eight_sessions_train_draw_and_browse(app_url, browser):
     assert all(no_errors(p) for p in [trainer, *drawers, *browsers])
     p50, p99 = np.percentile(latencies, [50, 99])
     report = (
-        "stroke end to Prediction shown, 5 drawing sessions + 1 training + 2 browsing: "
+        "stroke end to the answer shown, 5 drawing sessions + 1 training + 2 browsing: "
         f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (n={len(latencies)})"
     )
     ARTIFACTS.mkdir(exist_ok=True)
