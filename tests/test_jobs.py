@@ -125,9 +125,10 @@ def test_a_fine_tuning_whose_app_went_away_stops_and_frees_its_slot(board, works
     assert "orphan" not in [m.name for m in store.list_models(workspace, include_default=False)]
 
 
-def test_bad_settings_and_a_diverging_run_fail_with_a_message(board, workspace):
-    bad = board.submit_training(TrainConfig.for_architecture("softmax", batch_size=0), "bad", workspace)
-    assert bad.wait(60).state == "failed" and "Batch size must be between 1" in bad.error
+def test_bad_settings_are_refused_at_submit_and_a_diverging_run_fails_with_a_message(board, workspace):
+    with pytest.raises(ValueError, match="Batch size must be between 1"):  # checked once, before any worker
+        board.submit_training(TrainConfig.for_architecture("softmax", batch_size=0), "bad", workspace)
+    assert recorded_runs(workspace) == []
     config = TrainConfig.for_architecture("mlp", learning_rate=1e6, epochs=1, train_limit=2000)
     diverged = board.submit_training(config, "nan", workspace)
     assert diverged.wait(120).state == "failed" and "learning rate is too high" in diverged.error

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -44,6 +45,7 @@ def warm_up_quietly() -> None:
         log.warning("a worker could not warm up ahead of its first job", exc_info=True)
 
 
+@dataclass
 class ReadyModel:
     config: TrainConfig
     total_steps: int
