@@ -93,15 +93,19 @@ def core_time_left_errors(rounds: int = 3) -> dict[float, float]:
     """The same, from the training's own events: `fast` at its defaults, in this process, the worst of
     `rounds` runs (a new model first, then ready ones, as a worker trains them)."""
     from digitlab.learn.data import load_mnist
-    from digitlab.learn.train import TrainConfig, prepare_ready_model, train_model
+    from digitlab.learn.train import TrainConfig, train_model
+    from digitlab.serve import pool
 
     data = load_mnist()
     errors = dict.fromkeys((0.2, 0.5, 0.8), 0.0)
+    config = TrainConfig.for_architecture("fast")
     for round_ in range(rounds):
+        model = None
         if round_:
-            prepare_ready_model(data)
+            pool.prepare_ready_model(data)
+            model = pool.take_ready_model(config, data).model
         events = []
-        train_model(TrainConfig.for_architecture("fast"), data, listener=events.append)
+        train_model(config, data, listener=events.append, model=model)
         end = events[-1].elapsed  # the last epoch's end
         estimates = [e for e in events if e.kind == "batch" and e.seconds_left is not None]
         for fraction in errors:

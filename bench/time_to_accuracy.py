@@ -5,7 +5,7 @@
 The test set is scored every `--every` batches by a callback whose own time is taken out of the
 training clock. The first round trains a new model, which traces its training step first (~1.5 s
 on the clock); the others start from a ready model, as a run of the default settings does on a
-worker (`train.prepare_ready_model`, made before the run, off its clock).
+worker (`pool.prepare_ready_model`, made before the run, off its clock).
 `default` is the `fast` model's own settings (target: reach 99.0% and finish in <= 12 s of
 training on 2 cores); `long` is the documented longer preset (target: >= 99.5% in <= 5 minutes).
 Last line: `time_to_accuracy preset=P s_to_99_max=A training_s_ready_max=B final_accuracy_min=C`
@@ -22,7 +22,8 @@ import keras
 
 from digitlab.learn.data import load_mnist
 from digitlab.learn.evaluate import predict_probabilities
-from digitlab.learn.train import LONG_PRESET, TrainConfig, prepare_ready_model, train_model
+from digitlab.learn.train import LONG_PRESET, TrainConfig, train_model
+from digitlab.serve import pool
 
 PRESETS = {"default": TrainConfig.for_architecture("fast"), "long": LONG_PRESET}
 
@@ -75,11 +76,12 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     rows = []
     for round_ in range(1, rounds + 1):
-        ready = round_ > 1
+        ready, model = round_ > 1, None
         if ready:
-            prepare_ready_model(data, config)
+            pool.prepare_ready_model(data, config)
+            model = pool.take_ready_model(config, data).model
         clock = TestAccuracyClock(data, args.every)
-        result = train_model(config, data, callbacks=[clock])
+        result = train_model(config, data, callbacks=[clock], model=model)
         seconds = result.seconds - clock.paused
         to_99 = first_time_at(clock.points, 0.99)
         rows.append((ready, to_99, seconds, result.test_accuracy))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -50,3 +52,25 @@ def test_the_architecture_map_names_every_core_module_and_only_real_ones():
     core = {str(p.relative_to(ROOT)) for p in (ROOT / "digitlab").rglob("*.py")}
     unnamed = core - named
     assert not unnamed, f"architecture.md does not name: {sorted(unnamed)}"
+
+
+def test_every_name_the_benchmarks_import_from_the_project_exists():
+    """The benches are not run by the tests: a module that moves must not leave them importing a name it lost."""
+    missing = []
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("digitlab", "ui", "tests"):
+                module = importlib.import_module(node.module)
+                missing += [f"{path.name}: {node.module}.{a.name}" for a in node.names if not has(module, a.name)]
+    assert not missing, missing
+
+
+def has(module, name: str) -> bool:
+    """Whether `from module import name` works: a name in it, or a submodule of it."""
+    if hasattr(module, name):
+        return True
+    try:
+        importlib.import_module(f"{module.__name__}.{name}")
+    except ImportError:
+        return False
+    return True
