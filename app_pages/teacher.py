@@ -8,6 +8,7 @@ from digitlab.serve import classroom, store
 from digitlab.serve.classroom import leaderboard
 from digitlab.serve.jobs import ClassRun, class_runs
 from ui import visitor
+from ui.shown import as_text, in_full, short
 from ui.teacher_sections import a_new_lesson, the_class_drawings, the_lesson
 
 log = logging.getLogger("app_pages.teacher")  # Streamlit runs a page as __main__
@@ -21,7 +22,8 @@ BUTTONS = {  # a run's button, by whether it runs: its label, what it asks (runs
 def run_in_words(run: ClassRun) -> str:
     """Who runs what, and where it stands: in detail for this server's runs, from the record for another's."""
     record, job, status = run.record, run.job, run.status()
-    what = f"**{run.workspace.alias}**: **{record.get('name', '')}** ({record.get('architecture', '')})"
+    name, architecture = as_text(record.get("name", "")), as_text(record.get("architecture", ""))
+    what = f"**{as_text(run.workspace.alias)}**: **{name}** ({architecture})"
     if status is None:
         return f"{what}, {record['state']} on another app server."
     if status.state == "running":
@@ -45,7 +47,7 @@ def at_a_glance(active: list[ClassRun], lesson: classroom.Lesson) -> None:
     """A row a student: their work and what they run now; every model's results as a CSV."""
     st.subheader("The class at a glance")
     now = {
-        run.workspace.key: f"{run.record.get('kind')}: {run.record.get('name')}, {run.record['state']}"
+        run.workspace.key: f"{run.record.get('kind')}: {short(run.record.get('name'))}, {run.record['state']}"
         for run in active
     }
     rows = classroom.class_rows(now)
@@ -74,7 +76,7 @@ def runs_now(active: list[ClassRun]) -> None:
         st.caption("No run is queued or running.")
     for run in active:
         text, button = st.columns([4, 1], vertical_alignment="center")
-        text.markdown(run_in_words(run))
+        text.markdown(run_in_words(run), help=in_full(run.record.get("name", "")))
         if run.record.get("asked"):
             button.caption(f"Asked to {run.record['asked']}.")
         else:

@@ -66,6 +66,18 @@ def current() -> Settings:
     return parse(tuple((s.name, os.environ.get(s.name, "").strip()) for s in SETTINGS))
 
 
+MIN_TEACHER_KEY = 20  # characters: a key a class cannot guess
+
+
+def long_enough(key: str) -> str:
+    if key and len(key) < MIN_TEACHER_KEY:
+        raise ValueError(
+            f"DIGITLAB_TEACHER_KEY must be at least {MIN_TEACHER_KEY} characters long (it is {len(key)}): "
+            "a class could guess a short one."
+        )
+    return key
+
+
 @functools.lru_cache(maxsize=8)
 def parse(values: tuple[tuple[str, str], ...]) -> Settings:
     raw = dict(values)
@@ -85,7 +97,7 @@ def parse(values: tuple[tuple[str, str], ...]) -> Settings:
         shared=raw["DIGITLAB_SHARED"].lower() in ("1", "true", "yes"),
         scheduler=raw["DIGITLAB_SCHEDULER"],
         training_slots=number("DIGITLAB_TRAINING_SLOTS"),
-        teacher_key=raw["DIGITLAB_TEACHER_KEY"],
+        teacher_key=long_enough(raw["DIGITLAB_TEACHER_KEY"]),
         teachers=frozenset(a.lower() for a in re.split(r"[,\s]+", raw["DIGITLAB_TEACHERS"]) if a),
         new_workspaces_per_minute=number("DIGITLAB_NEW_WORKSPACES_PER_MINUTE"),
         digits_per_run=number("DIGITLAB_DIGITS_PER_RUN"),

@@ -651,3 +651,19 @@ def test_models_page_shows_a_models_run_as_code_to_download():
     assert "keras.Sequential(" in code and 'layers.Conv2D(16, 5, activation="relu", name="conv1")' in code
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Download the script (.py)" in labels and "Download it as a notebook (.ipynb)" in labels
+
+
+def test_a_picture_is_decoded_once_however_often_the_page_runs(mnist):
+    from ui import draw_views
+
+    decode = mock.Mock(side_effect=draw_views.read_image)
+    with canvas_with(drawn_seven(mnist)), mock.patch("ui.draw_views.read_image", decode):
+        app = draw_page("why").run()
+        app.toggle(key=keys.view("change")).set_value(True).run()  # the page runs again: the sliders, another view
+        app.slider(key="rotate").set_value(20).run()
+    assert not app.exception and app.metric[0].value == "7"
+    assert decode.call_count == 1
+    with canvas_with(np.frombuffer(b"not a picture" * 50, np.uint8)), mock.patch("ui.draw_views.read_image", decode):
+        app.run()
+        app.run()
+    assert "could not be used" in app.error[0].value and decode.call_count == 2  # its error is kept too

@@ -288,22 +288,34 @@ def test_the_class_runs_are_every_workspaces_active_runs_whichever_server_follow
         job.stop()
 
 
-def another_servers_run(workspace, run_id: str, state: str) -> None:
+def another_servers_run(workspace, run_id: str, state: str, name: str | None = None) -> None:
     """A run record as another app server on the same store writes it (its heartbeat fresh)."""
-    runs.record_run(workspace, run_id, state=state, kind="train", name=run_id, architecture="mlp")
+    runs.record_run(workspace, run_id, state=state, kind="train", name=name or run_id, architecture="mlp")
     path = runs.runs_dir(workspace) / f"{run_id}.json"
     store.write_json_atomic(path, {**runs.read_run(path), "server": "another-host-1-abcdef"})
+
+
+HOSTILE_NAME = "![x](http://host/tracker.png) [Your grade is ready: click](http://host/phish)" + "W" * 3000
 
 
 def test_the_teacher_stops_and_cancels_runs_another_app_server_follows(shared, monkeypatch):
     another_servers_run(student(1), "running-there", "running")
     another_servers_run(student(2), "queued-there", "queued")
+    another_servers_run(student(3), "hostile", "queued", name=HOSTILE_NAME)  # as an older version recorded it
     app = teacher_visit(monkeypatch).run()
     assert not app.exception, app.exception
     said = " ".join(m.value for m in app.markdown)
+    hostile = next(m for m in app.markdown if "x" in m.value and "tracker" in m.value)
+    assert "](" not in hostile.value and "![" not in hostile.value and "W" * 40 not in hostile.value  # cut
+    assert "http\\:" in hostile.value  # no address either: escaped, it is not made a link
+    said = said.replace("\\", "")  # the escapes of what students typed
     assert f"**{student(1).alias}**: **running-there** (mlp), running on another app server" in said
     assert f"**{student(2).alias}**: **queued-there** (mlp), queued on another app server" in said
-    assert set(app.dataframe[0].value["Now"]) == {"train: running-there, running", "train: queued-there, queued"}
+    assert set(app.dataframe[0].value["Now"]) == {
+        "train: running-there, running",
+        "train: queued-there, queued",
+        f"train: {HOSTILE_NAME[:39]}…, queued",  # cut
+    }
     app.button(key="stop-running-there").click().run()
     app.button(key="cancel-queued-there").click().run()
     assert not app.exception
@@ -333,3 +345,21 @@ def test_the_teacher_sees_this_servers_runs_in_detail_and_stops_or_cancels_them(
         assert not app.exception and runs.asked(student(1), running.id) == "stop"
     finally:
         running.stop()
+
+
+def test_wrong_teacher_keys_are_slowed_per_address_and_per_session_and_a_short_key_is_refused(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
+    monkeypatch.setattr(classroom, "WRONG_KEYS", {})
+    for guess in range(classroom.WRONG_KEYS_PER_MINUTE):
+        assert not classroom.try_teacher_key(f"guess-{guess}", "address 10.0.0.9", "session a")
+    with pytest.raises(classroom.TooManyGuesses, match="wait a minute"):
+        classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session b")  # even the right key, from there
+    with pytest.raises(classroom.TooManyGuesses):
+        classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session a")  # the session, from elsewhere
+    assert classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session c")
+    for times in classroom.WRONG_KEYS.values():
+        times[0] -= 61  # a minute later
+    assert classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session a")
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", "sixsix")
+    with pytest.raises(ValueError, match="at least 20 characters"):
+        classroom.is_teacher_key("sixsix")

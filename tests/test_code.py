@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -105,3 +106,23 @@ def test_a_new_layer_type_gets_its_code_line(monkeypatch):
     lines = build_section({"input": "unit", "layers": [layer("upsample"), layer("flatten")]}).splitlines()
     at = lines.index('        layers.UpSampling2D(2, name="upsample1"),  # -> 56x56x1')
     assert lines[at - 1] == '        layers.Reshape((28, 28, 1), name="channels"),'  # it needs maps: the picture as one
+
+
+HOSTILE_NAMES = [
+    'x"""\nimport os\n"""',
+    "x'''\nimport os\n'''",
+    "![x](http://host/tracker.png) [Your grade is ready: click](http://host/phish)" + "W" * 3000,
+    '<img src="http://host/t.png">\\\n',
+    "name\r\nimport os  # \u2028",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_name_adds_no_statement_to_the_script_and_no_markup_to_the_notebook(name):
+    plain = [type(node).__name__ for node in ast.parse(script(TrainConfig.for_architecture("fast"), "plain")).body]
+    hostile = ast.parse(script(TrainConfig.for_architecture("fast"), name))
+    assert [type(node).__name__ for node in hostile.body] == plain  # the same top-level statements, no extra import
+    assert not any(isinstance(node, ast.Import) and node.names[0].name == "os" for node in ast.walk(hostile))
+    cells = json.loads(notebook(TrainConfig.for_architecture("fast"), name))["cells"]
+    text = "".join("".join(cell["source"]) for cell in cells)
+    assert "<img" not in text and "](" not in text and "import os" not in text

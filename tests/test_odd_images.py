@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -154,3 +156,37 @@ def test_the_cli_answers_every_file_of_an_odd_batch(seven, tmp_path):
     assert all(by_name[n].get("digit") == 7 for n in sevens(seven) if n in by_name), by_name
     assert all("error" in by_name[n] for n in [*hostile(), "missing.png"])
     assert out.returncode == 1 and "Traceback" not in out.stderr
+
+
+MEMORY_PROBE = """
+import resource, sys
+from digitlab.learn.preprocess import preprocess, read_image
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+digit = preprocess(read_image(data))
+grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(f"{grew:.0f} {int(digit.max() > 0)}")
+"""
+
+
+@pytest.mark.parametrize("mode", ["P", "I;16", "1"])
+def test_a_large_picture_that_compresses_to_a_few_kilobytes_is_read_in_little_memory(mode, tmp_path):
+    """A 6,300-pixel square with one stroke: 40-110 KB as a file, 40 million pixels once decoded.
+    Shrunk in its own kind of pixels, it takes about 100 MB to read at most (it took 1.4 GB as floats)."""
+    from PIL import ImageDraw
+
+    from tests.test_cli import ROOT
+
+    picture = Image.new("P", (6300, 6300), 0)
+    picture.putpalette([255, 255, 255, 0, 0, 0])  # white paper, black ink
+    ImageDraw.Draw(picture).line([(1500, 1000), (4800, 5200)], fill=1, width=400)
+    if mode != "P":
+        picture = picture.convert("L").convert(mode)
+    path = tmp_path / "large.png"
+    picture.save(path)
+    del picture
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    grew_mb, inked = map(int, probe.stdout.split())
+    assert inked and grew_mb < 250, probe.stdout + probe.stderr

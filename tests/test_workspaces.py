@@ -48,6 +48,20 @@ def test_a_malformed_token_is_refused(shared, token):
         workspaces.from_token(token)
 
 
+def test_a_made_up_token_names_no_workspace_and_a_token_from_before_signing_keeps_its_own(shared):
+    token = workspaces.new_token()
+    forged = token[:16] + ("A" if token[16] != "A" else "B") + token[17:]  # one character of its signature changed
+    with pytest.raises(WorkspaceError, match="not made by this server"):
+        workspaces.from_token(forged)
+    with pytest.raises(WorkspaceError, match="not made by this server"):
+        workspaces.from_token("x" * 32)
+    old = "o" * 32  # an unsigned token of an earlier version, whose workspace holds something
+    hashed = workspaces.by_key(workspaces.hashlib.sha256(f"token:{old}".encode()).hexdigest()[:32])
+    hashed.root.mkdir(parents=True)
+    assert workspaces.from_token(old) == hashed
+    assert (shared / ".token-key").stat().st_mode & 0o077 == 0  # the signing key is the server's alone
+
+
 @pytest.mark.parametrize("key", ["../" + "a" * 29, "A" * 32, "a" * 31, "/etc/passwd"])
 def test_a_key_that_is_not_32_hex_digits_is_refused(shared, key):
     with pytest.raises(WorkspaceError):
@@ -129,13 +143,14 @@ def test_a_signed_in_identity_has_its_own_stable_workspace(shared):
 
 def test_new_workspaces_per_minute_are_capped_in_shared_mode(shared, monkeypatch):
     monkeypatch.setenv("DIGITLAB_NEW_WORKSPACES_PER_MINUTE", "3")
-    monkeypatch.setattr(workspaces, "NEW_TOKENS", type(workspaces.NEW_TOKENS)())
-    tokens = {workspaces.new_token() for _ in range(3)}
+    monkeypatch.setattr(workspaces, "NEW_TOKENS", {})
+    tokens = {workspaces.new_token("10.0.0.7") for _ in range(3)}
     assert len(tokens) == 3
     with pytest.raises(WorkspaceError, match="Too many new workspaces"):
-        workspaces.new_token()
-    workspaces.NEW_TOKENS[0] -= 61  # a minute later, one more gets in
-    assert workspaces.new_token() not in tokens
+        workspaces.new_token("10.0.0.7")
+    assert workspaces.new_token("10.0.0.8") not in tokens  # another pupil's address is not held up
+    workspaces.NEW_TOKENS["10.0.0.7"][0] -= 61  # a minute later, one more gets in
+    assert workspaces.new_token("10.0.0.7") not in tokens
     monkeypatch.setenv("DIGITLAB_SHARED", "")
     assert len({workspaces.new_token() for _ in range(10)}) == 10  # no cap on a personal install
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ import streamlit as st
 from digitlab.learn import explain
 from digitlab.learn.plots import activation_strip, feature_map_grid, image_grid, probability_column_spec, sweep_spec
 from digitlab.learn.predict import Predictor
-from digitlab.learn.preprocess import STEPS, preprocess_steps, read_image
+from digitlab.learn.preprocess import STEPS, ImageReadError, preprocess_steps, read_image
 from digitlab.learn.transform import Change, changed_digit, ink_image, redraw, rotation_sweep
 from digitlab.serve import browser_copies
 from digitlab.serve.drawings import save_drawing
@@ -52,10 +53,33 @@ class Reading:
 
 
 def read_drawing(image: bytes, change: Change, entry: SavedModel, predictor: Predictor) -> Reading:
-    """Decode the drawing once and ask the model. Raises BlankImageError or ImageReadError (ValueErrors)."""
-    drawing = read_image(image)
+    """Decode the drawing (once: `decoded`) and ask the model. Raises BlankImageError or ImageReadError."""
+    drawing = decoded(image)
     pixels = changed_digit(drawing, change)
     return Reading(image, drawing, change, pixels, predictor.probabilities(pixels), entry, predictor)
+
+
+DECODES = threading.BoundedSemaphore(2)  # pictures decoded at once on this server: each may take ~100 MB
+
+
+def decoded(image: bytes) -> np.ndarray:
+    """`image` read (read_image: at most 512 pixels a side) once per session and kept, with its error
+    if it has one: the page's next runs (a slider, a Clear, a view opened) reuse it. One decode at a
+    time per session, two on the server."""
+    digest = hashlib.sha256(image).hexdigest()
+    lock = st.session_state.setdefault(keys.DECODING, threading.Lock())
+    with lock:
+        kept = st.session_state.get(keys.DECODED)
+        if kept is None or kept[0] != digest:
+            with DECODES:
+                try:
+                    kept = (digest, read_image(image))
+                except ImageReadError as error:
+                    kept = (digest, error)
+            st.session_state[keys.DECODED] = kept
+    if isinstance(kept[1], Exception):
+        raise kept[1]
+    return kept[1]
 
 
 def reset_change() -> None:

@@ -13,6 +13,7 @@ from digitlab import settings
 from digitlab.serve import store
 from digitlab.serve.jobs import BOARDS, CONNECTING, Job, JobBoard, active_run, all_boards, board_at, recorded_runs
 from ui import keys, visitor
+from ui.shown import as_text
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
             elsewhere = None if workspace.personal else active_run(workspace)  # from another app server
             if elsewhere is not None:
                 st.warning(
-                    f"Your run {elsewhere.get('name', '')} is still {elsewhere['state']}, started in another "
+                    f"Your run {as_text(elsewhere.get('name', ''))} is still {elsewhere['state']}, started in another "
                     "window: one run at a time per workspace, so let it finish first."
                 )
                 return None

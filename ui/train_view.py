@@ -13,6 +13,7 @@ from digitlab.learn.train import SNAPSHOT_INTERVAL
 from digitlab.serve.jobs import active_run
 from digitlab.serve.workspaces import shared_mode
 from ui import jobs, keys, visitor, widgets
+from ui.shown import as_text
 
 
 def progress_words(last, job, state: str) -> str:
@@ -95,7 +96,7 @@ def show_run() -> None:
     job = jobs.visitor_job(keys.TRAIN_JOB)
     if (job is None or not job.active) and shared_mode() and (elsewhere := active_run(visitor.workspace())):
         st.info(
-            f"Your run **{elsewhere.get('name', '')}** is {elsewhere['state']}, started in another window or "
+            f"Your run **{as_text(elsewhere.get('name', ''))}** is {elsewhere['state']}, started in another window or "
             "on another of the class's servers: it goes on, and its model is saved when it ends."
         )
     if job is None:

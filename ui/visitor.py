@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import streamlit as st
 
-from digitlab.serve.classroom import is_teacher_address, is_teacher_key
+from digitlab.serve.classroom import TooManyGuesses, is_teacher_address, try_teacher_key
 from digitlab.serve.workspaces import (
     Workspace,
     WorkspaceError,
@@ -33,7 +34,7 @@ def workspace() -> Workspace:
     if subject:
         return from_identity(subject)
     try:
-        token = st.query_params.get("ws") or st.session_state.get(keys.WS_TOKEN) or new_token()
+        token = st.query_params.get("ws") or st.session_state.get(keys.WS_TOKEN) or new_token(client_address())
         chosen = from_token(token)
     except WorkspaceError as error:
         log.info("refused a workspace token: %s", error)
@@ -43,6 +44,15 @@ def workspace() -> Workspace:
     if st.query_params.get("ws") != token:
         st.query_params["ws"] = token  # kept in the URL on every page, so any bookmark brings it back
     return chosen
+
+
+def client_address() -> str | None:
+    """The visitor's address: their connection's, or, where that is this machine (the shipped nginx
+    in front of Streamlit), the `X-Real-IP` the proxy sets. None where neither tells."""
+    direct = st.context.ip_address
+    if direct in (None, "127.0.0.1", "::1"):
+        return st.context.headers.get("X-Real-Ip") or direct
+    return direct
 
 
 def is_teacher() -> bool:
@@ -57,11 +67,16 @@ def is_teacher() -> bool:
     if "teacher" in st.query_params:
         given = st.query_params.get("teacher")
         del st.query_params["teacher"]
-        if is_teacher_key(given):
-            st.session_state[keys.TEACHER] = True
-        else:
-            log.warning("a wrong teacher key was given")
-            st.toast("That is not the teacher's key.")
+        session = st.session_state.setdefault(keys.SESSION, secrets.token_hex(8))
+        try:
+            if try_teacher_key(given, f"address {client_address()}", f"session {session}"):
+                st.session_state[keys.TEACHER] = True
+            else:
+                log.warning("a wrong teacher key was given from %s", client_address())
+                st.toast("That is not the teacher's key.")
+        except TooManyGuesses as error:
+            log.warning("teacher key guesses slowed for %s", client_address())
+            st.toast(str(error))
     return bool(st.session_state.get(keys.TEACHER)) or is_teacher_address(signed_in_address())
 
 

@@ -61,8 +61,8 @@ def layer_line(settings: dict, name: str) -> str:
 
 
 def literal(value) -> str:
-    """A setting as Python source: strings in double quotes, as the rest of the script writes them."""
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    """A setting as Python source: strings in double quotes (escaped), as the rest of the script writes them."""
+    return json.dumps(value) if isinstance(value, str) else str(value)
 
 
 def build_section(network: dict) -> str:
@@ -163,7 +163,7 @@ def sections(config: TrainConfig, name: str) -> list[tuple[str, str]]:
 
 def script(config: TrainConfig, name: str) -> str:
     """The standalone Python script of a run of `config` whose model is called `name`."""
-    head = f'''"""Train {name}: a DigitLab run, in plain Keras.
+    head = f'''"""Train {slug(name)}.keras: a DigitLab run, in plain Keras.
 
     python {slug(name)}.py --data data/mnist     # the MNIST files DigitLab ships
     python {slug(name)}.py                       # keras.datasets.mnist (downloads it)
@@ -191,7 +191,10 @@ def notebook(config: TrainConfig, name: str) -> str:
     )
     parts = sections(config, name)
     cells = [
-        markdown(f"# Train {name}\nA DigitLab run in plain Keras: load MNIST, build, compile, fit, evaluate, save.")
+        markdown(
+            f"# Train `{slug(name)}.keras`\n"
+            "A DigitLab run in plain Keras: load MNIST, build, compile, fit, evaluate, save."
+        )
     ]
     cells += [code_cell(parts[0][1]), markdown("## Settings"), code_cell(settings)]
     for heading, code in parts[1:]:

@@ -294,6 +294,7 @@ class JobBoard:
         not take: too large, or one the class's lesson does not allow (classroom.check_submission).
         """
         classroom.check_submission(config)
+        name = store.slugify(name)  # the name its model is saved under; a record never holds what was typed
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
         return self.add(Job(job_id, "train", name, workspace, future, config=config))
@@ -302,6 +303,7 @@ class JobBoard:
         self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace
     ) -> Job:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
+        name = store.slugify(name)
         job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
         future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
         return self.add(Job(job_id, "fine-tune", name, workspace, future, base_meta=meta))

@@ -107,7 +107,7 @@ def slugify(name: str) -> str:
     """Return `name` as a safe slug (lowercase letters, digits, '-'), or raise StoreError."""
     slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:MAX_NAME].strip("-")
     if not slug:
-        raise StoreError(f"{name!r} is not a usable model name: use letters or digits.")
+        raise StoreError("That is not a usable model name: use letters or digits.")
     return slug
 
 

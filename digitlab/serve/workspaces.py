@@ -7,13 +7,18 @@ to a default folder: the caller says which workspace.
 Personal mode (the default): one workspace, the DigitLab home itself, everything in it editable.
 Shared mode (`DIGITLAB_SHARED=1`): one workspace per visitor under `<home>/workspaces/<key>/`.
 The key is a hash of the visitor's secret token (kept in the page's URL) or of a signed-in
-identity, so a token never touches the disk and no token or key can name a path. Anyone may read
+identity, so a token never touches the disk and no token or key can name a path. A token is
+signed by the store's own secret (`<home>/.token-key`, shared by every app server on the store):
+a made-up one names no workspace. Anyone may read
 across workspaces (the leaderboard); only the owner changes what is in one.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import os
 import re
 import secrets
 import threading
@@ -24,7 +29,8 @@ from pathlib import Path
 
 from digitlab import settings
 
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # 16 random characters, then 16 that sign them
+SIGNED_PART = 16
 KEY = re.compile(r"[0-9a-f]{32}")
 MODEL_QUOTA = 20  # saved models per workspace in shared mode
 DRAWING_QUOTA = 500  # saved drawings per workspace in shared mode
@@ -63,28 +69,73 @@ def personal_workspace(folder: Path | None = None) -> Workspace:
     return Workspace("personal", Path(folder) if folder else home(), "you", personal=True)
 
 
-def new_token() -> str:
-    """A fresh unguessable token (192 random bits) for a visitor's first visit.
+def new_token(address: str | None = None) -> str:
+    """A fresh unguessable token (96 random bits, signed) for a visitor's first visit.
 
-    In shared mode this server hands out at most `new_workspaces_per_minute()` a minute: a
-    WorkspaceError past it (each is a workspace a script could fill).
+    In shared mode this server hands out at most `new_workspaces_per_minute()` a minute to one
+    client address (`address`, None for one this server cannot tell): a WorkspaceError past it, so
+    one source cannot spend a class's allowance (each token is a workspace a script could fill).
     """
     if shared_mode():
         with NEW_TOKENS_LOCK:
             now = time.monotonic()
-            while NEW_TOKENS and now - NEW_TOKENS[0] > 60:
-                NEW_TOKENS.popleft()
-            if len(NEW_TOKENS) >= new_workspaces_per_minute():
+            recent = NEW_TOKENS.setdefault(address, deque())
+            while recent and now - recent[0] > 60:
+                recent.popleft()
+            if len(recent) >= new_workspaces_per_minute():
                 raise WorkspaceError(
-                    "Too many new workspaces were opened on this server in the last minute. Wait a minute "
+                    "Too many new workspaces were opened from your address in the last minute. Wait a minute "
                     "and reload, or open the address you bookmarked to come back to yours."
                 )
-            NEW_TOKENS.append(now)
-    return secrets.token_urlsafe(24)
+            recent.append(now)
+            for quiet in [a for a, times in NEW_TOKENS.items() if times and now - times[-1] > 60]:
+                del NEW_TOKENS[quiet]
+    random_part = secrets.token_urlsafe(12)
+    return random_part + signature(random_part)
 
 
-NEW_TOKENS: deque[float] = deque()  # when this server handed out its recent new tokens
+NEW_TOKENS: dict[str | None, deque[float]] = {}  # per client address, when this server gave it new tokens
 NEW_TOKENS_LOCK = threading.Lock()
+
+
+def signature(random_part: str) -> str:
+    digest = hmac.new(token_key(), random_part.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SIGNED_PART]
+
+
+def issued(token: str) -> bool:
+    """Whether `token` was made by a server of this store (its signature holds)."""
+    return hmac.compare_digest(token[SIGNED_PART:], signature(token[:SIGNED_PART]))
+
+
+def token_key() -> bytes:
+    """The store's secret that signs workspace tokens: `<home>/.token-key`, made by the first server
+    that needs it (atomically, so two servers starting at once agree on one)."""
+    path = home() / ".token-key"
+    if path in TOKEN_KEYS:
+        return TOKEN_KEYS[path]
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".token-key-{secrets.token_hex(8)}")
+            draft.write_bytes(secrets.token_bytes(32))
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)  # fails where another server made it first: theirs is kept
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        key = path.read_bytes()
+    except OSError as error:
+        raise WorkspaceError("This server cannot keep its workspace key: its folder cannot be written.") from error
+    if len(key) < 32:
+        raise WorkspaceError(f"The workspace key {path} is damaged: remove it (every workspace link changes).")
+    TOKEN_KEYS[path] = key
+    return key
+
+
+TOKEN_KEYS: dict[Path, bytes] = {}
 
 
 def new_workspaces_per_minute() -> int:
@@ -153,13 +204,19 @@ def by_key(key: str) -> Workspace:
 
 
 def from_token(token: str) -> Workspace:
-    """The workspace a visitor's token names; raises WorkspaceError for a malformed token."""
+    """The workspace a visitor's token names; raises WorkspaceError for a malformed token, or one no
+    server of this store made (unless its workspace exists: a link from before tokens were signed)."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise WorkspaceError(
             "That workspace link is not valid: a workspace token is 32 letters, digits, - or _. "
             "Open the app without `?ws=` to start a new workspace."
         )
-    return by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
+    workspace = by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
+    if not issued(token) and not workspace.root.is_dir():
+        raise WorkspaceError(
+            "That workspace link was not made by this server. Open the app without `?ws=` to start a new workspace."
+        )
+    return workspace
 
 
 def from_identity(subject: str) -> Workspace:

@@ -15,6 +15,7 @@ const RUNTIME = "vendor/onnxruntime-web/";
 const CHECK_TOLERANCE = 0.01; // the browser copy must give the server's probabilities on its check digit
 const HEALTH_EVERY_MS = 3000;
 const SETTLE_MS = 120; // after a pen lift, the canvas has moved the stroke to its drawing
+const FRAME_MS = 16; // at most one answer a frame
 
 let runtime = null; // Promise of the ort module, loaded once per page
 const sessions = new Map(); // model url -> Promise of a checked session
@@ -182,6 +183,7 @@ export function mount(component) {
   let pending = false;
   let busy = false;
   let since = null; // the first pointer event not yet answered
+  let lastStart = -Infinity;
 
   const answer = async () => {
     pending = false;
@@ -192,7 +194,7 @@ export function mount(component) {
     const caused = since;
     since = null;
     try {
-      const start = performance.now();
+      const start = (lastStart = performance.now());
       const rgba = readPixels(canvas, data.size);
       const read = performance.now();
       const pixels = preprocess(rgba, data.size, data.size);
@@ -213,14 +215,18 @@ export function mount(component) {
       if (pending) requestAnimationFrame(answer);
     }
   };
+  // Right after the event's task (the canvas has drawn the move by then), unless an answer began
+  // less than a frame ago: then at the next frame.
+  const soon = new MessageChannel();
+  soon.port1.onmessage = answer;
   const schedule = (event) => {
     const canvas = canvasOf(data.canvas);
     if (!canvas || !event.composedPath().includes(canvas.holder)) return;
     since ??= event.timeStamp;
-    if (!pending) {
-      pending = true;
-      requestAnimationFrame(answer); // at most one answer a frame
-    }
+    if (pending) return;
+    pending = true;
+    if (!busy && performance.now() - lastStart >= FRAME_MS) soon.port2.postMessage(null);
+    else requestAnimationFrame(answer);
   };
   // The last picture sent to the server for this canvas (only while a view needs it): kept across mounts.
   const sendPicture = () => {
@@ -250,6 +256,7 @@ export function mount(component) {
   kinds.forEach((kind) => document.addEventListener(kind, schedule, { passive: true, capture: true }));
   const stopWatching = watchServer(box, words);
   const cleanup = () => {
+    soon.port1.close();
     kinds.forEach((kind) => document.removeEventListener(kind, schedule, { capture: true }));
     ["pointerup", "touchend"].forEach((kind) => document.removeEventListener(kind, lifted));
     stopWatching();
