@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.learn.config import MAX_SEED
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.learn.train import OPTIMIZERS, TrainConfig
 from digitlab.serve.classroom import read_lesson
@@ -85,7 +86,7 @@ with st.form("settings"):
         key=f"ep-{form_key}",
         help=SETTINGS_HELP["epochs"],
     )
-    seed = b.number_input("Seed", value=0, min_value=0, step=1, help=SETTINGS_HELP["seed"])
+    seed = b.number_input("Seed", value=0, min_value=0, max_value=MAX_SEED, step=1, help=SETTINGS_HELP["seed"])
     name = c.text_input(
         "Model name", value="my-network" if network else arch, key=f"name-{choice}", help=SETTINGS_HELP["name"]
     )  # follows the arch

@@ -63,6 +63,8 @@ def read_network(path: Path) -> dict:
         network = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise ValueError(f"Cannot read the network in {path}: {error}") from error
+    except RecursionError as error:
+        raise ValueError(f"Cannot read the network in {path}: it is nested too deeply to be a network") from error
     describe(network)
     return network
 

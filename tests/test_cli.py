@@ -111,3 +111,6 @@ def test_train_a_network_of_ones_own_then_print_its_code(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"input": "unit", "layers": [{"type": "dense"}]}))
     bad = cli("train", "--layers", str(tmp_path / "bad.json"), home=tmp_path)
     assert bad.returncode == 2 and "needs a flat input: add Flatten" in bad.stderr and "Traceback" not in bad.stderr
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    deep = cli("train", "--layers", str(tmp_path / "deep.json"), home=tmp_path)
+    assert deep.returncode == 2 and "nested too deeply" in deep.stderr and "Traceback" not in deep.stderr

@@ -114,6 +114,8 @@ def test_a_ready_model_trains_exactly_as_a_new_one_and_is_taken_once(mnist):
         (dict(batch_size=0), "Batch size must be between 1"),
         (dict(batch_size=10**6), "Batch size must be between 1"),
         (dict(epochs=0), "Epochs must be at least 1"),
+        (dict(seed=2**32), "The seed must be a whole number from 0 to 4,294,967,295"),
+        (dict(seed=-1), "The seed must be a whole number from 0"),
         (dict(optimizer="adagrad"), "Unknown optimizer 'adagrad'"),
         (dict(architecture="resnet"), "Unknown architecture 'resnet'"),
     ],

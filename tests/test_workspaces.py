@@ -175,6 +175,12 @@ def test_a_workspace_has_a_disk_ceiling_and_keeps_its_newest_runs(shared, model,
     with pytest.raises(store.StoreError, match="more than its 1 MB"):
         store.save_model(model, "too-much", {}, owner, extras={"big.bin": bytes(2**20)})
     assert [m.name for m in store.list_models(owner, include_default=False)] == ["fits"]
+    noise = np.random.default_rng(0).integers(0, 256, (280, 280, 4), np.uint8)  # a noisy drawing
+    noise[..., 3] = 255
+    with pytest.raises(store.StoreError, match="more than its 1 MB of disk: delete a model or some drawings"):
+        for _ in range(40):  # drawings count in the disk a workspace uses too
+            save_drawing(np.zeros((28, 28), np.float32), 3, noise, owner)
+    assert store.disk_use(owner) <= 2**20
     monkeypatch.setattr(runs, "KEPT_RUNS", 5)
     for i in range(8):
         runs.record_run(owner, f"run-{i}", state="done")

@@ -73,11 +73,15 @@ class TrainConfig:
             raise ValueError(f"Learning rate must be a positive number, not {self.learning_rate}")
         if self.epochs < 1:
             raise ValueError(f"Epochs must be at least 1, not {self.epochs}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED:,}, not {self.seed:,}")
         if not 1 <= self.batch_size <= n_examples:
             raise ValueError(
                 f"Batch size must be between 1 and the {n_examples} training images, not {self.batch_size}"
             )
 
+
+MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
 
 # The longer recipe for the best accuracy this CPU reaches in a few minutes (bench/time_to_accuracy.py).
 LONG_PRESET = TrainConfig.for_architecture("fast", epochs=20, augment=True)

@@ -49,14 +49,22 @@ class SettingSpec:
     options: tuple[str, ...] = ()  # "choice": what the widget offers and describe accepts
 
     def check(self, value, where: str) -> None:
-        """Refuse a whole number out of its bounds or a choice not offered (so a learner cannot type one).
+        """Refuse a whole number out of its bounds, a choice not offered (so a learner cannot type one),
+        a share that is not a number from 0 to 1, a yes/no that is not true or false.
 
-        A share or a yes/no is its layer's own to check (dropout's rate, in its own words): a slider's
-        bounds are a range for learning, not a limit (a momentum is not checked, as before)."""
+        A share's own bounds are its layer's to check (dropout's rate, in its own words): a slider's
+        bounds are a range for learning, not a limit."""
+        what = f"{where}: {self.words}"
         if self.kind == "whole":
-            whole(value, f"{where}: {self.words}", int(self.low), int(self.high))
+            whole(value, what, int(self.low), int(self.high))
         elif self.kind == "choice":
-            check_choice(value, self.options, f"{where}: {self.words}")
+            check_choice(value, self.options, what)
+        elif self.kind == "share" and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
+        ):
+            raise NetworkError(f"{what} must be a number from 0 to 1, not {value!r}.")
+        elif self.kind == "yes/no" and not isinstance(value, bool):
+            raise NetworkError(f"{what} must be true or false, not {value!r}.")
 
     @property
     def widget(self) -> tuple[str, str, Any]:

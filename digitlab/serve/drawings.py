@@ -72,6 +72,7 @@ def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, w
         quota = workspace.drawing_quota
         if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
             raise store.StoreError(f"This workspace holds {quota} drawings, its limit: delete some to save more.")
+        store.check_room(workspace, len(data) + pixels.nbytes, "a drawing")
         drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
             np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())

@@ -177,6 +177,15 @@ def disk_use(workspace: Workspace) -> int:
     return sum(f.stat().st_size for f in workspace.root.rglob("*") if f.is_file())
 
 
+def check_room(workspace: Workspace, incoming: int, what: str) -> None:
+    """Raise StoreError where `incoming` more bytes would take `workspace` past its disk quota."""
+    if workspace.byte_quota is not None and disk_use(workspace) + incoming > workspace.byte_quota:
+        raise StoreError(
+            f"This workspace would use more than its {workspace.byte_quota // 2**20} MB of disk: "
+            f"delete a model or some drawings to save {what}."
+        )
+
+
 def is_full(workspace: Workspace) -> bool:
     """True when `workspace` already holds its quota of saved models (never without a quota)."""
     quota = workspace.model_quota
@@ -198,12 +207,7 @@ def save_model_file(
             raise StoreError(
                 f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
             )
-        incoming = len(model_file) + sum(map(len, (extras or {}).values()))
-        if workspace.byte_quota is not None and disk_use(workspace) + incoming > workspace.byte_quota:
-            raise StoreError(
-                f"This workspace would use more than its {workspace.byte_quota // 2**20} MB of disk: "
-                "delete a model to save another."
-            )
+        check_room(workspace, len(model_file) + sum(map(len, (extras or {}).values())), "a model")
         base = slugify(name)
         if base == DEFAULT_NAME:
             base = f"{DEFAULT_NAME}-copy"
