@@ -77,6 +77,7 @@ async def start_with_the_server(app: st.App):
 
     log_to_the_server_console()
     jobs.start_job_board_in_background()
+    clean_leftovers_quietly()
     # Streamlit's first element in a process asks `inspect.stack()` whether it runs in a REPL, and
     # inspect then looks up the file of every module loaded: with TensorFlow in, 0.35 s of the first
     # visitor's first page. Asked here first, inspect keeps what it found.
@@ -87,6 +88,20 @@ async def start_with_the_server(app: st.App):
             board.close()
         except Exception:  # noqa: BLE001 - stopping anyway; the workers end with the server
             logging.getLogger("digitlab").warning("the training cluster did not close cleanly", exc_info=True)
+
+
+def clean_leftovers_quietly() -> None:
+    """Half-written files of writes cut short (a full disk, a kill), removed at start."""
+    from digitlab import settings
+    from digitlab.serve import store
+
+    try:
+        removed = store.clean_leftovers(settings.current().home)
+    except OSError:
+        logging.getLogger("digitlab").warning("the leftovers of cut-short writes were not cleaned", exc_info=True)
+    else:
+        if removed:
+            logging.getLogger("digitlab").info("removed %d leftovers of cut-short writes", removed)
 
 
 def live_routes() -> list:

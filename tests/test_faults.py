@@ -158,17 +158,29 @@ def test_the_lock_holds_across_processes(home):
     assert other.wait(timeout=120) == 0 and waited >= 1.9
 
 
-def test_a_run_whose_model_cannot_be_saved_says_it_is_lost(disk, board, mnist):
+def test_a_run_whose_model_cannot_be_saved_keeps_it_and_saves_it_when_the_disk_allows(disk, board, mnist, monkeypatch):
+    from digitlab.serve import jobs
+
+    monkeypatch.setattr(jobs, "SAVE_RETRY", 0.5)
     workspace = workspaces.personal_workspace(disk.path)
     quick = TrainConfig.for_architecture("softmax", epochs=1, train_limit=2000)
-    job = board.submit_training(quick, "lost", workspace)
+    job = board.submit_training(quick, "kept", workspace)
     disk.read_only()
-    status = job.wait(300)
-    assert status.state == "failed" and "it is lost" in status.error and store.UNWRITABLE in status.error
-    disk.read_only(False)
-    again = board.submit_training(quick, "kept", workspace)
-    assert again.wait(300).state == "done"
+    deadline = time.monotonic() + 300
+    while job.status().unsaved is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = job.status()
+    assert status.state == "running" and "not saved yet" in status.unsaved and store.UNWRITABLE in status.unsaved
+    disk.read_only(False)  # room again: it is saved at the next try
+    assert job.wait(300).state == "done" and job.status().unsaved is None
     assert [m.name for m in store.list_models(workspace, include_default=False)] == ["kept"]
+    letting_go = board.submit_training(quick, "let-go", workspace)
+    disk.read_only()
+    while letting_go.status().unsaved is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    letting_go.cancel()  # its owner lets it go
+    assert letting_go.wait(60).state == "cancelled"
+    disk.read_only(False)
 
 
 def test_an_upload_of_megabytes_is_kept_in_kilobytes(home, mnist):

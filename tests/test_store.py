@@ -188,3 +188,27 @@ def test_a_broken_model_is_logged_with_its_details(home, model, workspace, caplo
     with caplog.at_level(logging.WARNING, logger="digitlab.serve.store"):
         assert store.list_models(workspace, include_default=False)[0].error
     assert "bad-meta" in caplog.text and "JSONDecodeError" in caplog.text  # the path and the traceback
+
+
+def test_leftovers_of_cut_short_writes_are_cleaned_and_a_write_in_progress_is_not(tmp_path):
+    import os
+    import time
+
+    runs_folder = tmp_path / "workspaces" / ("a" * 32) / "runs"
+    runs_folder.mkdir(parents=True)
+    old_file, old_folder, new_file = (
+        runs_folder / ".tmp-x1.json",
+        tmp_path / "models" / ".tmp-dir",
+        runs_folder / ".tmp-x2.npz",
+    )
+    old_folder.mkdir(parents=True)
+    (old_folder / "model.keras").write_bytes(b"half")
+    old_file.write_text("{")
+    new_file.write_bytes(b"in progress")
+    kept = runs_folder / "run.json"
+    kept.write_text("{}")
+    an_hour_ago = time.time() - store.LEFTOVER_AGE - 60
+    for path in (old_file, old_folder):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert store.clean_leftovers(tmp_path) == 2
+    assert not old_file.exists() and not old_folder.exists() and new_file.exists() and kept.exists()

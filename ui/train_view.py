@@ -45,7 +45,10 @@ def show_progress(drawn_phase: str) -> None:
         st.progress(events[-1].step / events[-1].total_steps, text=progress_words(events[-1], job, status.state))
     elif status.state == "running":
         st.progress(0.0, text=f"Starting... {status.waited:.0f} s: building the network, shuffling the digits.")
-    if status.state == "running":  # pressed once, it says so and cannot be pressed again
+    if status.unsaved:  # trained, and waiting for room on the disk
+        st.warning(status.unsaved)
+        st.button("Cancel", on_click=job.cancel, key=f"let-go-{job.id}")
+    elif status.state == "running":  # pressed once, it says so and cannot be pressed again
         label = "Stopping..." if job.stop_requested else "Stop"
         st.button(label, on_click=job.stop, type="primary", key="stop", disabled=job.stop_requested)
     elif status.saved_name:

@@ -48,6 +48,7 @@ QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has
 ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?
 GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
 FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
+SAVE_RETRY = 10.0  # seconds between tries to save a finished model the disk or the quota refused
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 
 
@@ -108,6 +109,7 @@ class JobStatus:
     others_running: bool = False  # queued behind another of this server's runs, not only waiting for a worker
     waited: float = 0.0  # seconds since it was submitted
     starts_in: float | None = None  # a queued job's estimated wait in seconds, behind the runs before it
+    unsaved: str | None = None  # why its finished model is not saved yet (it is kept, and tried again)
 
 
 @dataclass(eq=False)
@@ -129,6 +131,7 @@ class Job:
     cancel_requested: bool = False
     stop_requested: bool = False
     ended: bool = False  # the worker sent its last events
+    unsaved: str | None = None  # why its finished model is not saved yet
     submitted: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
@@ -161,7 +164,16 @@ class Job:
 
     def status(self) -> JobStatus:
         waited = time.monotonic() - self.submitted
-        return JobStatus(self.state, list(self.events), 0, self.saved_name, self.error, self.meta, waited=waited)
+        return JobStatus(
+            self.state,
+            list(self.events),
+            0,
+            self.saved_name,
+            self.error,
+            self.meta,
+            waited=waited,
+            unsaved=self.unsaved,
+        )
 
     def record(self, **fields) -> None:
         """Write the run's record; where the disk refuses, log it: the job itself goes on and ends."""
@@ -237,13 +249,32 @@ class Job:
             return
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
+            if not self.save_when_there_is_room(finished):
+                self.end("cancelled")
+                return
+        self.end("stopped" if finished.stopped else "done")
+
+    def save_when_there_is_room(self, finished: Finished) -> bool:
+        """Save the finished model. Where the disk or the workspace's quota refuses it, keep it here,
+        say why (`unsaved`: the page shows it) and try again every SAVE_RETRY seconds, until it is
+        saved (True) or its owner lets it go with Cancel (False)."""
+        while True:
             try:
                 self.saved_name = store.save_model_file(
                     finished.model_file, self.name, self.meta, self.workspace, finished.extras
                 )
+                self.unsaved = None
+                return True
             except store.StoreError as error:
-                raise store.StoreError(f"{error} The trained model could not be kept: it is lost.") from error
-        self.end("stopped" if finished.stopped else "done")
+                if self.cancel_requested:
+                    return False
+                if self.unsaved is None:
+                    log.warning("job %s: its model is kept until it can be saved: %s", self.id, error)
+                self.unsaved = (
+                    f"Your model is trained but not saved yet: {error} It is kept on the server and saved as "
+                    "soon as there is room. Cancel lets it go."
+                )
+            time.sleep(SAVE_RETRY)
 
     def end(self, state: str, error: str | None = None) -> None:
         self.error = error

@@ -121,6 +121,25 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(f.name, path)
 
 
+LEFTOVER_AGE = 3600  # seconds: a .tmp- file or folder older than this is no write in progress
+
+
+def clean_leftovers(home: Path) -> int:
+    """Remove the `.tmp-*` files and folders that writes cut short (a full disk, a kill) left in the
+    DigitLab home, older than LEFTOVER_AGE (another server of the store may be writing a newer one).
+    Returns how many were removed; one that cannot be is left and logged."""
+    removed, now = 0, time.time()
+    for path in home.rglob(".tmp-*") if home.is_dir() else ():
+        try:
+            if now - path.lstat().st_mtime < LEFTOVER_AGE:
+                continue
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            removed += 1
+        except OSError:
+            log.warning("could not remove the leftover %s", path, exc_info=True)
+    return removed
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
