@@ -64,7 +64,9 @@ with right:
         model_file = (entry.path / store.MODEL_FILE).read_bytes()
         jobs.start_job(
             keys.TUNE_JOB,
-            lambda board: board.submit_fine_tune(model_file, meta, x, y, int(epochs), f"{entry.name}-tuned", workspace),
+            lambda board: board.submit_fine_tune(
+                model_file, meta, x, y, int(epochs), f"{entry.name}-tuned", workspace, visitor.client_address()
+            ),
         )
 
     def show_tuning(drawn_phase: str) -> None:

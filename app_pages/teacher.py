@@ -43,6 +43,14 @@ def ask(run: ClassRun, what: str) -> None:
         st.error(str(error))
 
 
+def ask_all(active: list[ClassRun], everything: bool) -> None:
+    """Cancel every queued run (and, with `everything`, stop every running one) in one click."""
+    for run in active:
+        running = run.record["state"] == "running"
+        if not run.record.get("asked") and (everything or not running):
+            ask(run, "stop" if running else "cancel")
+
+
 def at_a_glance(active: list[ClassRun], lesson: classroom.Lesson) -> None:
     """A row a student: their work and what they run now; every model's results as a CSV."""
     st.subheader("The class at a glance")
@@ -74,6 +82,10 @@ def runs_now(active: list[ClassRun]) -> None:
     st.subheader("Runs now")
     if not active:
         st.caption("No run is queued or running.")
+    else:
+        left, right = st.columns(2)
+        left.button("Cancel every queued run", on_click=ask_all, args=(active, False), key="cancel-all")
+        right.button("Stop every run", on_click=ask_all, args=(active, True), key="stop-all", help=BUTTONS[True][2])
     for run in active:
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.markdown(run_in_words(run), help=in_full(run.record.get("name", "")))

@@ -116,7 +116,10 @@ if start:
         network=network,
     )
     workspace = visitor.workspace()  # checked once, at submit: settings, size, the lesson (start_job says why not)
-    jobs.start_job(keys.TRAIN_JOB, lambda board: board.submit_training(config, name or arch, workspace, keep_on_stop))
+    source = visitor.client_address()  # the queue takes turns between addresses
+    jobs.start_job(
+        keys.TRAIN_JOB, lambda board: board.submit_training(config, name or arch, workspace, keep_on_stop, source)
+    )
 
 
 train_view.show_run()

@@ -317,9 +317,10 @@ def test_the_teacher_stops_and_cancels_runs_another_app_server_follows(shared, m
         f"train: {HOSTILE_NAME[:39]}…, queued",  # cut
     }
     app.button(key="stop-running-there").click().run()
-    app.button(key="cancel-queued-there").click().run()
+    app.button(key="cancel-all").click().run()  # every queued run, in one click; the running one is left
     assert not app.exception
     assert runs.asked(student(1), "running-there") == "stop" and runs.asked(student(2), "queued-there") == "cancel"
+    assert runs.asked(student(3), "hostile") == "cancel"
     assert {c.value for c in app.caption} >= {"Asked to stop.", "Asked to cancel."}
     # A new lesson waits for every run of the class, on any server.
     app.checkbox(key="teacher-new-sure").check().run()
@@ -363,3 +364,15 @@ def test_wrong_teacher_keys_are_slowed_per_address_and_per_session_and_a_short_k
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", "sixsix")
     with pytest.raises(ValueError, match="at least 20 characters"):
         classroom.is_teacher_key("sixsix")
+
+
+def test_the_teacher_cancels_every_queued_run_or_stops_every_run_in_one_click(shared, monkeypatch):
+    another_servers_run(student(1), "running-1", "running")
+    for i in range(2, 5):
+        another_servers_run(student(i), f"queued-{i}", "queued")
+    app = teacher_visit(monkeypatch).run()
+    app.button(key="cancel-all").click().run()
+    assert not app.exception and runs.asked(student(1), "running-1") is None  # the running one goes on
+    assert [runs.asked(student(i), f"queued-{i}") for i in range(2, 5)] == ["cancel"] * 3
+    app.button(key="stop-all").click().run()
+    assert runs.asked(student(1), "running-1") == "stop"

@@ -47,8 +47,8 @@ def test_a_job_trains_on_a_worker_and_its_events_arrive_in_order(board, workspac
     assert [r["state"] for r in runs.list_runs(workspace)] == ["done"]
 
 
-def started(board: JobBoard, config: TrainConfig, name: str, workspace, keep_on_stop: bool = True):
-    job = board.submit_training(config, name, workspace, keep_on_stop=keep_on_stop)
+def started(board: JobBoard, config: TrainConfig, name: str, workspace, keep_on_stop: bool = True, source=None):
+    job = board.submit_training(config, name, workspace, keep_on_stop=keep_on_stop, source=source)
     wait_until(lambda: job.events)
     return job
 
@@ -241,3 +241,20 @@ def test_the_workers_sessions_weigh_together_what_one_workers_did():
     for workers in range(2, 9):
         together = workers * NICE_STEP ** -session_niceness(workers)
         assert one / NICE_STEP < together < one * NICE_STEP  # within one niceness step of one worker
+
+
+def test_the_queue_takes_turns_between_sources(board, workspace, tmp_path):
+    """One address that queues three runs does not hold up another's: its second waits behind the other's first."""
+    from digitlab.serve.workspaces import personal_workspace
+
+    other = personal_workspace(tmp_path / "other")
+    first = started(board, LONG, "first", workspace, source="10.0.0.66")
+    again = [board.submit_training(QUICK, f"again-{i}", workspace, source="10.0.0.66") for i in range(2)]
+    theirs = board.submit_training(QUICK, "theirs", other, source="10.0.0.7")
+    assert [board.status(j).ahead for j in (*again, theirs)] == [1, 2, 0]  # as the queue will take them
+    first.stop()
+    wait_until(lambda: theirs.state != "queued", timeout=120)
+    assert [j.state for j in again] == ["queued", "queued"]  # the other address's run went first
+    for job in again:
+        job.cancel()
+    assert theirs.wait(120).state == "done"

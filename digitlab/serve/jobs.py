@@ -132,6 +132,8 @@ class Job:
     stop_requested: bool = False
     ended: bool = False  # the worker sent its last events
     unsaved: str | None = None  # why its finished model is not saved yet
+    source: str | None = None  # who asked for it (a client address): the queue takes turns between sources
+    priority: int = 0  # Dask's: higher first. A source's n-th run at submit gets -n (JobBoard.turn)
     submitted: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
@@ -318,8 +320,11 @@ class JobBoard:
         with BOARDS_LOCK:
             BOARDS[address if address is not None else f"client-{id(client)}"] = self
 
-    def submit_training(self, config: TrainConfig, name: str, workspace: Workspace, keep_on_stop: bool = True) -> Job:
+    def submit_training(
+        self, config: TrainConfig, name: str, workspace: Workspace, keep_on_stop: bool = True, source: str | None = None
+    ) -> Job:
         """Queue a training run of `config`; its model is saved as `name` in `workspace` when it ends.
+        `source` (the client's address) takes its turn with the others (`turn`).
 
         Raises WorkspaceError or NetworkError (both ValueErrors), in words, for a run this server does
         not take: too large, or one the class's lesson does not allow (classroom.check_submission).
@@ -327,17 +332,30 @@ class JobBoard:
         classroom.check_submission(config)
         name = store.slugify(name)  # the name its model is saved under; a record never holds what was typed
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
-        future = self.client.submit(run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "train", name, workspace, future, config=config))
+        source, priority = self.turn(source or workspace.key)
+        future = self.client.submit(
+            run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1}, priority=priority
+        )
+        return self.add(Job(job_id, "train", name, workspace, future, config=config, source=source, priority=priority))
 
-    def submit_fine_tune(
-        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace
+    def turn(self, source: str) -> tuple[str, int]:
+        """(source, the priority of its next run): minus the runs it already has queued or running
+        here, so the queue takes one run of every source before a second of any."""
+        with self.lock:
+            return source, -sum(1 for job in self.jobs.values() if job.active and job.source == source)
+
+    def submit_fine_tune(  # noqa: PLR0913 - the model, the drawings, the run and who asks
+        self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace, source=None
     ) -> Job:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
         name = store.slugify(name)
         job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
-        future = self.client.submit(run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1})
-        return self.add(Job(job_id, "fine-tune", name, workspace, future, base_meta=meta))
+        source, priority = self.turn(source or workspace.key)
+        future = self.client.submit(
+            run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1}, priority=priority
+        )
+        job = Job(job_id, "fine-tune", name, workspace, future, base_meta=meta, source=source, priority=priority)
+        return self.add(job)
 
     def add(self, job: Job) -> Job:
         with self.lock:
@@ -366,8 +384,10 @@ class JobBoard:
         status = job.status()
         if status.state == "queued":
             with self.lock:
-                earlier = itertools.takewhile(lambda j: j is not job, self.jobs.values())
-                queued_before = [j for j in earlier if j.state == "queued"]
+                earlier = list(itertools.takewhile(lambda j: j is not job, self.jobs.values()))
+                later = list(self.jobs.values())[len(earlier) + 1 :]
+                queued_before = [j for j in earlier if j.state == "queued" and j.priority >= job.priority]
+                queued_before += [j for j in later if j.state == "queued" and j.priority > job.priority]
                 running = [j for j in self.jobs.values() if j is not job and j.state == "running"]
                 status.ahead = len(queued_before)
                 status.others_running = bool(running)
