@@ -344,7 +344,7 @@ class JobBoard:
         with self.lock:
             return source, -sum(1 for job in self.jobs.values() if job.active and job.source == source)
 
-    def submit_fine_tune(  # noqa: PLR0913 - the model, the drawings, the run and who asks
+    def submit_fine_tune(
         self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace, source=None
     ) -> Job:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
