@@ -258,3 +258,20 @@ def test_the_queue_takes_turns_between_sources(board, workspace, tmp_path):
     for job in again:
         job.cancel()
     assert theirs.wait(120).state == "done"
+
+
+def test_a_shared_run_longer_than_the_lesson_allows_is_stopped_once_its_pace_shows_it(board, workspace, monkeypatch):
+    from digitlab.serve import classroom, jobs
+
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    monkeypatch.setattr(jobs, "PACE_SETTLE", 1.0)
+    classroom.save_lesson(classroom.Lesson(max_minutes=1))
+    short = TrainConfig.for_architecture("softmax", epochs=20, train_limit=55_000, batch_size=1)
+    with pytest.raises(ValueError, match="would take at least 18 minutes"):
+        board.submit_training(short, "refused", workspace)  # 1,100,000 batches: refused before it starts
+    monkeypatch.setattr(classroom, "FASTEST_STEP", 1e-9)  # as if steps cost nothing: the run's pace tells
+    endless = TrainConfig.for_architecture("softmax", epochs=200, train_limit=5000, batch_size=1)  # hours anywhere
+    job = board.submit_training(endless, "endless", workspace)
+    status = job.wait(300)
+    assert status.state == "failed" and "in this class a run may take 1" in status.error
+    assert "use a larger batch size" in status.error and status.saved_name is None

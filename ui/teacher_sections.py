@@ -67,6 +67,14 @@ def the_lesson(lesson: classroom.Lesson) -> None:
             "Largest network, in parameters (0: no limit)", 0, 10_000_000, lesson.max_parameters or 0, 1000
         )
         b.caption(f"{network_sizes()}; the Build page counts them.")
+        max_minutes = a.number_input(
+            f"Longest run, in minutes (0: {classroom.DEFAULT_RUN_MINUTES})",
+            0,
+            600,
+            lesson.max_minutes or 0,
+            help="A run that would take longer is refused, or stopped once its pace shows it. Batch size counts: "
+            "a batch of 1 takes many times longer than a batch of 128.",
+        )
         goal_accuracy = a.number_input(
             "Challenge: at least this % right on the test digits (0: none)",
             0.0,
@@ -86,6 +94,7 @@ def the_lesson(lesson: classroom.Lesson) -> None:
                 max_parameters=int(max_parameters) or None,
                 goal_accuracy=round(goal_accuracy / 100, 4) or None,
                 goal_parameters=int(goal_parameters) or None,
+                max_minutes=int(max_minutes) or None,
                 extra=lesson.extra,
             )
             try:

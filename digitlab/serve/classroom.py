@@ -96,6 +96,10 @@ def is_teacher_address(address: str | None) -> bool:
     return bool(address) and address.strip().lower() in settings.current().teachers
 
 
+DEFAULT_RUN_MINUTES = 20  # how long one run may take in shared mode, unless the lesson says
+FASTEST_STEP = 0.001  # seconds a training step takes at the least (Keras on a CPU or GPU): a submitted run's floor
+
+
 @dataclass
 class Lesson:
     """What the teacher allows and asks for. None: no limit (or no challenge)."""
@@ -106,6 +110,7 @@ class Lesson:
     max_parameters: int | None = None  # the largest network a student may train (builder limit)
     goal_accuracy: float | None = None  # the challenge: at least this test accuracy (0-1)
     goal_parameters: int | None = None  # ... with at most this many parameters
+    max_minutes: int | None = None  # how long one run may take (None: DEFAULT_RUN_MINUTES)
     extra: dict = field(default_factory=dict, repr=False)  # fields a newer version wrote: kept, not used
 
     @property
@@ -141,6 +146,8 @@ class Lesson:
             parts.append(f"{self.max_images:,} training images at most")
         if self.max_parameters is not None:
             parts.append(f"networks of {self.max_parameters:,} parameters at most")
+        if self.max_minutes is not None:
+            parts.append(f"runs of {self.max_minutes} minutes at most")
         return f"In this lesson your teacher allows {'; '.join(parts)}." if parts else ""
 
     def standing(self, workspace: Workspace) -> str:
@@ -159,8 +166,20 @@ class Lesson:
             f"{best.meta.get('params', 0):,} parameters."
         )
 
+    @property
+    def run_seconds(self) -> float:
+        """How long one run may take, in seconds."""
+        return 60.0 * (self.max_minutes or DEFAULT_RUN_MINUTES)
+
     def check(self, config: TrainConfig) -> None:
         """Raise WorkspaceError, in words, for a run this lesson does not allow."""
+        steps = config.epochs * -(-config.example_count() // config.batch_size)
+        if steps * FASTEST_STEP > self.run_seconds:
+            raise WorkspaceError(
+                f"This run would take at least {steps * FASTEST_STEP / 60:,.0f} minutes ({steps:,} corrections of "
+                f"the weights, one per batch); in this class a run may take {self.run_seconds / 60:.0f} minutes. "
+                "Use a larger batch size, fewer epochs or fewer training images."
+            )
         architecture = OWN_NETWORK if config.network is not None else config.architecture
         if self.architectures is not None and architecture not in self.architectures:
             raise WorkspaceError(f"{self.rules()} Pick one of them.")
@@ -208,7 +227,7 @@ def checked(lesson: Lesson) -> Lesson:
     names = lesson.architectures
     if names is not None and not (isinstance(names, list) and all(isinstance(a, str) for a in names)):
         raise ValueError(f"architectures must be names, not {lesson.architectures!r}")
-    for name in ("max_epochs", "max_images", "max_parameters", "goal_parameters"):
+    for name in ("max_epochs", "max_images", "max_parameters", "goal_parameters", "max_minutes"):
         value = getattr(lesson, name)
         if value is not None and (type(value) is not int or value < 1):
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")

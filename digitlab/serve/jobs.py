@@ -38,7 +38,7 @@ from digitlab.serve.worker import (
     started_name,
     stop_name,
 )
-from digitlab.serve.workspaces import Workspace, all_workspaces
+from digitlab.serve.workspaces import Workspace, all_workspaces, shared_mode
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has
 ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?
 GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
 FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
+PACE_SETTLE = 10.0  # seconds a run trains before its pace is trusted against the lesson's time bound
+OVER_TIME = 1.25  # a run is stopped when its estimated length passes the bound by this factor
 SAVE_RETRY = 10.0  # seconds between tries to save a finished model the disk or the quota refused
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 
@@ -134,6 +136,8 @@ class Job:
     unsaved: str | None = None  # why its finished model is not saved yet
     source: str | None = None  # who asked for it (a client address): the queue takes turns between sources
     priority: int = 0  # Dask's: higher first. A source's n-th run at submit gets -n (JobBoard.turn)
+    max_seconds: float | None = None  # shared mode: how long the lesson lets it run
+    too_long: str | None = None  # why it was stopped for its length, once it was
     submitted: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
@@ -203,6 +207,10 @@ class Job:
                 if time.monotonic() - looked > ASK_INTERVAL:
                     self.do_what_was_asked()
                     looked = time.monotonic()
+                if self.too_long is None and (why := self.over_time()):
+                    self.too_long = why
+                    log.info("job %s: stopped for its length: %s", self.id, self.too_long)
+                    self.stop()
             self.drain()  # the last events, if the result came first
             self.finish(self.future.result())
         except CancelledError:
@@ -245,9 +253,26 @@ class Job:
                 else:
                     self.events.append(ProgressEvent(**{**item, "received": time.monotonic()}))
 
+    def over_time(self) -> str | None:
+        """Why the run is too long for the lesson, once its pace is known; None while it is not."""
+        last = self.events[-1] if self.events else None
+        if self.max_seconds is None or last is None or last.seconds_left is None or last.elapsed < PACE_SETTLE:
+            return None
+        total = last.elapsed + last.seconds_left
+        if total <= self.max_seconds * OVER_TIME:
+            return None
+        return (
+            f"This run would take about {total / 60:,.0f} minutes; in this class a run may take "
+            f"{self.max_seconds / 60:.0f}. It was stopped and not kept: use a larger batch size, fewer epochs or "
+            "fewer training images."
+        )
+
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
             self.end("cancelled")
+            return
+        if self.too_long:
+            self.end("failed", self.too_long)
             return
         if finished.model_file is not None:
             self.meta = {**self.base_meta, **finished.meta}
@@ -336,7 +361,9 @@ class JobBoard:
         future = self.client.submit(
             run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1}, priority=priority
         )
-        return self.add(Job(job_id, "train", name, workspace, future, config=config, source=source, priority=priority))
+        job = Job(job_id, "train", name, workspace, future, config=config, source=source, priority=priority)
+        job.max_seconds = classroom.read_lesson().run_seconds if shared_mode() else None
+        return self.add(job)
 
     def turn(self, source: str) -> tuple[str, int]:
         """(source, the priority of its next run): minus the runs it already has queued or running
