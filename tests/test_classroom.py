@@ -14,7 +14,7 @@ import pytest
 
 from digitlab.learn.architectures import build_model
 from digitlab.learn.train import TrainConfig
-from digitlab.serve import classroom, runs, store, workspaces
+from digitlab.serve import answers, classroom, runs, store, teacher, workspaces
 from digitlab.serve.drawings import list_drawings, save_drawing
 from digitlab.serve.jobs import JobBoard, class_runs
 from digitlab.serve.workspaces import WorkspaceError
@@ -44,14 +44,14 @@ def save(model, name: str, owner: workspaces.Workspace, accuracy: float) -> None
 
 
 def test_the_teacher_is_who_gives_the_key_or_signs_in_with_a_listed_address(monkeypatch):
-    assert not classroom.is_teacher_key(TEACHER_KEY)  # no key set: nobody is the teacher by key
+    assert not teacher.is_teacher_key(TEACHER_KEY)  # no key set: nobody is the teacher by key
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
-    assert classroom.is_teacher_key(TEACHER_KEY)
-    assert not classroom.is_teacher_key(TEACHER_KEY[:-1]) and not classroom.is_teacher_key("")
-    assert not classroom.is_teacher_key(None)
+    assert teacher.is_teacher_key(TEACHER_KEY)
+    assert not teacher.is_teacher_key(TEACHER_KEY[:-1]) and not teacher.is_teacher_key("")
+    assert not teacher.is_teacher_key(None)
     monkeypatch.setenv("DIGITLAB_TEACHERS", "ada@school.example, Grace@School.example")
-    assert classroom.is_teacher_address("grace@school.example") and classroom.is_teacher_address("ada@school.example")
-    assert not classroom.is_teacher_address("pupil@school.example") and not classroom.is_teacher_address(None)
+    assert teacher.is_teacher_address("grace@school.example") and teacher.is_teacher_address("ada@school.example")
+    assert not teacher.is_teacher_address("pupil@school.example") and not teacher.is_teacher_address(None)
 
 
 def test_the_lesson_round_trips_and_a_broken_file_sets_no_rules(shared):
@@ -228,8 +228,15 @@ def test_a_drawing_given_to_the_class_set_is_scored_and_the_teacher_can_remove_i
     [copy] = classroom.class_drawings()
     assert copy.label == 2 and classroom.giver(copy) == alice.alias and kept not in copy.id
 
-    # The leaderboard scores every model on it: the shipped default reads MNIST's 2 right.
+    # The leaderboard scores every model on it, once a worker has read it: the shipped default reads MNIST's 2 right.
     app = page("models")
+    handed = []
+    with mock.patch("ui.jobs.answer_in_background", handed.extend):
+        app.run()
+    board = next(d.value for d in app.dataframe if "Right on the class's drawings" in d.value.columns)
+    assert board["Right on the class's drawings"].isna().all()
+    assert any("Reading the drawings" in c.value for c in app.caption)
+    assert answers.answer_drawings(answers.work_for(handed), str(answers.answers_dir())) == 1  # as a worker does
     app.run()
     board = next(d.value for d in app.dataframe if "Right on the class's drawings" in d.value.columns)
     assert list(board["Right on the class's drawings"]) == [1.0]
@@ -350,20 +357,20 @@ def test_the_teacher_sees_this_servers_runs_in_detail_and_stops_or_cancels_them(
 
 def test_wrong_teacher_keys_are_slowed_per_address_and_per_session_and_a_short_key_is_refused(monkeypatch):
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
-    monkeypatch.setattr(classroom, "WRONG_KEYS", {})
-    for guess in range(classroom.WRONG_KEYS_PER_MINUTE):
-        assert not classroom.try_teacher_key(f"guess-{guess}", "address 10.0.0.9", "session a")
-    with pytest.raises(classroom.TooManyGuesses, match="wait a minute"):
-        classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session b")  # even the right key, from there
-    with pytest.raises(classroom.TooManyGuesses):
-        classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session a")  # the session, from elsewhere
-    assert classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session c")
-    for times in classroom.WRONG_KEYS.values():
+    monkeypatch.setattr(teacher, "WRONG_KEYS", {})
+    for guess in range(teacher.WRONG_KEYS_PER_MINUTE):
+        assert not teacher.try_teacher_key(f"guess-{guess}", "address 10.0.0.9", "session a")
+    with pytest.raises(teacher.TooManyGuesses, match="wait a minute"):
+        teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session b")  # even the right key, from there
+    with pytest.raises(teacher.TooManyGuesses):
+        teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session a")  # the session, from elsewhere
+    assert teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session c")
+    for times in teacher.WRONG_KEYS.values():
         times[0] -= 61  # a minute later
-    assert classroom.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session a")
+    assert teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session a")
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", "sixsix")
     with pytest.raises(ValueError, match="at least 20 characters"):
-        classroom.is_teacher_key("sixsix")
+        teacher.is_teacher_key("sixsix")
 
 
 def test_the_teacher_cancels_every_queued_run_or_stops_every_run_in_one_click(shared, monkeypatch):

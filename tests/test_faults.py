@@ -159,9 +159,9 @@ def test_the_lock_holds_across_processes(home):
 
 
 def test_a_run_whose_model_cannot_be_saved_keeps_it_and_saves_it_when_the_disk_allows(disk, board, mnist, monkeypatch):
-    from digitlab.serve import jobs
+    from digitlab.serve import job as followed
 
-    monkeypatch.setattr(jobs, "SAVE_RETRY", 0.5)
+    monkeypatch.setattr(followed, "SAVE_RETRY", 0.5)
     workspace = workspaces.personal_workspace(disk.path)
     quick = TrainConfig.for_architecture("softmax", epochs=1, train_limit=2000)
     job = board.submit_training(quick, "kept", workspace)

@@ -261,10 +261,11 @@ def test_the_queue_takes_turns_between_sources(board, workspace, tmp_path):
 
 
 def test_a_shared_run_longer_than_the_lesson_allows_is_stopped_once_its_pace_shows_it(board, workspace, monkeypatch):
-    from digitlab.serve import classroom, jobs
+    from digitlab.serve import classroom
+    from digitlab.serve import job as followed
 
     monkeypatch.setenv("DIGITLAB_SHARED", "1")
-    monkeypatch.setattr(jobs, "PACE_SETTLE", 1.0)
+    monkeypatch.setattr(followed, "PACE_SETTLE", 1.0)
     classroom.save_lesson(classroom.Lesson(max_minutes=1))
     short = TrainConfig.for_architecture("softmax", epochs=20, train_limit=55_000, batch_size=1)
     with pytest.raises(ValueError, match="would take at least 18 minutes"):
@@ -275,3 +276,25 @@ def test_a_shared_run_longer_than_the_lesson_allows_is_stopped_once_its_pace_sho
     status = job.wait(300)
     assert status.state == "failed" and "in this class a run may take 1" in status.error
     assert "use a larger batch size" in status.error and status.saved_name is None
+
+
+def test_a_worker_reads_the_drawings_with_the_models_that_have_not_and_each_once(board, workspace, mnist):
+    from digitlab.learn.architectures import build_model
+    from digitlab.serve import answers
+    from digitlab.serve.drawings import list_drawings, save_drawing
+
+    for i in range(3):
+        save_drawing(mnist.x_test[i], int(mnist.y_test[i]), mnist.x_test[i], workspace)
+    store.save_model(build_model("softmax"), "untrained", {"test_accuracy": 0.1}, workspace)
+    entries = [store.default_model(), *store.list_models(workspace, include_default=False)]
+    drawings = list_drawings(workspace)
+    known, missing = answers.scores(entries, drawings)
+    assert set(known.values()) == {None} and len(missing) == 2
+    board.answer_in_background(missing)
+    board.answer_in_background(missing)  # asked again while it runs: not sent twice
+    assert len(board.answer_futures) <= 1
+    wait_until(lambda: not answers.scores(entries, drawings)[1], timeout=300)
+    known, _ = answers.scores(entries, drawings)
+    assert known[store.default_model().path] == 1.0  # the shipped default reads MNIST's first three right
+    assert 0 <= known[entries[1].path] <= 1
+    wait_until(lambda: not board.answering)

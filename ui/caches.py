@@ -22,7 +22,6 @@ from digitlab.learn.plots import map_rows
 from digitlab.learn.predict import Predictor
 from digitlab.learn.styles import StyleSet, model_inputs, style_set
 from digitlab.serve import store
-from digitlab.serve.drawings import Drawing, as_arrays
 
 log = logging.getLogger(__name__)
 
@@ -87,22 +86,6 @@ def cached_map(path: str, created: str):
 
 def predictor_for(entry: store.SavedModel) -> Predictor:
     return cached_predictor(str(entry.path), entry.meta.get("created", ""))
-
-
-@st.cache_data(max_entries=20_000, show_spinner="Trying the class's models on your drawings...")
-def cached_score(path: str, created: str, drawing_ids: tuple[str, ...], _x: np.ndarray, _y: np.ndarray) -> float:
-    """The share of the drawings (`_x`, `_y`, named by `drawing_ids`) the model in `path` reads right:
-    computed once per model and set of drawings, so a class of a hundred models costs its loads once."""
-    probabilities = cached_predictor(path, created).probabilities(_x)
-    return float((probabilities.argmax(axis=1) == _y).mean())
-
-
-def score_on_drawings(entry: store.SavedModel, drawings: list[Drawing]) -> float | None:
-    """The model's share right on these drawings, or None without drawings."""
-    if not drawings:
-        return None
-    x, y = as_arrays(drawings)
-    return cached_score(str(entry.path), entry.meta.get("created", ""), tuple(d.id for d in drawings), x, y)
 
 
 @st.cache_data(max_entries=16, show_spinner="Writing the model out...")

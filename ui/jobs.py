@@ -46,6 +46,14 @@ def job_board() -> JobBoard:
         return board_at(address)
 
 
+def answer_in_background(missing: list) -> None:
+    """Have a worker read drawings with the models that have not yet (answers.py); the page never loads them."""
+    try:
+        job_board().answer_in_background(missing)
+    except Exception:  # noqa: BLE001 - the table shows what is known; the next look hands them over again
+        log.warning("the drawings could not be handed to a worker", exc_info=True)
+
+
 def visitor_job(key: str) -> Job | None:
     """This visitor's latest job under session key `key` (keys.TRAIN_JOB or keys.TUNE_JOB), if the board knows it."""
     job_id = st.session_state.get(key)

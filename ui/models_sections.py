@@ -7,34 +7,39 @@ import streamlit as st
 from digitlab.learn.evaluate import compare
 from digitlab.learn.export import FORMATS
 from digitlab.learn.train import TrainConfig
-from digitlab.serve import classroom, store
+from digitlab.serve import answers, classroom, store
 from digitlab.serve.drawings import list_drawings
 from digitlab.serve.workspaces import Workspace
-from ui import caches, keys, widgets
+from ui import caches, jobs, keys, widgets
+
+ANSWERS_LOOK = 3  # seconds between looks at the answers a worker writes
 
 
-def class_leaderboard(workspace: Workspace) -> None:
-    """Every model of the class, best first, scored on the class's drawings too; one can be borrowed."""
-    st.subheader("Class leaderboard")
-    board = classroom.leaderboard()
+def owner_name(row: classroom.BoardEntry, workspace: Workspace) -> str:
+    if row.owner is None:
+        return "shipped"
+    return "you" if row.owner.key == workspace.key else row.owner.alias
+
+
+def leaderboard_table(board: list[classroom.BoardEntry], workspace: Workspace) -> bool:
+    """The leaderboard's table, its drawings columns from the answers kept on disk (answers.py); the
+    missing ones handed to a worker. True while some are missing."""
     lesson = classroom.read_lesson()
-    class_drawings = classroom.class_drawings()
-    drawings = list_drawings(workspace)
-
-    def owner_name(row: classroom.BoardEntry) -> str:
-        if row.owner is None:
-            return "shipped"
-        return "you" if row.owner.key == workspace.key else row.owner.alias
-
+    entries = [row.model for row in board]
+    on_yours, missing = answers.scores(entries, list_drawings(workspace))
+    on_the_class, missing_too = answers.scores(entries, classroom.class_drawings())
+    if missing or missing_too:
+        jobs.answer_in_background(missing + missing_too)
+        st.caption("Reading the drawings with every model, on the training workers: the drawings columns fill in.")
     st.dataframe(
         [
             {
-                "Owner": owner_name(row),
+                "Owner": owner_name(row, workspace),
                 "Name": row.model.name,
                 "Network": row.model.meta.get("architecture", "?"),
                 "Right on the test digits": row.model.test_accuracy,
-                "Right on your drawings": caches.score_on_drawings(row.model, drawings),
-                "Right on the class's drawings": caches.score_on_drawings(row.model, class_drawings),
+                "Right on your drawings": on_yours[row.model.path],
+                "Right on the class's drawings": on_the_class[row.model.path],
                 "Training time": row.model.meta.get("train_seconds"),
                 **({"Challenge": "✓ met" if lesson.met_by(row.model.meta) else ""} if lesson.has_challenge else {}),
             }
@@ -44,7 +49,29 @@ def class_leaderboard(workspace: Workspace) -> None:
         hide_index=True,
         width="stretch",
     )
-    labels = {f"{owner_name(row)}/{row.model.name}": row for row in board}
+    return bool(missing or missing_too)
+
+
+def unanswered(workspace: Workspace) -> list[answers.Unanswered]:
+    entries = [row.model for row in classroom.leaderboard()]
+    yours, theirs = list_drawings(workspace), classroom.class_drawings()
+    return answers.scores(entries, yours)[1] + answers.scores(entries, theirs)[1]
+
+
+@st.fragment(run_every=ANSWERS_LOOK)
+def wait_for_the_answers(workspace: Workspace) -> None:
+    """Looks every few seconds while a worker reads the drawings; once it has, the whole page again."""
+    if not unanswered(workspace):
+        st.rerun()
+
+
+def class_leaderboard(workspace: Workspace) -> None:
+    """Every model of the class, best first, scored on the drawings too; one can be borrowed."""
+    st.subheader("Class leaderboard")
+    board = classroom.leaderboard()
+    if leaderboard_table(board, workspace):
+        wait_for_the_answers(workspace)
+    labels = {f"{owner_name(row, workspace)}/{row.model.name}": row for row in board}
     pick = st.selectbox("Use a model from the leaderboard (read-only)", list(labels), key="borrow")
     if st.button("Make it my active model", key="use_borrowed"):
         row = labels[pick]

@@ -7,7 +7,7 @@ import secrets
 
 import streamlit as st
 
-from digitlab.serve.classroom import TooManyGuesses, is_teacher_address, try_teacher_key
+from digitlab.serve.teacher import TooManyGuesses, is_teacher_address, try_teacher_key
 from digitlab.serve.workspaces import (
     Workspace,
     WorkspaceError,

@@ -1,7 +1,6 @@
-"""A class on a shared server: who the teacher is, the lesson's rules and challenge, the class's results.
+"""A class on a shared server: the lesson's rules and challenge, the class's results and drawings.
 
-The teacher is whoever gives the teacher key (`$DIGITLAB_TEACHER_KEY`, compared in constant time)
-or signs in with an address listed in `$DIGITLAB_TEACHERS`. The lesson (`<home>/lesson.json`)
+Who the teacher is: teacher.py. The lesson (`<home>/lesson.json`)
 says which architectures a student may train, the most epochs and training images per run and a
 challenge ("at least 98% with at most 10,000 parameters"); it is checked when a job is submitted.
 "New lesson" moves every workspace into a dated folder under `<home>/archive/`, from which it can
@@ -15,7 +14,6 @@ private unless given, and the teacher can remove any.
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import json
 import logging
@@ -23,14 +21,11 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digitlab import settings
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.serve import store
 from digitlab.serve.drawings import Drawing, drawings_dir, list_drawings
@@ -53,47 +48,6 @@ log = logging.getLogger(__name__)
 
 CLASS_SET_QUOTA = 2000  # drawings in the class's own test set
 ARCHIVE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}")  # when the lesson was archived: 2026-12-03-091500
-
-
-def is_teacher_key(given: str | None) -> bool:
-    """True when `given` is this server's teacher key (none set: nobody is the teacher by key)."""
-    key = settings.current().teacher_key
-    if not key or not given:
-        return False
-    return hmac.compare_digest(given.encode(), key.encode())
-
-
-WRONG_KEYS_PER_MINUTE = 5  # from one address, or one session: then the key is not even checked for a minute
-WRONG_KEYS: dict[str, deque[float]] = {}  # who (an address, a session) -> when they gave a wrong key
-WRONG_KEYS_LOCK = threading.Lock()
-
-
-class TooManyGuesses(ValueError):
-    """Too many wrong teacher keys from one address or session in the last minute."""
-
-
-def try_teacher_key(given: str | None, *who: str) -> bool:
-    """is_teacher_key, for a key someone typed: each of `who` (their address, their session) may give
-    WRONG_KEYS_PER_MINUTE wrong keys a minute; past that, TooManyGuesses, and the key is not checked."""
-    now = time.monotonic()
-    with WRONG_KEYS_LOCK:
-        for name in list(WRONG_KEYS):
-            while WRONG_KEYS[name] and now - WRONG_KEYS[name][0] > 60:
-                WRONG_KEYS[name].popleft()
-            if not WRONG_KEYS[name]:
-                del WRONG_KEYS[name]
-        if any(len(WRONG_KEYS.get(name, ())) >= WRONG_KEYS_PER_MINUTE for name in who):
-            raise TooManyGuesses("Too many wrong keys: wait a minute before you try again.")
-        if is_teacher_key(given):
-            return True
-        for name in who:
-            WRONG_KEYS.setdefault(name, deque()).append(now)
-        return False
-
-
-def is_teacher_address(address: str | None) -> bool:
-    """True when a signed-in `address` is among `$DIGITLAB_TEACHERS` (commas or spaces between them)."""
-    return bool(address) and address.strip().lower() in settings.current().teachers
 
 
 DEFAULT_RUN_MINUTES = 20  # how long one run may take in shared mode, unless the lesson says

@@ -1,8 +1,8 @@
 """Training and fine-tuning as jobs on the Dask cluster, the app's half: submit, follow, stop, cancel, save.
 
 The worker's half is worker.py. In the app, one `JobBoard` per server (`board_at`) submits jobs,
-follows each in a small thread that drains its events and saves the result atomically into the
-store, knows each job's place in the queue, and records every run.
+follows each (job.py: a small thread drains its events and saves the result into the store),
+knows each job's place in the queue, and records every run.
 
 A job takes one unit of the cluster's `training` resource (cluster.SLOT): Dask runs as many at
 once as there are slots and holds the rest in its queue.
@@ -13,44 +13,20 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import time
 import uuid
-from concurrent.futures import CancelledError
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from distributed import Event, Queue
-from distributed.scheduler import KilledWorker
-
-from digitlab.learn.train import (
-    EPOCH_END_GUESS,
-    ProgressEvent,
-    TrainConfig,
-    TrainingDiverged,
-)
-from digitlab.serve import classroom, runs, store
+from digitlab.learn.train import EPOCH_END_GUESS, TrainConfig
+from digitlab.serve import answers, classroom, runs, store
 from digitlab.serve.cluster import SLOT, connect
-from digitlab.serve.worker import (
-    Finished,
-    JobInterrupted,
-    events_name,
-    run_fine_tune,
-    run_training,
-    started_name,
-    stop_name,
-)
+from digitlab.serve.job import Job, JobStatus
+from digitlab.serve.worker import run_fine_tune, run_training
 from digitlab.serve.workspaces import Workspace, all_workspaces, shared_mode
 
 log = logging.getLogger(__name__)
 
-FOLLOW_INTERVAL = 0.5  # seconds between the app's looks at a running job's events (worker.SEND_INTERVAL)
-FIRST_FOLLOW_INTERVAL = 0.1  # ... until its first progress event: the page is waiting for it
-QUEUED_FOLLOW_INTERVAL = 1.0  # seconds between its looks at a queued job's: has it started?
-ASK_INTERVAL = 1.0  # seconds between its looks at the run's record: has a teacher on any server asked a stop?
 GUESSED_RATE = 6000.0  # digits a second a trainer goes through, until a running job says
 FINE_TUNE_GUESS = 30.0  # seconds a fine-tuning takes, roughly
-PACE_SETTLE = 10.0  # seconds a run trains before its pace is trusted against the lesson's time bound
-OVER_TIME = 1.25  # a run is stopped when its estimated length passes the bound by this factor
-SAVE_RETRY = 10.0  # seconds between tries to save a finished model the disk or the quota refused
 KEPT_ENDED_JOBS = 200  # ended jobs a board remembers (their runs stay on disk)
 
 
@@ -98,227 +74,6 @@ def class_runs() -> list[ClassRun]:
     return sorted(found, key=lambda run: run.record.get("created", 0))
 
 
-@dataclass
-class JobStatus:
-    """What a page needs to draw a job at one moment."""
-
-    state: str  # queued, running, done, stopped, failed, cancelled, interrupted
-    events: list[ProgressEvent]
-    ahead: int  # jobs queued before this one on this server (0 once it runs)
-    saved_name: str | None
-    error: str | None
-    meta: dict | None  # the saved model's record: test accuracy, seconds, scores
-    others_running: bool = False  # queued behind another of this server's runs, not only waiting for a worker
-    waited: float = 0.0  # seconds since it was submitted
-    starts_in: float | None = None  # a queued job's estimated wait in seconds, behind the runs before it
-    unsaved: str | None = None  # why its finished model is not saved yet (it is kept, and tried again)
-
-
-@dataclass(eq=False)
-class Job:
-    """One submitted job, followed by a thread of the app that drains its events and saves its model."""
-
-    id: str
-    kind: str  # train or fine-tune
-    name: str  # the name its model is saved under (or name-2, ...)
-    workspace: Workspace  # where its model and run record go; saving past its quota fails the job
-    future: object  # a distributed.Future
-    config: TrainConfig | None = None
-    base_meta: dict = field(default_factory=dict)  # fine-tuning: the tuned model's record before scores
-    state: str = "queued"
-    events: list[ProgressEvent] = field(default_factory=list)
-    saved_name: str | None = None
-    error: str | None = None
-    meta: dict | None = None
-    cancel_requested: bool = False
-    stop_requested: bool = False
-    ended: bool = False  # the worker sent its last events
-    unsaved: str | None = None  # why its finished model is not saved yet
-    source: str | None = None  # who asked for it (a client address): the queue takes turns between sources
-    priority: int = 0  # Dask's: higher first. A source's n-th run at submit gets -n (JobBoard.turn)
-    max_seconds: float | None = None  # shared mode: how long the lesson lets it run
-    too_long: str | None = None  # why it was stopped for its length, once it was
-    submitted: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self):
-        self.queue = Queue(events_name(self.id), client=self.future.client)
-        self.stop_event = Event(stop_name(self.id), client=self.future.client)
-        self.thread = threading.Thread(target=self.follow, name=f"follow-{self.id}", daemon=True)
-
-    @property
-    def architecture(self) -> str:
-        return self.config.architecture if self.config else self.base_meta.get("architecture", "")
-
-    @property
-    def active(self) -> bool:
-        return self.state in runs.ACTIVE
-
-    def stop(self) -> None:
-        """End the run after the current batch; its model is kept or discarded as submitted."""
-        self.stop_requested = True
-        self.stop_event.set()
-
-    def cancel(self) -> None:
-        """Take a queued job out of the queue (a job that has just started is stopped and discarded)."""
-        self.cancel_requested = True
-        self.stop_event.set()
-        self.future.cancel()
-
-    def wait(self, timeout: float | None = None) -> JobStatus:
-        self.thread.join(timeout)
-        return self.status()
-
-    def status(self) -> JobStatus:
-        waited = time.monotonic() - self.submitted
-        return JobStatus(
-            self.state,
-            list(self.events),
-            0,
-            self.saved_name,
-            self.error,
-            self.meta,
-            waited=waited,
-            unsaved=self.unsaved,
-        )
-
-    def record(self, **fields) -> None:
-        """Write the run's record; where the disk refuses, log it: the job itself goes on and ends."""
-        try:
-            runs.record_run(self.workspace, self.id, **fields)
-        except store.StoreError:
-            log.warning("job %s: its record could not be written (%s)", self.id, fields.get("state"), exc_info=True)
-
-    def follow_interval(self) -> float:
-        if self.state != "running":
-            return QUEUED_FOLLOW_INTERVAL
-        return FOLLOW_INTERVAL if self.events else FIRST_FOLLOW_INTERVAL
-
-    def follow(self) -> None:
-        """Drain events until the job ends, then save its model and record how it ended."""
-        try:
-            self.drain()
-            beat = looked = time.monotonic()
-            while not (self.ended or self.future.done()):
-                time.sleep(self.follow_interval())
-                self.drain()
-                if time.monotonic() - beat > runs.HEARTBEAT:  # other servers on this store see it live
-                    self.record()
-                    beat = time.monotonic()
-                if time.monotonic() - looked > ASK_INTERVAL:
-                    self.do_what_was_asked()
-                    looked = time.monotonic()
-                if self.too_long is None and (why := self.over_time()):
-                    self.too_long = why
-                    log.info("job %s: stopped for its length: %s", self.id, self.too_long)
-                    self.stop()
-            self.drain()  # the last events, if the result came first
-            self.finish(self.future.result())
-        except CancelledError:
-            if self.cancel_requested:
-                self.end("cancelled")
-            else:  # the scheduler dropped it: the cluster went away
-                log.warning("job %s was dropped by the scheduler", self.id)
-                self.end("interrupted", runs.INTERRUPTED)
-        except (JobInterrupted, KilledWorker):
-            log.warning("job %s: its worker died mid-run", self.id, exc_info=True)
-            self.end("interrupted", runs.INTERRUPTED)
-        except (ValueError, TrainingDiverged, store.StoreError) as error:
-            log.info("job %s failed: %s", self.id, error, exc_info=True)
-            self.end("failed", str(error))
-        except Exception as error:  # noqa: BLE001 - whatever happened must reach the page, not vanish with the thread
-            log.exception("job %s failed unexpectedly", self.id)
-            self.end("failed", f"The job failed: {type(error).__name__}: {error}")
-        finally:
-            self.release()
-
-    def do_what_was_asked(self) -> None:
-        """Stop or cancel the job if its record asks it (runs.ask: a teacher, on this server or another)."""
-        what = runs.asked(self.workspace, self.id)
-        if what == "cancel" and not self.cancel_requested:
-            log.info("job %s: cancelled as asked", self.id)
-            self.cancel()
-        elif what == "stop" and not self.stop_requested:
-            log.info("job %s: stopped as asked", self.id)
-            self.stop()
-
-    def drain(self) -> None:
-        """Take what the worker sent. (No blocking get: the scheduler logs every one that times out.)"""
-        for batch in self.queue.get(batch=True):
-            for item in batch:
-                if item["kind"] == "started":
-                    self.state = "running"
-                    self.record(state="running", started=time.time())
-                elif item["kind"] == "ended":
-                    self.ended = True
-                else:
-                    self.events.append(ProgressEvent(**{**item, "received": time.monotonic()}))
-
-    def over_time(self) -> str | None:
-        """Why the run is too long for the lesson, once its pace is known; None while it is not."""
-        last = self.events[-1] if self.events else None
-        if self.max_seconds is None or last is None or last.seconds_left is None or last.elapsed < PACE_SETTLE:
-            return None
-        total = last.elapsed + last.seconds_left
-        if total <= self.max_seconds * OVER_TIME:
-            return None
-        return (
-            f"This run would take about {total / 60:,.0f} minutes; in this class a run may take "
-            f"{self.max_seconds / 60:.0f}. It was stopped and not kept: use a larger batch size, fewer epochs or "
-            "fewer training images."
-        )
-
-    def finish(self, finished: Finished) -> None:
-        if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
-            self.end("cancelled")
-            return
-        if self.too_long:
-            self.end("failed", self.too_long)
-            return
-        if finished.model_file is not None:
-            self.meta = {**self.base_meta, **finished.meta}
-            if not self.save_when_there_is_room(finished):
-                self.end("cancelled")
-                return
-        self.end("stopped" if finished.stopped else "done")
-
-    def save_when_there_is_room(self, finished: Finished) -> bool:
-        """Save the finished model. Where the disk or the workspace's quota refuses it, keep it here,
-        say why (`unsaved`: the page shows it) and try again every SAVE_RETRY seconds, until it is
-        saved (True) or its owner lets it go with Cancel (False)."""
-        while True:
-            try:
-                self.saved_name = store.save_model_file(
-                    finished.model_file, self.name, self.meta, self.workspace, finished.extras
-                )
-                self.unsaved = None
-                return True
-            except store.StoreError as error:
-                if self.cancel_requested:
-                    return False
-                if self.unsaved is None:
-                    log.warning("job %s: its model is kept until it can be saved: %s", self.id, error)
-                self.unsaved = (
-                    f"Your model is trained but not saved yet: {error} It is kept on the server and saved as "
-                    "soon as there is room. Cancel lets it go."
-                )
-            time.sleep(SAVE_RETRY)
-
-    def end(self, state: str, error: str | None = None) -> None:
-        self.error = error
-        accuracy = (self.meta or {}).get("test_accuracy")
-        self.record(state=state, error=error, saved_name=self.saved_name, test_accuracy=accuracy)
-        self.state = state  # last: a reader seeing the end state finds the model saved and the run recorded
-
-    def release(self) -> None:
-        """Free the job's queue, events and result on the scheduler."""
-        started = Event(started_name(self.id), client=self.future.client)
-        for release in (self.queue.close, self.stop_event.clear, started.clear, self.future.release):
-            try:
-                release()
-            except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing is left to free then
-                log.debug("job %s: could not free %s", self.id, release, exc_info=True)
-
-
 def estimated_wait(running: list[Job], queued_before: list[Job]) -> float:
     """Seconds until a queued job starts: what the running jobs have left, then the jobs queued
     before it, shared among as many trainers as are busy now (a rough guess, said as one)."""
@@ -342,6 +97,8 @@ class JobBoard:
         self.client = client
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
+        self.answering: set[str] = set()  # models a worker is reading drawings with (answers.model_key)
+        self.answer_futures: set = set()
         with BOARDS_LOCK:
             BOARDS[address if address is not None else f"client-{id(client)}"] = self
 
@@ -383,6 +140,27 @@ class JobBoard:
         )
         job = Job(job_id, "fine-tune", name, workspace, future, base_meta=meta, source=source, priority=priority)
         return self.add(job)
+
+    def answer_in_background(self, missing: list[answers.Unanswered]) -> None:
+        """Have a worker read the drawings with the models that have not (answers.answer_drawings),
+        ahead of queued trainings; a model already being answered for is not sent twice."""
+        with self.lock:
+            fresh = [m for m in missing if answers.model_key(m.entry) not in self.answering]
+            keys = {answers.model_key(m.entry) for m in fresh}
+            self.answering |= keys
+        if not fresh:
+            return
+        future = self.client.submit(
+            answers.answer_drawings, answers.work_for(fresh), str(answers.answers_dir()), pure=False, priority=10
+        )
+
+        def done(_) -> None:
+            with self.lock:
+                self.answering -= keys
+
+        future.add_done_callback(done)
+        self.answer_futures.add(future)  # held until done: a future no one holds is cancelled
+        future.add_done_callback(self.answer_futures.discard)
 
     def add(self, job: Job) -> Job:
         with self.lock:
