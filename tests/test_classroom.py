@@ -20,6 +20,7 @@ from digitlab.serve.jobs import JobBoard, class_runs
 from digitlab.serve.workspaces import WorkspaceError
 from tests.test_app import page, visitor
 from tests.test_jobs import wait_until
+from ui import keys
 
 TEACHER_KEY = "k" * 40
 
@@ -150,9 +151,14 @@ def test_a_new_lesson_archives_the_class_and_restores_it(shared, softmax):
 
 
 def teacher_visit(monkeypatch, key: str = TEACHER_KEY):
+    """The app opened with `?teacher=key`, its key already taken out of the browser's history (the
+    component that does it runs in a browser only: tests/e2e/test_workspaces.py): its next run drops it."""
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
     app = visitor(monkeypatch, "teacher")
     app.query_params["teacher"] = key
+    app.run()
+    assert "teacher" in app.query_params and "ws" not in app.query_params  # no address pushed meanwhile
+    app.session_state[keys.KEY_SCRUBBED] = True  # as the browser reports
     return app
 
 
@@ -166,8 +172,6 @@ def test_a_student_cannot_reach_the_teachers_page(shared, monkeypatch):
 
 
 def keys_teacher(app):
-    from ui import keys
-
     return app.session_state[keys.TEACHER] if keys.TEACHER in app.session_state else None
 
 

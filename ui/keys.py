@@ -14,6 +14,7 @@ TRAIN_JOB = "train_job_id"  # the visitor's latest training job
 TUNE_JOB = "fine-tune_job_id"  # the visitor's latest fine-tuning job
 DRAFT = "network_draft"  # the visitor's network on the Build page (digitlab.learn.builder.Draft); Train can train it
 TEACHER = "teacher"  # True once this session gave the teacher key (shared mode)
+KEY_SCRUBBED = "key_scrubbed"  # False while the browser takes the teacher key out of its history, then True
 SESSION = "session"  # a random name for this session: wrong teacher keys are counted per session
 ARCHITECTURE = "architecture"  # the Train page's choice of network; the Build page sets it to OWN_NETWORK
 

@@ -41,7 +41,7 @@ def workspace() -> Workspace:
         st.error(str(error))
         st.stop()
     st.session_state[keys.WS_TOKEN] = token
-    if st.query_params.get("ws") != token:
+    if st.query_params.get("ws") != token and not key_being_scrubbed():
         st.query_params["ws"] = token  # kept in the URL on every page, so any bookmark brings it back
     return chosen
 
@@ -59,25 +59,66 @@ def is_teacher() -> bool:
     """Whether this visitor is the class's teacher (shared mode only): they opened the app with
     `?teacher=KEY` in this session, or signed in with an address in `$DIGITLAB_TEACHERS`.
 
-    The key is taken out of the address bar at once (a projected screen must not show it); a wrong
-    one is logged and said no more about than "not the teacher's key".
+    The key leaves the address bar and the browser's history before anything else changes the
+    address: the browser replaces the page's entry (`scrub_the_key`), then the server drops it (a
+    projected screen, or Back, must not show it). A wrong one is logged and said no more about than
+    "not the teacher's key"; guesses are slowed per address and per session (teacher.py).
     """
     if not shared_mode():
         return False
     if "teacher" in st.query_params:
-        given = st.query_params.get("teacher")
-        del st.query_params["teacher"]
-        session = st.session_state.setdefault(keys.SESSION, secrets.token_hex(8))
-        try:
-            if try_teacher_key(given, f"address {client_address()}", f"session {session}"):
-                st.session_state[keys.TEACHER] = True
-            else:
-                log.warning("a wrong teacher key was given from %s", client_address())
-                st.toast("That is not the teacher's key.")
-        except TooManyGuesses as error:
-            log.warning("teacher key guesses slowed for %s", client_address())
-            st.toast(str(error))
+        if st.session_state.get(keys.KEY_SCRUBBED):
+            del st.query_params["teacher"]  # the address bar shows it no more: this changes no history
+        elif keys.KEY_SCRUBBED not in st.session_state:
+            st.session_state[keys.KEY_SCRUBBED] = False
+            check_the_key(st.query_params.get("teacher"))
+        scrub_the_key()
     return bool(st.session_state.get(keys.TEACHER)) or is_teacher_address(signed_in_address())
+
+
+def check_the_key(given: str | None) -> None:
+    session = st.session_state.setdefault(keys.SESSION, secrets.token_hex(8))
+    try:
+        if try_teacher_key(given, f"address {client_address()}", f"session {session}"):
+            st.session_state[keys.TEACHER] = True
+        else:
+            log.warning("a wrong teacher key was given from %s", client_address())
+            st.toast("That is not the teacher's key.")
+    except TooManyGuesses as error:
+        log.warning("teacher key guesses slowed for %s", client_address())
+        st.toast(str(error))
+
+
+SCRUB_JS = """
+export default function(component) {
+  const url = new URL(window.location.href);
+  if (url.searchParams.has("teacher")) {
+    url.searchParams.delete("teacher");
+    window.history.replaceState(window.history.state, "", url);  // this entry, not a new one: Back cannot show it
+  }
+  component.setStateValue("scrubbed", true);
+}
+"""
+
+
+@st.cache_resource
+def scrubbing_component():
+    return st.components.v2.component("digitlab_scrub_key", js=SCRUB_JS)
+
+
+def scrub_the_key() -> None:
+    """Have the browser take the key out of its address and history; then the server drops it."""
+    scrubbing_component()(
+        key="scrub-teacher-key",
+        height=0,
+        on_scrubbed_change=lambda: st.session_state.update({keys.KEY_SCRUBBED: True}),
+    )
+
+
+def key_being_scrubbed() -> bool:
+    """While the browser takes the key out of its history, the address must not change (a pushed
+    address would keep the key's entry behind it)."""
+    return "teacher" in st.query_params and not st.session_state.get(keys.KEY_SCRUBBED)
 
 
 def signed_in_address() -> str | None:

@@ -118,3 +118,24 @@ def test_only_the_teacher_has_the_teachers_page(shared_url, browser):
     expect(teacher.get_by_role("heading", name="The lesson")).to_be_visible()
     screenshot(teacher, "teacher")
     assert not violations(teacher)  # axe-core: no critical or serious finding
+    for _ in range(3):  # Back, three times: the key is in no entry of the history
+        teacher.go_back(wait_until="commit")
+        teacher.wait_for_timeout(300)
+        assert TEACHER_KEY not in teacher.url
+    assert TEACHER_KEY not in teacher.evaluate("location.href")
+
+
+def test_a_made_up_workspace_link_opens_nothing_and_wrong_keys_are_slowed(shared_url, browser):
+    """Last in this module: its wrong keys hold the local address's guesses for a minute."""
+    made_up = browser.new_context().new_page()
+    made_up.goto(f"{shared_url}/models?ws={'x' * 32}")
+    expect(made_up.get_by_text("That workspace link was not made by this server")).to_be_visible(timeout=60_000)
+    made_up.context.close()
+    guesser = browser.new_context().new_page()
+    for guess in range(5):
+        guesser.goto(f"{shared_url}/?teacher=guess-number-{guess}-of-a-key")
+        expect(guesser.get_by_text("That is not the teacher's key.")).to_be_visible(timeout=60_000)
+    guesser.goto(f"{shared_url}/?teacher={TEACHER_KEY}")  # even the right key, from that address, for a minute
+    expect(guesser.get_by_text("Too many wrong keys: wait a minute")).to_be_visible(timeout=60_000)
+    expect(guesser.get_by_test_id("stSidebarNav").get_by_role("link", name="Teacher", exact=True)).to_have_count(0)
+    guesser.context.close()
