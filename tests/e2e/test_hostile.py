@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import threading
+import time
 import zlib
 
 import psutil
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import RENDERED
 from tests.e2e.server import STROKES, draw, start_app, stop_app
@@ -84,3 +88,63 @@ def test_a_tampered_canvas_gets_a_message_and_no_traceback(hostile_server, brows
         assert process.memory_info().rss - before < 100 * 2**20
     finally:
         context.close()
+
+
+def large_palette_png(side: int = 6300) -> bytes:
+    """A `side`-pixel square palette PNG with one stroke: about 60 KB, 40 million pixels decoded."""
+    from PIL import ImageDraw
+
+    picture = Image.new("P", (side, side), 0)
+    picture.putpalette([255, 255, 255, 0, 0, 0])
+    ImageDraw.Draw(picture).line([(side // 4, side // 6), (side * 3 // 4, side * 5 // 6)], fill=1, width=side // 16)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_three_tabs_uploading_a_huge_light_picture_and_pressing_clear_leave_the_server_its_memory(
+    hostile_server, browser, tmp_path
+):
+    """Issue 36's first attack: each tab uploads an 80 KB file of 40 million pixels and keeps pressing
+    Clear (every press a run that reads it). Decoded once per tab, small, it costs the server little."""
+    process, url = hostile_server
+    picture = tmp_path / "large.png"
+    picture.write_bytes(large_palette_png())
+    peak, sampling = [process.memory_info().rss], threading.Event()
+
+    def sample() -> None:
+        while not sampling.wait(0.2):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    rest = process.memory_info().rss
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    tabs = []
+    try:
+        for _ in range(3):
+            page = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{url}/draw")
+            page.locator("canvas.upper-canvas").wait_for()
+            page.wait_for_function(RENDERED, timeout=120_000)
+            page.locator("input[type=file]").set_input_files(str(picture))
+            tabs.append(page)
+        for tab in tabs:
+            expect(tab.get_by_test_id("live-answer")).to_have_text(re.compile(r"^\d, "), timeout=120_000)  # read
+        for _ in range(4):
+            for tab in tabs:
+                tab.get_by_role("button", name="Clear", exact=True).click()
+            tabs[0].wait_for_timeout(1000)
+        normal = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
+        opening = time.perf_counter()
+        normal.goto(f"{url}/draw")
+        normal.locator("canvas.upper-canvas").wait_for(timeout=120_000)  # another student's page still opens
+        print(f"a normal student's Draw page opened in {time.perf_counter() - opening:.1f} s")  # said, not asserted
+        normal.context.close()
+    finally:
+        sampling.set()
+        sampler.join()
+        for tab in tabs:
+            tab.context.close()
+    print(f"server memory: {rest / 2**20:.0f} MB at rest, {(peak[0] - rest) / 2**20:.0f} MB more at most")
+    assert peak[0] - rest < 500 * 2**20, f"{(peak[0] - rest) / 2**20:.0f} MB over its {rest / 2**20:.0f} MB at rest"
