@@ -63,14 +63,14 @@ def scores(entries: list[store.SavedModel], drawings: list[Drawing]) -> tuple[di
     return found, missing
 
 
-def answer_drawings(work: list[tuple[str, list[str], np.ndarray]], folder: str) -> int:
-    """On a worker: for each (model folder, drawing ids, their pixels), load the
-    model, read the drawings and merge the answers into its file under `folder`. Returns how many
-    answers were written; a model that cannot be loaded answers -1 (wrong) on every drawing."""
+def answer_drawings(work: list[tuple[list[str], list[str], np.ndarray]], folder: str) -> int:
+    """On a worker: for each (model folders, drawing ids, their pixels), load each model, read the
+    drawings and merge the answers into its file under `folder`. Returns how many answers were
+    written; a model that cannot be loaded answers -1 (wrong) on every drawing."""
     from digitlab.learn.predict import Predictor  # Keras: on the worker only
 
     written = 0
-    for path, ids, pixels in work:
+    for path, ids, pixels in ((path, ids, pixels) for paths, ids, pixels in work for path in paths):
         entry = store.read_entry(Path(path))
         try:
             digits = Predictor(*store.load_entry(entry)).probabilities(pixels).argmax(axis=1)
@@ -84,6 +84,11 @@ def answer_drawings(work: list[tuple[str, list[str], np.ndarray]], folder: str) 
     return written
 
 
-def work_for(missing: list[Unanswered]) -> list[tuple[str, list[str], np.ndarray]]:
-    """The Unanswered as `answer_drawings` takes them (plain values: they travel to a worker)."""
-    return [(str(item.entry.path), [d.id for d in item.drawings], as_arrays(item.drawings)[0]) for item in missing]
+def work_for(missing: list[Unanswered]) -> list[tuple[list[str], list[str], np.ndarray]]:
+    """The Unanswered as `answer_drawings` takes them (plain values: they travel to a worker): the
+    models that miss the same drawings together, so each set of drawings travels once."""
+    by_drawings: dict[tuple[str, ...], tuple[list[str], list[Drawing]]] = {}
+    for item in missing:
+        paths, _ = by_drawings.setdefault(tuple(d.id for d in item.drawings), ([], item.drawings))
+        paths.append(str(item.entry.path))
+    return [(paths, list(ids), as_arrays(drawings)[0]) for ids, (paths, drawings) in by_drawings.items()]
