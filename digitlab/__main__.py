@@ -160,7 +160,7 @@ def code_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     model, _ = store.load_model(args.name, args.workspace)
     out = export_model(model, args.format, Path(args.out))
-    print(f"wrote {out}: {FORMATS[args.format]}")
+    print(f"wrote {out}: {FORMATS[args.format]}; loaded back, it answers as the model does")
     return 0
 
 
@@ -246,7 +246,9 @@ def make_parser() -> argparse.ArgumentParser:
     code.add_argument("--notebook", action="store_true", help="a Jupyter notebook (.ipynb) instead of a script")
     code.set_defaults(run=code_command)
 
-    export = commands.add_parser("export", help="write a saved model as a TensorFlow SavedModel or a TFLite file")
+    export = commands.add_parser(
+        "export", help="write a saved model as a TensorFlow SavedModel, a TFLite file or an ONNX file (checked)"
+    )
     export.add_argument("name")
     export.add_argument("--format", choices=list(FORMATS), required=True)
     export.add_argument("--out", required=True, help="the folder (savedmodel) or file (tflite, onnx) to write (new)")

@@ -263,6 +263,25 @@ def test_models_page_offers_each_model_as_a_zip():
     assert app.get("download_button")[0].proto.label == "Download default.zip"
 
 
+def test_models_page_says_why_a_model_has_no_onnx_file(workspace):
+    from digitlab.learn.network import build, layer
+    from digitlab.serve import browser_copies
+
+    gelu = build({"input": "unit", "layers": [layer("flatten"), layer("dense", units=8, activation="gelu")]})
+    name = store.save_model(gelu, "tiny-gelu", {"architecture": "custom", "test_accuracy": 0.1}, workspace)
+    entry = store.find_model(name, workspace)
+    onnx, record = browser_copies.copy_paths(entry, browser_copies.model_digest(entry.path / store.MODEL_FILE))
+    refused = "This network cannot run in a browser: No Op registered for Erfc"  # as make_copy records it
+    browser_copies.write_copy({"refused": refused}, onnx, record)
+    app = page("models")
+    app.session_state["download_target"] = name
+    app.run()
+    assert not app.exception, app.exception
+    buttons = {b.proto.label: b.proto for b in app.get("download_button")}
+    assert buttons["ONNX (for ONNX Runtime)"].disabled and not buttons["TensorFlow Lite (for phones)"].disabled
+    assert any(c.value == f"No ONNX file for this model: {refused}" for c in app.caption)
+
+
 def app_job(app: AppTest, key: str = keys.TRAIN_JOB) -> Job:
     """The job the page submitted, found on the app's own board (on the test cluster)."""
     job_id = app.session_state[key]

@@ -9,8 +9,11 @@ import numpy as np
 import onnxruntime
 import pytest
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
-from digitlab.learn.export import FORMATS, export_model, exported_bytes
+from digitlab.learn.export import FORMATS, ExportError, export_model, exported_bytes
+from digitlab.learn.layers import ACTIVATIONS, LAYER_REGISTRY
+from digitlab.learn.network import build, layer
 from digitlab.serve import store
 from tests.test_cli import cli
 
@@ -21,7 +24,7 @@ def default():
 
 
 def tflite_probabilities(path, x: np.ndarray) -> np.ndarray:
-    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter = Interpreter(model_path=str(path))
     given = interpreter.get_input_details()[0]
     interpreter.resize_tensor_input(given["index"], list(x.shape))
     interpreter.allocate_tensors()
@@ -70,3 +73,56 @@ def test_the_cli_exports(tmp_path, mnist):
     assert onnx_probabilities(tmp_path / "d.onnx", mnist.x_test[:1].astype(np.float32)).argmax() == 7
     again = cli("export", "default", "--format", "onnx", "--out", str(tmp_path / "d.onnx"), home=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    nowhere = cli("export", "default", "--format", "tflite", "--out", str(tmp_path / "no" / "m.tflite"), home=tmp_path)
+    assert nowhere.returncode == 2 and "error: The folder" in nowhere.stderr and "Traceback" not in nowhere.stderr
+    assert "onnx" in cli("export", "--help", home=tmp_path).stdout
+
+
+def every_layer(activation: str, end: str) -> dict:
+    """A network with every layer type the Build page offers (`end`: flatten or globalpool), every
+    activation in it `activation`."""
+    return {
+        "input": "unit",
+        "layers": [
+            layer("conv", filters=4, padding="same", activation=activation),
+            layer("batchnorm"),
+            layer("activation", activation=activation),
+            layer("maxpool"),
+            layer("conv", filters=4, activation=activation, bias=False),
+            layer("avgpool"),
+            layer("dropout", rate=0.2),
+            layer(end),
+            layer("dense", units=8, activation=activation),
+        ],
+    }
+
+
+@pytest.mark.parametrize("activation, end", [(a, "flatten") for a in ACTIVATIONS] + [("relu", "globalpool")])
+def test_every_layer_type_and_activation_the_build_page_offers_exports_to_every_format_or_is_refused(
+    activation, end, tmp_path
+):
+    network = every_layer(activation, end)
+    assert {settings["type"] for settings in network["layers"]} | {"flatten", "globalpool"} == set(LAYER_REGISTRY)
+    model = build(network)
+    for format in FORMATS:
+        out = tmp_path / f"{activation}-{end}.{format}"
+        if (activation, format) in CANNOT_CARRY:  # onnxruntime: "No Op registered for Erfc"
+            with pytest.raises(ExportError, match=f"This network cannot be written as {format}"):
+                export_model(model, format, out)
+            assert not out.exists()  # nothing half-written left behind
+        else:
+            assert export_model(model, format, out).exists()  # loaded back and compared inside
+
+
+CANNOT_CARRY = {("gelu", "onnx")}
+
+
+def test_an_export_that_answers_differently_is_refused_and_removed(default, tmp_path, monkeypatch):
+    from digitlab.learn import export
+
+    monkeypatch.setitem(export.ANSWERS, "onnx", lambda path, pictures: np.full((len(pictures), 10), 0.1))
+    with pytest.raises(ExportError, match="answers differently from the model"):
+        export_model(default, "onnx", tmp_path / "wrong.onnx")
+    assert not (tmp_path / "wrong.onnx").exists()
+    with pytest.raises(ValueError, match="does not exist: make it first"):
+        export_model(default, "tflite", tmp_path / "missing" / "dir" / "m.tflite")

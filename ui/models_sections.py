@@ -7,7 +7,7 @@ import streamlit as st
 from digitlab.learn.evaluate import compare
 from digitlab.learn.export import FORMATS
 from digitlab.learn.train import TrainConfig
-from digitlab.serve import answers, classroom, store
+from digitlab.serve import answers, browser_copies, classroom, store
 from digitlab.serve.drawings import list_drawings
 from digitlab.serve.workspaces import Workspace
 from ui import caches, jobs, keys, widgets
@@ -159,6 +159,7 @@ def take_it_with_you(entries: list[store.SavedModel]) -> None:
     if "config" in usable[keep].meta:
         widgets.see_the_code(TrainConfig.from_record(usable[keep].meta["config"]), keep, key="models-code")
     other_formats = st.columns(3)
+    no_onnx = browser_copies.onnx_refusal(usable[keep])  # known from its browser copy, where one was tried
     for column, (format, label, file_name, mime) in zip(
         other_formats,
         [
@@ -173,5 +174,8 @@ def take_it_with_you(entries: list[store.SavedModel]) -> None:
             file_name=file_name,
             mime=mime,
             key=f"download-{format}",
-            help=FORMATS[format],
+            help=no_onnx if format == "onnx" and no_onnx else FORMATS[format],
+            disabled=format == "onnx" and bool(no_onnx),
         )
+    if no_onnx:
+        st.caption(f"No ONNX file for this model: {no_onnx}")

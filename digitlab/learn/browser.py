@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from digitlab.learn.export import exported_bytes
+from digitlab.learn.export import exported_bytes, first_line
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,3 @@ def browser_model(model: keras.Model, digits: np.ndarray) -> BrowserModel:
     if not difference <= TOLERANCE:
         raise BrowserExportError(f"Its browser copy answers differently (by up to {difference:.3g}).")
     return BrowserModel(onnx, digits[0].ravel().round(4).tolist(), expected[0].round(6).tolist())
-
-
-def first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:200]

@@ -84,6 +84,15 @@ def registered(digest: str, onnx: Path, record: Path) -> Offer:
     return Offer("ready", URL_PREFIX + f"{digest}.onnx", kept["check_input"], kept["check_probabilities"])
 
 
+def onnx_refusal(entry: store.SavedModel) -> str | None:
+    """Why `entry` has no ONNX file (its browser copy's export was refused), where that is known."""
+    try:
+        record = copy_paths(entry, model_digest(entry.path / store.MODEL_FILE))[1]
+        return json.loads(record.read_text()).get("refused")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def copy_paths(entry: store.SavedModel, digest: str) -> tuple[Path, Path]:
     if entry.builtin and (entry.path / f"{SHIPPED}.json").exists():
         return entry.path / f"{SHIPPED}.onnx", entry.path / f"{SHIPPED}.json"

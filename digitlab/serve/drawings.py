@@ -8,6 +8,7 @@ absent, under the workspace's lock (its quota checked and the file written as on
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -85,14 +86,21 @@ def list_drawings(workspace: Workspace) -> list[Drawing]:
     drawings = []
     for path in sorted(drawings_dir(workspace).glob("[!.]*.npz")):
         try:
-            with np.load(path) as f:
-                drawings.append(
-                    Drawing(path.stem, f["pixels"], int(f["label"]), f["original"].tobytes(), float(f["created"]))
-                )
+            drawings.append(read_drawing(str(path), path.stat().st_mtime_ns))
         except (OSError, KeyError, ValueError):
             log.warning("skipped the unreadable drawing %s", path, exc_info=True)
             continue
     return drawings
+
+
+@functools.lru_cache(maxsize=5000)
+def read_drawing(path: str, modified: int) -> Drawing:
+    """One drawing's file, read once while it is unchanged (`modified`, its mtime, is in the key):
+    a page that lists a class's 500 drawings reads none of them again."""
+    with np.load(path) as f:
+        pixels = f["pixels"]
+        pixels.flags.writeable = False  # shared by every caller
+        return Drawing(Path(path).stem, pixels, int(f["label"]), f["original"].tobytes(), float(f["created"]))
 
 
 def delete_drawing(drawing_id: str, workspace: Workspace) -> None:
