@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -23,9 +24,12 @@ DEFAULT_MODEL_STYLES = 300  # style-set digits per variant in its training (styl
 
 
 def progress_bar():
-    """Return a listener that draws a Keras progress bar (loss, accuracy, examples/s) on stderr."""
+    """A listener that draws a Keras progress bar (loss, accuracy, examples/s) on stderr, where stderr
+    is a terminal; None elsewhere (`train > out.txt` gets the results, not the bar's escape codes)."""
     import keras
 
+    if not sys.stderr.isatty():
+        return None
     bar = None
 
     def listener(event) -> None:
@@ -35,7 +39,8 @@ def progress_bar():
         values = [("loss", event.loss), ("acc", event.accuracy), ("ex/s", event.examples_per_second)]
         if event.val_accuracy is not None:
             values.append(("val_acc", event.val_accuracy))
-        bar.update(event.step, values)
+        with contextlib.redirect_stdout(sys.stderr):  # Keras writes its bar to stdout
+            bar.update(event.step, values)
 
     return listener
 

@@ -23,6 +23,8 @@ def test_train_list_evaluate(tmp_path):
     last = out.stdout.strip().splitlines()[-1]
     assert last.startswith("test_accuracy=") and float(last.split("=")[1]) > 0.8
     assert "saved as 'tiny'" in out.stderr
+    assert "\x1b" not in out.stdout + out.stderr and "\r" not in out.stdout  # no progress bar where no terminal
+    assert len(out.stdout) < 500, out.stdout  # `train > out.txt` holds the results only
 
     listing = cli("list", home=tmp_path)
     assert listing.returncode == 0

@@ -51,8 +51,8 @@ def last_lines(out: subprocess.CompletedProcess) -> dict[str, str]:
 def test_the_script_trains_the_same_network_without_digitlab(config, tmp_path):
     path = tmp_path / "train_it.py"
     path.write_text(script(config, "it"))
-    assert "digitlab" not in path.read_text()
-    out = run_isolated([str(path), "--data", str(DATA)], tmp_path)
+    assert "import digitlab" not in path.read_text() and "from digitlab" not in path.read_text()
+    out = run_isolated([str(path)], tmp_path)  # from another folder: DigitLab's MNIST by default
     assert out.returncode == 0, out.stderr[-3000:]
     figures = last_lines(out)
     assert int(figures["parameters"]) == build_model(config.architecture, config.network).count_params()
@@ -65,8 +65,8 @@ def test_the_notebook_runs_cell_by_cell(tmp_path):
     document = json.loads(notebook(config, "tanh run"))
     assert document["nbformat"] == 4 and document["cells"][0]["cell_type"] == "markdown"
     code = "\n\n".join("".join(c["source"]) for c in document["cells"] if c["cell_type"] == "code")
-    code = code.replace('DATA = "data/mnist"', f"DATA = {str(DATA)!r}")
-    out = run_isolated(["-c", code], tmp_path)
+    assert f"DATA = {json.dumps(str(DATA.resolve()))}" in code  # the same folder as the script's, absolute
+    out = run_isolated(["-c", code], tmp_path)  # from another folder
     assert out.returncode == 0, out.stderr[-3000:]
     assert int(last_lines(out)["parameters"]) == build_model("tanh").count_params()
     assert float(out.stdout.strip().splitlines()[-1].removeprefix("test_accuracy=")) > 0.5

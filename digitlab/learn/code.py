@@ -1,8 +1,9 @@
 """See the code: a training run as a standalone Python script in plain Keras, and as a notebook.
 
 The script trains the same network with the same settings the tutorials' way (load MNIST, build,
-compile, fit, evaluate, save) and needs no DigitLab: `python script.py --data data/mnist` reads
-the files DigitLab ships, `python script.py` takes `keras.datasets.mnist`. Its last line is
+compile, fit, evaluate, save) and needs no DigitLab: `python script.py`, from any folder, reads the
+files DigitLab ships (their absolute path is its `--data` default, and the notebook's `DATA`); a
+missing folder, or `--data` of one, takes `keras.datasets.mnist`. Its last line is
 `test_accuracy=0.xxxx`. What it leaves out is said in it (varied digits, drawn style digits).
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import json
 
+from digitlab import settings as app_settings
 from digitlab.learn.architectures import get_architecture
+from digitlab.learn.data import DEFAULT_DATA_DIR
 from digitlab.learn.layers import LAYER_REGISTRY
 from digitlab.learn.network import MNIST_MEAN, MNIST_STD, describe
 from digitlab.learn.train import TrainConfig
@@ -28,7 +31,7 @@ from keras import layers"""
 LOAD = '''\
 def load_mnist(folder):
     """MNIST as (x_train, y_train, x_test, y_test), pixels 0-255: from `folder`'s .gz files, or Keras'."""
-    if folder is None:
+    if folder is None or not Path(folder).is_dir():
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         return x_train, y_train, x_test, y_test
 
@@ -165,12 +168,16 @@ def script(config: TrainConfig, name: str) -> str:
     """The standalone Python script of a run of `config` whose model is called `name`."""
     head = f'''"""Train {slug(name)}.keras: a DigitLab run, in plain Keras.
 
-    python {slug(name)}.py --data data/mnist     # the MNIST files DigitLab ships
-    python {slug(name)}.py                       # keras.datasets.mnist (downloads it)
+    python {slug(name)}.py                       # the MNIST files DigitLab ships (from any folder)
+    python {slug(name)}.py --data other/folder   # MNIST's four .gz files elsewhere; missing: keras.datasets
 """'''
     arguments = f"""\
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--data", help="a folder with MNIST's four .gz files (default: keras.datasets.mnist)")
+parser.add_argument(
+    "--data",
+    default={json.dumps(mnist_folder())},
+    help="a folder with MNIST's four .gz files (default: DigitLab's; missing: keras.datasets.mnist, downloaded)",
+)
 parser.add_argument("--epochs", type=int, default={config.epochs})
 parser.add_argument("--limit", type=int, default={config.train_limit}, help="train on the first N digits only")
 parser.add_argument("--out", default="{slug(name)}.keras")
@@ -185,7 +192,7 @@ BATCH_SIZE = {config.batch_size}"""
 def notebook(config: TrainConfig, name: str) -> str:
     """The same run as a Jupyter notebook (nbformat 4): a heading and a code cell per part."""
     settings = (
-        f'DATA = "data/mnist"  # MNIST\'s four .gz files; None: keras.datasets.mnist\n'
+        f"DATA = {json.dumps(mnist_folder())}  # MNIST's four .gz files; a missing folder or None: keras.datasets\n"
         f'EPOCHS, LIMIT, OUT = {config.epochs}, {config.train_limit}, "{slug(name)}.keras"\n'
         f"BATCH_SIZE = {config.batch_size}"
     )
@@ -220,6 +227,11 @@ def code_cell(code: str) -> dict:
         "outputs": [],
         "source": code.splitlines(keepends=True),
     }
+
+
+def mnist_folder() -> str:
+    """DigitLab's MNIST folder, absolute: the script and the notebook read it from any folder."""
+    return str((app_settings.current().data_dir or DEFAULT_DATA_DIR).resolve())
 
 
 def slug(name: str) -> str:
