@@ -355,6 +355,7 @@ def test_the_teacher_sees_this_servers_runs_in_detail_and_stops_or_cancels_them(
         app.button(key=f"stop-{running.id}").click().run()
         assert running.wait(60).state == "stopped" and running.saved_name == "first"
         assert not app.exception and runs.asked(student(1), running.id) == "stop"
+        assert running.status().by_teacher and waiting.status().by_teacher  # their pages say who did it
     finally:
         running.stop()
 

@@ -130,7 +130,8 @@ def show_job_state(job: Job, drawn_phase: str) -> None:
     elif status.state == "failed" or status.state == "interrupted":
         st.error(status.error)
     elif status.state == "cancelled":
-        st.info("Cancelled: it never ran, nothing was saved.")
+        who = "Your teacher cancelled it" if status.by_teacher else "Cancelled"
+        st.info(f"{who}: it never ran, nothing was saved.")
     elif status.state in ("done", "stopped") and status.saved_name is None:
         st.warning("Stopped; the model was discarded as asked.")
     if job_phase(job) != drawn_phase:

@@ -53,6 +53,8 @@ def show_progress(drawn_phase: str) -> None:
         st.button(label, on_click=job.stop, type="primary", key="stop", disabled=job.stop_requested)
     elif status.saved_name:
         stopped = " (stopped early)" if status.state == "stopped" else ""
+        if status.state == "stopped" and status.by_teacher:
+            stopped = " (your teacher stopped it early; what it had learned by then is kept)"
         st.success(
             f"Saved as **{status.saved_name}**{stopped}: test accuracy {status.meta['test_accuracy']:.2%} "
             f"after {status.meta['train_seconds']:.0f} s. It is now selectable in the sidebar."

@@ -45,6 +45,7 @@ class JobStatus:
     waited: float = 0.0  # seconds since it was submitted
     starts_in: float | None = None  # a queued job's estimated wait in seconds, behind the runs before it
     unsaved: str | None = None  # why its finished model is not saved yet (it is kept, and tried again)
+    by_teacher: bool = False  # the class's teacher stopped or cancelled it
 
 
 @dataclass(eq=False)
@@ -71,6 +72,7 @@ class Job:
     priority: int = 0  # Dask's: higher first. A source's n-th run at submit gets -n (JobBoard.turn)
     max_seconds: float | None = None  # shared mode: how long the lesson lets it run
     too_long: str | None = None  # why it was stopped for its length, once it was
+    by_teacher: bool = False  # the class's teacher asked its stop or cancel
     submitted: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
@@ -112,6 +114,7 @@ class Job:
             self.meta,
             waited=waited,
             unsaved=self.unsaved,
+            by_teacher=self.by_teacher,
         )
 
     def record(self, **fields) -> None:
@@ -167,6 +170,7 @@ class Job:
     def do_what_was_asked(self) -> None:
         """Stop or cancel the job if its record asks it (runs.ask: a teacher, on this server or another)."""
         what = runs.asked(self.workspace, self.id)
+        self.by_teacher = self.by_teacher or what is not None  # only the teacher's page asks through the store
         if what == "cancel" and not self.cancel_requested:
             log.info("job %s: cancelled as asked", self.id)
             self.cancel()

@@ -58,6 +58,7 @@ class ClassRun:
     def ask(self, what: str) -> bool:
         """Stop or cancel it (runs.ASKS); this server does it at once, another at its next look."""
         if self.job is not None:
+            self.job.by_teacher = True
             (self.job.cancel if what == "cancel" else self.job.stop)()
         return runs.ask(self.workspace, self.record["id"], what)
 
