@@ -61,6 +61,10 @@ def class_servers(tmp_path_factory):
         pytest.skip("nginx is not installed (apt-get install nginx)")
     folder = tmp_path_factory.mktemp("two-servers")
     home = folder / "home"
+    home.mkdir()
+    (home / "lesson.json").write_text(
+        '{"max_minutes": 600}'
+    )  # the long run below is stopped by the test, not for its length
     processes, address = start_dask(folder)
     try:
         urls = []
@@ -82,7 +86,9 @@ def class_servers(tmp_path_factory):
             stop_app(process)
 
 
-def test_a_browser_through_the_proxy_trains_and_its_model_is_saved(class_servers, browser):
+def test_a_browser_through_the_proxy_trains_and_its_model_is_saved(class_servers, browser, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_HOME", str(class_servers["home"]))  # the store's key signs the token
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
     page = visit(browser, class_servers["proxy"])
     assert "digitlab_server" in [c["name"] for c in page.context.cookies()]  # the proxy keeps it on one server
     go(page, "Train")

@@ -17,11 +17,16 @@ TEACHER_KEY = "a-long-teacher-key-for-the-tests-0123456789"
 
 
 @pytest.fixture(scope="module")
-def shared_url(tmp_path_factory):
+def shared_server(tmp_path_factory):
     home, log = tmp_path_factory.mktemp("shared-home"), tmp_path_factory.mktemp("log") / "shared.log"
     server, url = start_app(home, log, shared=True, env={"DIGITLAB_TEACHER_KEY": TEACHER_KEY})
-    yield url
+    yield url, home
     stop_app(server)
+
+
+@pytest.fixture(scope="module")
+def shared_url(shared_server):
+    return shared_server[0]
 
 
 def visit(browser, url: str):
@@ -123,6 +128,59 @@ def test_only_the_teacher_has_the_teachers_page(shared_url, browser):
         teacher.wait_for_timeout(300)
         assert TEACHER_KEY not in teacher.url
     assert TEACHER_KEY not in teacher.evaluate("location.href")
+
+
+HOSTILE_NAME = (
+    "![x](http://127.0.0.1:9/tracker.png) [Your grade is ready: click](http://127.0.0.1:9/phish)" + "W" * 3000
+)
+
+
+def test_a_name_in_markdown_is_shown_as_text_on_the_teachers_page(shared_server, browser, monkeypatch):
+    """A run recorded under a hostile name (as a server before names were slugged wrote it, on
+    another server of the class): the teacher's browser shows its letters, fetches no image, has no link."""
+    from digitlab.serve import runs, store, workspaces
+
+    url, home = shared_server
+    monkeypatch.setenv("DIGITLAB_HOME", str(home))
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    student = workspaces.from_token(workspaces.new_token())
+    runs.record_run(student, "digitlab-train-hostile", state="queued", kind="train", name=HOSTILE_NAME)
+    path = runs.runs_dir(student) / "digitlab-train-hostile.json"
+    store.write_json_atomic(path, {**runs.read_run(path), "server": "another-host-1-abcdef"})
+    teacher = visit(browser, f"{url}/?teacher={TEACHER_KEY}")
+    fetched = []
+    teacher.on("request", lambda request: fetched.append(request.url) if "127.0.0.1:9" in request.url else None)
+    go(teacher, "Teacher")
+    expect(teacher.get_by_text("![x](http://127.0.0.1:9/tracker.png) [Y…", exact=False)).to_be_visible()  # as typed
+    main = teacher.get_by_test_id("stMain")
+    assert main.locator("a[href*='phish']").count() == 0 and main.locator("img[src*='tracker']").count() == 0
+    assert not fetched and "W" * 100 not in main.inner_text()  # no request to the tracker; the name is cut
+    teacher.context.close()
+
+
+def test_new_workspaces_are_limited_per_client_address(tmp_path, browser):
+    """Behind the shipped nginx (X-Real-IP): one address that spends its allowance holds up no other."""
+    server, url = start_app(
+        tmp_path / "home", tmp_path / "streamlit.log", shared=True, env={"DIGITLAB_NEW_WORKSPACES_PER_MINUTE": "2"}
+    )
+    try:
+
+        def first_visit(address: str):
+            page = browser.new_context(extra_http_headers={"X-Real-IP": address}).new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            wait_for_app(page)
+            return page
+
+        pages = [first_visit("10.0.0.66") for _ in range(3)]
+        assert all("ws=" in page.url for page in pages[:2])
+        expect(pages[2].get_by_text("Too many new workspaces were opened from your address")).to_be_visible()
+        other = first_visit("10.0.0.7")  # another pupil, at the same minute
+        other.wait_for_url(re.compile(r"ws="))
+        for page in [*pages, other]:
+            page.context.close()
+    finally:
+        stop_app(server)
 
 
 def test_a_made_up_workspace_link_opens_nothing_and_wrong_keys_are_slowed(shared_url, browser):
