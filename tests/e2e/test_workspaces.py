@@ -169,7 +169,7 @@ def test_new_workspaces_are_limited_per_client_address(tmp_path, browser):
             page = browser.new_context(extra_http_headers={"X-Real-IP": address}).new_page()
             page.set_default_timeout(60_000)
             page.goto(url)
-            wait_for_app(page)
+            page.wait_for_function("document.querySelector('h1') || document.body.innerText.includes('Too many')")
             return page
 
         pages = [first_visit("10.0.0.66") for _ in range(3)]
