@@ -17,6 +17,7 @@ from digitlab.learn.train import TrainConfig
 from digitlab.serve import answers, classroom, runs, store, teacher, workspaces
 from digitlab.serve.drawings import list_drawings, save_drawing
 from digitlab.serve.jobs import JobBoard, class_runs
+from digitlab.serve.last_minute import LastMinute
 from digitlab.serve.workspaces import WorkspaceError
 from tests.test_app import page, visitor
 from tests.test_jobs import wait_until
@@ -362,7 +363,7 @@ def test_the_teacher_sees_this_servers_runs_in_detail_and_stops_or_cancels_them(
 
 def test_wrong_teacher_keys_are_slowed_per_address_and_per_session_and_a_short_key_is_refused(monkeypatch):
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
-    monkeypatch.setattr(teacher, "WRONG_KEYS", {})
+    monkeypatch.setattr(teacher, "WRONG_KEYS", LastMinute())
     for guess in range(teacher.WRONG_KEYS_PER_MINUTE):
         assert not teacher.try_teacher_key(f"guess-{guess}", "address 10.0.0.9", "session a")
     with pytest.raises(teacher.TooManyGuesses, match="wait a minute"):
@@ -370,7 +371,7 @@ def test_wrong_teacher_keys_are_slowed_per_address_and_per_session_and_a_short_k
     with pytest.raises(teacher.TooManyGuesses):
         teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session a")  # the session, from elsewhere
     assert teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.10", "session c")
-    for times in teacher.WRONG_KEYS.values():
+    for times in teacher.WRONG_KEYS.times.values():
         times[0] -= 61  # a minute later
     assert teacher.try_teacher_key(TEACHER_KEY, "address 10.0.0.9", "session a")
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", "sixsix")

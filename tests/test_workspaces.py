@@ -11,6 +11,7 @@ import pytest
 from digitlab.learn.architectures import build_model
 from digitlab.serve import classroom, store, workspaces
 from digitlab.serve.drawings import list_drawings, save_drawing
+from digitlab.serve.last_minute import LastMinute
 from digitlab.serve.workspaces import WorkspaceError
 
 
@@ -143,13 +144,13 @@ def test_a_signed_in_identity_has_its_own_stable_workspace(shared):
 
 def test_new_workspaces_per_minute_are_capped_in_shared_mode(shared, monkeypatch):
     monkeypatch.setenv("DIGITLAB_NEW_WORKSPACES_PER_MINUTE", "3")
-    monkeypatch.setattr(workspaces, "NEW_TOKENS", {})
+    monkeypatch.setattr(workspaces, "NEW_TOKENS", LastMinute())
     tokens = {workspaces.new_token("10.0.0.7") for _ in range(3)}
     assert len(tokens) == 3
     with pytest.raises(WorkspaceError, match="Too many new workspaces"):
         workspaces.new_token("10.0.0.7")
     assert workspaces.new_token("10.0.0.8") not in tokens  # another pupil's address is not held up
-    workspaces.NEW_TOKENS["10.0.0.7"][0] -= 61  # a minute later, one more gets in
+    workspaces.NEW_TOKENS.times["10.0.0.7"][0] -= 61  # a minute later, one more gets in
     assert workspaces.new_token("10.0.0.7") not in tokens
     monkeypatch.setenv("DIGITLAB_SHARED", "")
     assert len({workspaces.new_token() for _ in range(10)}) == 10  # no cap on a personal install

@@ -70,6 +70,7 @@ def answer_drawings(work: list[tuple[list[str], list[str], np.ndarray]], folder:
     from digitlab.learn.predict import Predictor  # Keras: on the worker only
 
     written = 0
+    Path(folder).mkdir(parents=True, exist_ok=True)
     for path, ids, pixels in ((path, ids, pixels) for paths, ids, pixels in work for path in paths):
         entry = store.read_entry(Path(path))
         try:
@@ -78,7 +79,6 @@ def answer_drawings(work: list[tuple[list[str], list[str], np.ndarray]], folder:
             log.info("%s cannot be loaded: it reads no drawing right", path)
             digits = np.full(len(ids), -1)
         answers = {**known_answers(entry, Path(folder)), **{i: int(d) for i, d in zip(ids, digits, strict=True)}}
-        Path(folder).mkdir(parents=True, exist_ok=True)
         store.write_json_atomic(Path(folder) / f"{model_key(entry)}.json", answers)
         written += len(ids)
     return written

@@ -115,7 +115,8 @@ class JobBoard:
         classroom.check_submission(config)
         name = store.slugify(name)  # the name its model is saved under; a record never holds what was typed
         job_id = f"digitlab-train-{uuid.uuid4().hex[:12]}"
-        source, priority = self.turn(source or workspace.key)
+        source = source or workspace.key
+        priority = self.turn(source)
         future = self.client.submit(
             run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1}, priority=priority
         )
@@ -123,11 +124,11 @@ class JobBoard:
         job.max_seconds = classroom.read_lesson().run_seconds if shared_mode() else None
         return self.add(job)
 
-    def turn(self, source: str) -> tuple[str, int]:
-        """(source, the priority of its next run): minus the runs it already has queued or running
+    def turn(self, source: str) -> int:
+        """The Dask priority of `source`'s next run: minus the runs it already has queued or running
         here, so the queue takes one run of every source before a second of any."""
         with self.lock:
-            return source, -sum(1 for job in self.jobs.values() if job.active and job.source == source)
+            return -sum(1 for job in self.jobs.values() if job.active and job.source == source)
 
     def submit_fine_tune(
         self, model_file: bytes, meta: dict, x, y, epochs: int, name: str, workspace: Workspace, source=None
@@ -135,7 +136,8 @@ class JobBoard:
         """Queue fine-tuning of a model (its file and record) on drawings `x`, `y`; saved as `name`."""
         name = store.slugify(name)
         job_id = f"digitlab-tune-{uuid.uuid4().hex[:12]}"
-        source, priority = self.turn(source or workspace.key)
+        source = source or workspace.key
+        priority = self.turn(source)
         future = self.client.submit(
             run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1}, priority=priority
         )

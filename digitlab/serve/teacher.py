@@ -4,11 +4,9 @@ constant time, wrong guesses slowed) or signs in with an address listed in `$DIG
 from __future__ import annotations
 
 import hmac
-import threading
-import time
-from collections import deque
 
 from digitlab import settings
+from digitlab.serve.last_minute import LastMinute
 
 
 def is_teacher_key(given: str | None) -> bool:
@@ -20,8 +18,7 @@ def is_teacher_key(given: str | None) -> bool:
 
 
 WRONG_KEYS_PER_MINUTE = 5  # from one address, or one session: then the key is not even checked for a minute
-WRONG_KEYS: dict[str, deque[float]] = {}  # who (an address, a session) -> when they gave a wrong key
-WRONG_KEYS_LOCK = threading.Lock()
+WRONG_KEYS = LastMinute()  # who (an address, a session) -> when they gave a wrong key
 
 
 class TooManyGuesses(ValueError):
@@ -31,19 +28,13 @@ class TooManyGuesses(ValueError):
 def try_teacher_key(given: str | None, *who: str) -> bool:
     """is_teacher_key, for a key someone typed: each of `who` (their address, their session) may give
     WRONG_KEYS_PER_MINUTE wrong keys a minute; past that, TooManyGuesses, and the key is not checked."""
-    now = time.monotonic()
-    with WRONG_KEYS_LOCK:
-        for name in list(WRONG_KEYS):
-            while WRONG_KEYS[name] and now - WRONG_KEYS[name][0] > 60:
-                WRONG_KEYS[name].popleft()
-            if not WRONG_KEYS[name]:
-                del WRONG_KEYS[name]
-        if any(len(WRONG_KEYS.get(name, ())) >= WRONG_KEYS_PER_MINUTE for name in who):
+    with WRONG_KEYS.lock:
+        if any(WRONG_KEYS.count(name) >= WRONG_KEYS_PER_MINUTE for name in who):
             raise TooManyGuesses("Too many wrong keys: wait a minute before you try again.")
         if is_teacher_key(given):
             return True
         for name in who:
-            WRONG_KEYS.setdefault(name, deque()).append(now)
+            WRONG_KEYS.add(name)
         return False
 
 

@@ -21,13 +21,11 @@ import hmac
 import os
 import re
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from digitlab import settings
+from digitlab.serve.last_minute import LastMinute
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # 16 random characters, then 16 that sign them
 SIGNED_PART = 16
@@ -77,25 +75,18 @@ def new_token(address: str | None = None) -> str:
     one source cannot spend a class's allowance (each token is a workspace a script could fill).
     """
     if shared_mode():
-        with NEW_TOKENS_LOCK:
-            now = time.monotonic()
-            recent = NEW_TOKENS.setdefault(address, deque())
-            while recent and now - recent[0] > 60:
-                recent.popleft()
-            if len(recent) >= new_workspaces_per_minute():
+        with NEW_TOKENS.lock:
+            if NEW_TOKENS.count(address) >= new_workspaces_per_minute():
                 raise WorkspaceError(
                     "Too many new workspaces were opened from your address in the last minute. Wait a minute "
                     "and reload, or open the address you bookmarked to come back to yours."
                 )
-            recent.append(now)
-            for quiet in [a for a, times in NEW_TOKENS.items() if times and now - times[-1] > 60]:
-                del NEW_TOKENS[quiet]
+            NEW_TOKENS.add(address)
     random_part = secrets.token_urlsafe(12)
     return random_part + signature(random_part)
 
 
-NEW_TOKENS: dict[str | None, deque[float]] = {}  # per client address, when this server gave it new tokens
-NEW_TOKENS_LOCK = threading.Lock()
+NEW_TOKENS = LastMinute()  # per client address, when this server gave it new tokens
 
 
 def signature(random_part: str) -> str:
