@@ -35,7 +35,15 @@ export default function(component) {
   };
   const resized = new ResizeObserver(fit);
   if (column) resized.observe(column);
-  const changed = new MutationObserver(fit);  // the canvas mounts after this script, or again after Clear
+  // The canvas mounts after this script, or again after Clear: fit a new one. Other changes in the
+  // column (the live answer, many times a second) are not looked at: fit reads the layout.
+  let fitted = null;
+  const changed = new MutationObserver(() => {
+    const target = document.querySelector(".st-key-" + CSS.escape(data.key));
+    if (!target || target.firstElementChild === fitted) return;
+    fitted = target.firstElementChild;
+    fit();
+  });
   if (column) changed.observe(column, { childList: true, subtree: true });
   fit();
   return () => { resized.disconnect(); changed.disconnect(); };

@@ -116,17 +116,21 @@ function build(parent, words) {
 
 const percent = (p) => `${Math.round(p * 100)}%`;
 
+// Text changed only where it differs: a new text is a new layout, many times a second.
+function write(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function show(box, words, probabilities, pixels) {
   const ranked = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
   const [best, digit] = ranked[0];
   box.querySelector(".dl-answer").classList.remove("dl-message");
-  box.querySelector(".dl-answer").textContent = words.answer.replace("{digit}", digit).replace("{sure}", percent(best));
-  box.querySelector(".dl-top").textContent =
-    words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · ");
+  write(box.querySelector(".dl-answer"), words.answer.replace("{digit}", digit).replace("{sure}", percent(best)));
+  write(box.querySelector(".dl-top"), words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · "));
   box.querySelectorAll(".dl-bars li").forEach((row, d) => {
     row.classList.toggle("dl-best", d === digit);
-    row.querySelector(".dl-bar span").style.width = `${(probabilities[d] * 100).toFixed(1)}%`;
-    row.querySelector(".dl-percent").textContent = percent(probabilities[d]);
+    row.querySelector(".dl-bar span").style.transform = `scaleX(${probabilities[d].toFixed(3)})`;
+    write(row.querySelector(".dl-percent"), percent(probabilities[d]));
   });
   const seen = box.querySelector(".dl-seen canvas");
   const image = new ImageData(28, 28);
