@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
+from digitlab.serve import runs, workspaces
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import STROKES, draw, start_app, stop_app, teach, train_from_page
 from tests.e2e.test_accessibility import violations
@@ -181,6 +182,52 @@ def test_new_workspaces_are_limited_per_client_address(tmp_path, browser):
             page.context.close()
     finally:
         stop_app(server)
+
+
+# Keeps every frame the page sends over its websocket, and the socket, for the replay below.
+RECORD_FRAMES = """
+window.sentFrames = [];
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  window.socket = this;
+  window.sentFrames.push(data.slice(0));
+  return send.call(this, data);
+};
+"""
+
+
+def test_a_train_press_replayed_over_the_websocket_starts_one_run(shared_server, browser, monkeypatch):
+    url, home = shared_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+    context.add_init_script(RECORD_FRAMES)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/train")
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"ws="))
+    before = page.evaluate("window.sentFrames.length")
+    train_from_page(page, "softmax", "replayed", epochs=100, images=10_000)  # still running when the replays arrive
+    cancel, stop = (page.get_by_role("button", name=name, exact=True) for name in ("Cancel", "Stop"))
+    expect(cancel.or_(stop)).to_be_visible(timeout=60_000)  # the run is queued or running
+    page.evaluate(
+        """async (from) => {
+            const press = window.sentFrames.slice(from);
+            for (let i = 0; i < 10; i++) {
+                for (const frame of press) window.socket.send(frame);
+                await new Promise((done) => setTimeout(done, 200));
+            }
+        }""",
+        before,
+    )
+    expect(page.get_by_text(re.compile(r"Your train run is still (queued|running)"))).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    monkeypatch.setenv("DIGITLAB_HOME", str(home))  # the store's key reads the token
+    monkeypatch.setenv("DIGITLAB_SHARED", "1")
+    records = [runs.read_run(p) for p in runs.record_files(runs.runs_dir(workspaces.from_token(token_of(page))))]
+    assert [r["name"] for r in records] == ["replayed"]  # ten replays of the press, one run
+    stop.click(timeout=120_000)  # once it runs
+    page.get_by_text("Saved as replayed").wait_for(timeout=120_000)
+    context.close()
 
 
 def test_a_made_up_workspace_link_opens_nothing_and_wrong_keys_are_slowed(shared_url, browser):
