@@ -53,7 +53,8 @@ def main() -> None:
     st.html(READABLE_CAPTIONS)
     with st.sidebar:
         screen.fold_sidebar_on_narrow_screens()
-    pages = [*PAGES, TEACHER_PAGE] if visitor.is_teacher() else PAGES  # a student has no such page, not even by URL
+    # A student has no Teacher page, not even by URL.
+    pages = [*PAGES, TEACHER_PAGE] if visitor.admit_the_teacher() else PAGES
     page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(pages)])
     workspace = visitor.workspace()  # in shared mode, a first visit gets its token into the URL here
     if not workspace.personal:

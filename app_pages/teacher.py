@@ -7,7 +7,8 @@ import streamlit as st
 from digitlab.serve import classroom, store
 from digitlab.serve.classroom import leaderboard
 from digitlab.serve.jobs import ClassRun, class_runs
-from ui import visitor
+from digitlab.serve.teacher import PASS_HOURS
+from ui import keys, visitor
 from ui.shown import as_text, in_full, short
 from ui.teacher_sections import a_new_lesson, the_class_drawings, the_lesson
 
@@ -59,13 +60,11 @@ def at_a_glance(active: list[ClassRun], lesson: classroom.Lesson) -> None:
         for run in active
     }
     rows = classroom.class_rows(now)
+    for row in rows:
+        best = row["Best accuracy"]
+        row["Best accuracy"] = "no model yet" if best is None else f"{best:.2%}"
     if rows:
-        st.dataframe(
-            rows,
-            column_config={"Best accuracy": st.column_config.NumberColumn(format="percent")},
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.caption("Nobody has trained or drawn anything yet.")
     st.download_button(
@@ -125,6 +124,13 @@ st.write(
     "Everyone's work at a glance, the runs now, and the lesson: which networks the class may train, "
     "how long a run may be, and the challenge every student's Train page shows."
 )
+if st.session_state.get(keys.TEACHER):  # by key or pass (a signed-in teacher signs out of the site)
+    words, button = st.columns([4, 1], vertical_alignment="center")
+    words.caption(
+        f"This browser stays signed in as the teacher until it closes (at most {PASS_HOURS} hours): a reload "
+        "or a new tab keeps this page. Sign out before you leave a computer that pupils use."
+    )
+    button.button("Sign out", on_click=visitor.sign_out_the_teacher, help="This browser forgets it was the teacher's.")
 lesson = classroom.read_lesson()
 active = class_runs()  # from the store: the same on every app server of the class
 

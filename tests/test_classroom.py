@@ -163,6 +163,37 @@ def teacher_visit(monkeypatch, key: str = TEACHER_KEY):
     return app
 
 
+def test_a_teacher_pass_holds_until_it_expires_or_the_key_changes(shared, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
+    now = 1_800_000_000.0
+    given = teacher.teacher_pass(now)
+    assert TEACHER_KEY not in given and teacher.is_teacher_pass(given, now)
+    assert teacher.is_teacher_pass(given, now + teacher.PASS_HOURS * 3600 - 1)
+    assert not teacher.is_teacher_pass(given, now + teacher.PASS_HOURS * 3600 + 1)  # expired
+    expires, signature = given.split(".")
+    longer = f"{int(expires) + 3600}.{signature}"
+    for forged in (longer, f"{expires}.{'0' * 64}", "", ".", "x.y", f"{expires}", "١٢٣.abc", None, 12):
+        assert not teacher.is_teacher_pass(forged, now)
+    monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY + "-new")
+    assert not teacher.is_teacher_pass(given, now)  # a new key ends every pass
+
+
+def test_a_reload_with_the_teacher_pass_keeps_the_page_until_the_teacher_signs_out(shared, monkeypatch):
+    app = teacher_visit(monkeypatch).run()
+    given = app.session_state[keys.TEACHER_PASS]
+    assert teacher.is_teacher_pass(given)
+    with mock.patch("ui.visitor.teacher_cookie", return_value=given):
+        reloaded = visitor(monkeypatch, "teacher").run()  # a new session: no key, the browser's pass
+        assert not reloaded.exception and reloaded.title[0].value == "Your class"
+        assert "until it closes" in " ".join(c.value for c in reloaded.caption)
+        next(b for b in reloaded.button if b.label == "Sign out").click().run()
+        assert not reloaded.exception and "Your class" not in [t.value for t in reloaded.title]
+        assert reloaded.session_state[keys.SIGNED_OUT]  # the browser is told to forget the pass
+    with mock.patch("ui.visitor.teacher_cookie", return_value="1." + "0" * 64):
+        forged = visitor(monkeypatch, "teacher").run()
+        assert not forged.exception and "Your class" not in [t.value for t in forged.title]
+
+
 def test_a_student_cannot_reach_the_teachers_page(shared, monkeypatch):
     monkeypatch.setenv("DIGITLAB_TEACHER_KEY", TEACHER_KEY)
     plain = visitor(monkeypatch, "teacher").run()
@@ -248,14 +279,31 @@ def test_a_drawing_given_to_the_class_set_is_scored_and_the_teacher_can_remove_i
 
     # The teacher removes it; a new lesson archives the class set with the workspaces.
     teacher = teacher_visit(monkeypatch).run()
-    assert "by " + alice.alias in teacher.selectbox(key="teacher-drawing").value
+    assert teacher.selectbox(key="teacher-drawing").value == f"#1: a 2 by {alice.alias}"
+    remove = next(b for b in teacher.button if b.label == "Remove it from the class set")
+    assert remove.disabled  # asked first
+    teacher.checkbox(key="teacher-drawing-sure").check().run()
     next(b for b in teacher.button if b.label == "Remove it from the class set").click().run()
     assert not teacher.exception and classroom.class_drawings() == []
+    assert len(list_drawings(alice)) == 2  # she keeps her own
     classroom.give_drawing(given, alice)
     archived = classroom.new_lesson()
     assert classroom.class_drawings() == [] and list_drawings(alice) == []
     classroom.restore(archived)
     assert len(classroom.class_drawings()) == 1 and len(list_drawings(alice)) == 2
+
+
+def test_two_alike_class_drawings_are_told_apart_and_the_class_table_says_no_model_yet(shared, monkeypatch, mnist):
+    alice = student(1)
+    for _ in range(2):
+        classroom.give_drawing(save_drawing(mnist.x_test[0], 7, mnist.x_test[0], alice), alice)
+    app = teacher_visit(monkeypatch).run()
+    assert not app.exception
+    captions = next(i.captions for i in app.get("image") if len(i.captions) == 2)
+    assert captions == [f"#1: 7 · {alice.alias}", f"#2: 7 · {alice.alias}"]
+    assert app.selectbox(key="teacher-drawing").options == [f"#1: a 7 by {alice.alias}", f"#2: a 7 by {alice.alias}"]
+    table = app.dataframe[0].value
+    assert list(table["Best accuracy"]) == ["no model yet"]  # not "None"
 
 
 def test_a_student_gives_a_drawing_from_my_drawings(shared, monkeypatch, mnist):

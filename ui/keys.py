@@ -15,6 +15,8 @@ TUNE_JOB = "fine-tune_job_id"  # the visitor's latest fine-tuning job
 DRAFT = "network_draft"  # the visitor's network on the Build page (digitlab.learn.builder.Draft); Train can train it
 TEACHER = "teacher"  # True once this session gave the teacher key (shared mode)
 KEY_SCRUBBED = "key_scrubbed"  # False while the browser takes the teacher key out of its history, then True
+TEACHER_PASS = "teacher_pass"  # the pass this session's browser keeps as a cookie once the key was right
+SIGNED_OUT = "signed_out"  # True once the teacher signed out in this session: their pass is not taken again
 SESSION = "session"  # a random name for this session: wrong teacher keys are counted per session
 ARCHITECTURE = "architecture"  # the Train page's choice of network; the Build page sets it to OWN_NETWORK
 

@@ -46,7 +46,7 @@ STYLE = """
 .dl-live .dl-bars li { display: flex; align-items: center; gap: 0.4rem; margin: 0; line-height: 1.35; }
 .dl-live .dl-digit { width: 1ch; }
 .dl-live .dl-bar { flex: 1; height: 0.7rem; background: rgba(128, 128, 128, 0.2); }
-.dl-live .dl-bar span { display: block; height: 100%; background: #5078c8; transform-origin: left; }  /* scaleX: no layout */
+.dl-live .dl-bar span { display: block; height: 100%; background: #5078c8; transform-origin: left; }
 .dl-live .dl-best { font-weight: 700; }
 .dl-live .dl-best .dl-bar span { background: #1f5fd6; }
 .dl-live .dl-percent { width: 3.5ch; text-align: right; }

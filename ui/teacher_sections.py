@@ -21,22 +21,24 @@ def the_class_drawings() -> None:
     if not given:
         st.caption("No student has given a drawing to the class's test set yet (My drawings page).")
         return
+    # Numbered: two 7s from one student have the same label and giver, and the list below must say which is which.
     st.image(
         [widgets.big_digit(d.pixels, 84) for d in given],
-        caption=[f"{d.label} · {classroom.giver(d)}" for d in given],
+        caption=[f"#{n}: {d.label} · {classroom.giver(d)}" for n, d in enumerate(given, 1)],
         width=84,
         output_format="PNG",
-        alt=[f"A {d.label} given by {classroom.giver(d)}" for d in given],
+        alt=[f"Drawing {n}: a {d.label} given by {classroom.giver(d)}" for n, d in enumerate(given, 1)],
     )
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    names = {f"a {d.label} by {classroom.giver(d)} ({d.id.split('-', 1)[1]})": d.id for d in given}
-    doomed = names[left.selectbox("Drawing", list(names), key="teacher-drawing")]
-    if right.button("Remove it from the class set"):
+    names = {f"#{n}: a {d.label} by {classroom.giver(d)}": d.id for n, d in enumerate(given, 1)}
+    doomed = names[st.selectbox("Drawing to take out of the class set", list(names), key="teacher-drawing")]
+    sure = st.checkbox("Yes, take it out (the student keeps their own copy)", key="teacher-drawing-sure")
+    if st.button("Remove it from the class set", disabled=not sure):
         try:
             delete_drawing(doomed, classroom.class_set())
         except (ValueError, store.StoreError) as error:
             st.error(str(error))
         else:
+            st.session_state.pop("teacher-drawing-sure", None)
             st.rerun()
 
 

@@ -7,7 +7,7 @@ import secrets
 
 import streamlit as st
 
-from digitlab.serve.teacher import TooManyGuesses, is_teacher_address, try_teacher_key
+from digitlab.serve.teacher import TooManyGuesses, is_teacher_address, is_teacher_pass, teacher_pass, try_teacher_key
 from digitlab.serve.workspaces import (
     Workspace,
     WorkspaceError,
@@ -55,9 +55,13 @@ def client_address() -> str | None:
     return direct
 
 
-def is_teacher() -> bool:
-    """Whether this visitor is the class's teacher (shared mode only): they opened the app with
-    `?teacher=KEY` in this session, or signed in with an address in `$DIGITLAB_TEACHERS`.
+TEACHER_COOKIE = "digitlab_teacher"  # the teacher pass (teacher.py): never the key itself
+
+
+def admit_the_teacher() -> bool:
+    """Once a run, before the navigation: whether this visitor is the class's teacher (shared mode
+    only). They opened the app with `?teacher=KEY` in this session, or in this browser since it
+    opened (its teacher pass, a cookie), or signed in with an address in `$DIGITLAB_TEACHERS`.
 
     The key leaves the address bar and the browser's history before anything else changes the
     address: the browser replaces the page's entry (`scrub_the_key`), then the server drops it (a
@@ -73,7 +77,27 @@ def is_teacher() -> bool:
             st.session_state[keys.KEY_SCRUBBED] = False
             check_the_key(st.query_params.get("teacher"))
         scrub_the_key()
-    return bool(st.session_state.get(keys.TEACHER)) or is_teacher_address(signed_in_address())
+    elif keys.TEACHER not in st.session_state and is_teacher_pass(teacher_cookie()):
+        st.session_state[keys.TEACHER] = True  # a reload, or a new tab, of the teacher's browser
+    if st.session_state.get(keys.SIGNED_OUT):
+        teacher_pass_component()(key="end-teacher-pass", data={"name": TEACHER_COOKIE, "end": True}, height=0)
+    return is_teacher()
+
+
+def is_teacher() -> bool:
+    """Whether admit_the_teacher admitted this visitor (it runs first, on every run)."""
+    return shared_mode() and (bool(st.session_state.get(keys.TEACHER)) or is_teacher_address(signed_in_address()))
+
+
+def teacher_cookie() -> str | None:
+    """The teacher pass this browser sent with the page, if any."""
+    return st.context.cookies.get(TEACHER_COOKIE)
+
+
+def sign_out_the_teacher() -> None:
+    """This session is no teacher's any more, and the browser forgets its pass (admit_the_teacher)."""
+    st.session_state[keys.TEACHER] = False
+    st.session_state[keys.SIGNED_OUT] = True
 
 
 def check_the_key(given: str | None) -> None:
@@ -81,6 +105,8 @@ def check_the_key(given: str | None) -> None:
     try:
         if try_teacher_key(given, f"address {client_address()}", f"session {session}"):
             st.session_state[keys.TEACHER] = True
+            st.session_state[keys.TEACHER_PASS] = teacher_pass()
+            st.session_state.pop(keys.SIGNED_OUT, None)
         else:
             log.warning("a wrong teacher key was given from %s", client_address())
             st.toast("That is not the teacher's key.")
@@ -89,27 +115,35 @@ def check_the_key(given: str | None) -> None:
         st.toast(str(error))
 
 
-SCRUB_JS = """
+# Takes the key out of the address and the history; keeps the teacher pass as a cookie until the
+# browser closes (SameSite=Strict: sent to this site only), or ends it.
+TEACHER_PASS_JS = """
 export default function(component) {
+  const { data } = component;
   const url = new URL(window.location.href);
   if (url.searchParams.has("teacher")) {
     url.searchParams.delete("teacher");
     window.history.replaceState(window.history.state, "", url);  // this entry, not a new one: Back cannot show it
   }
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  if (data && data.pass) document.cookie = `${data.name}=${data.pass}; path=/; SameSite=Strict${secure}`;
+  if (data && data.end) document.cookie = `${data.name}=; path=/; max-age=0; SameSite=Strict${secure}`;
   component.setStateValue("scrubbed", true);
 }
 """
 
 
 @st.cache_resource
-def scrubbing_component():
-    return st.components.v2.component("digitlab_scrub_key", js=SCRUB_JS)
+def teacher_pass_component():
+    return st.components.v2.component("digitlab_teacher_pass", js=TEACHER_PASS_JS)
 
 
 def scrub_the_key() -> None:
-    """Have the browser take the key out of its address and history; then the server drops it."""
-    scrubbing_component()(
+    """Have the browser take the key out of its address and history (and keep the pass, if the key
+    was right); then the server drops it."""
+    teacher_pass_component()(
         key="scrub-teacher-key",
+        data={"name": TEACHER_COOKIE, "pass": st.session_state.get(keys.TEACHER_PASS)},
         height=0,
         on_scrubbed_change=lambda: st.session_state.update({keys.KEY_SCRUBBED: True}),
     )

@@ -130,6 +130,23 @@ def test_only_the_teacher_has_the_teachers_page(shared_url, browser):
         assert TEACHER_KEY not in teacher.url
     assert TEACHER_KEY not in teacher.evaluate("location.href")
 
+    # A reload, and a new tab of the same browser, keep the teacher: its pass is a cookie, not the key.
+    [cookie] = [c for c in teacher.context.cookies() if c["name"] == "digitlab_teacher"]
+    assert TEACHER_KEY not in cookie["value"] and cookie["sameSite"] == "Strict" and cookie["expires"] == -1
+    tab = teacher.context.new_page()
+    tab.goto(f"{shared_url}/teacher?ws={token_of(student)}")
+    wait_for_app(tab)
+    expect(tab.get_by_role("heading", name="Your class")).to_be_visible()
+    expect(tab.get_by_text("This browser stays signed in as the teacher until it closes")).to_be_visible()
+    tab.get_by_role("button", name="Sign out", exact=True).click()
+    expect(tab.get_by_role("heading", name="Your class")).to_have_count(0)
+    tab.wait_for_function("!document.cookie.includes('digitlab_teacher=')")
+    tab.reload()
+    wait_for_app(tab)
+    expect(tab.get_by_test_id("stSidebarNav").get_by_role("link", name="Teacher", exact=True)).to_have_count(0)
+    student.context.close()
+    teacher.context.close()
+
 
 HOSTILE_NAME = (
     "![x](http://127.0.0.1:9/tracker.png) [Your grade is ready: click](http://127.0.0.1:9/phish)" + "W" * 3000
