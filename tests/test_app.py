@@ -652,7 +652,18 @@ def test_models_page_compares_two_models(workspace):
     table = next(d.value for d in app.dataframe if "Right where the other is wrong" in d.value.columns)
     wins = table.set_index("Name")["Right where the other is wrong"]
     assert wins["default"] > 5000 > wins["untrained"]  # an untrained model is right by chance only
-    assert any("both read" in c.value for c in app.caption)
+    texts = [v if isinstance(v := getattr(node, "value", None), str) else "" for node in in_page_order(app.main)]
+    summary = next(i for i, t in enumerate(texts) if "both read" in t)
+    gallery = texts.index("**Right for default, wrong for untrained**")
+    assert summary < gallery  # the galleries are under the summary they belong to
+
+
+def in_page_order(node) -> list:
+    """Every element under `node` (an AppTest block), top to bottom."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in in_page_order(children[key])]
 
 
 def test_mistakes_page_shows_what_the_model_thinks_each_digit_looks_like():

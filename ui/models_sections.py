@@ -119,9 +119,10 @@ def compare_two(entries: list[store.SavedModel]) -> None:
         f"{first.name} alone reads {len(duel.only_first)} right, {second.name} alone {len(duel.only_second)}."
     )
     data = caches.dataset()
+    below = st.columns(2)  # under the summary they belong to (the pickers' columns are above it)
     for column, winner, loser, only in (
-        (left, first, second, duel.only_first),
-        (right, second, first, duel.only_second),
+        (below[0], first, second, duel.only_first),
+        (below[1], second, first, duel.only_second),
     ):
         shown = only[:24]
         column.markdown(f"**Right for {winner.name}, wrong for {loser.name}**")
