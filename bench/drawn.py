@@ -21,43 +21,19 @@ from pathlib import Path
 
 import common  # noqa: F401 - first: puts the project on the import path
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from digitlab.learn.architectures import ARCHITECTURES
 from digitlab.learn.data import load_mnist
+from digitlab.learn.drawn_digits import CANVAS, canvas_digits, place, stroke_digits
 from digitlab.learn.evaluate import evaluate_model
 from digitlab.learn.predict import Predictor
 from digitlab.learn.preprocess import preprocess
 from digitlab.learn.train import TrainConfig, train_model
 from digitlab.serve.store import load_model
 from digitlab.serve.workspaces import personal_workspace
-from tests.parity_drawings import STROKES  # hand-made strokes per digit, in a 0-1 box
 
-CANVAS = 280
 FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
-
-
-def place(digit: Image.Image, rng: np.random.Generator) -> np.ndarray:
-    """Paste a white-on-black digit image at a random spot of a black canvas."""
-    canvas = Image.new("L", (CANVAS, CANVAS))
-    x = int(rng.integers(0, CANVAS - digit.width + 1))
-    y = int(rng.integers(0, CANVAS - digit.height + 1))
-    canvas.paste(digit, (x, y))
-    return np.asarray(canvas)
-
-
-def canvas_set(data, per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
-    images, labels = [], []
-    for digit in range(10):
-        for index in np.flatnonzero(data.y_test == digit)[:per_digit]:
-            size = int(rng.integers(110, 250))
-            big = Image.fromarray(data.x_test[index]).resize((size, size), Image.BICUBIC)
-            ink = big.point(lambda v: 255 if v > 100 else 0)  # a solid pen, not MNIST's grey
-            pen = int(rng.choice([1, 3, 5, 7]))  # thinner to thicker than the upscaled stroke
-            ink = ink.filter(ImageFilter.MaxFilter(pen)) if rng.random() < 0.6 else ink.filter(ImageFilter.MinFilter(3))
-            images.append(place(ink.filter(ImageFilter.GaussianBlur(1.2)), rng))
-            labels.append(digit)
-    return images, np.array(labels)
 
 
 def font_files() -> list[Path]:
@@ -80,28 +56,6 @@ def font_set(per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
     return images, np.array(labels)
 
 
-def stroke_set(per_digit: int, rng) -> tuple[list[np.ndarray], np.ndarray]:
-    images, labels = [], []
-    for digit, lines in STROKES.items():
-        for _ in range(per_digit):
-            height = rng.uniform(140, 230)
-            width = height * rng.uniform(0.55, 0.8)
-            left, top = rng.uniform(10, CANVAS - width - 10), rng.uniform(10, CANVAS - height - 10)
-            canvas = Image.new("L", (CANVAS, CANVAS))
-            draw = ImageDraw.Draw(canvas)
-            for line in lines:
-                points = [
-                    (left + (x + rng.normal(0, 0.04)) * width, top + (y + rng.normal(0, 0.03)) * height)
-                    for x, y in line
-                ]
-                draw.line(points, fill=255, width=20, joint="curve")
-                for x, y in points:  # round caps, as the canvas pen draws them
-                    draw.ellipse((x - 10, y - 10, x + 10, y + 10), fill=255)
-            images.append(np.asarray(canvas))
-            labels.append(digit)
-    return images, np.array(labels)
-
-
 def accuracy_on(predictor: Predictor, images: list[np.ndarray], labels: np.ndarray) -> float:
     pixels = np.stack([preprocess(image) for image in images])
     return float((predictor.probabilities(pixels).argmax(axis=1) == labels).mean())
@@ -115,9 +69,9 @@ def main() -> None:
     data = load_mnist()
     rng = np.random.default_rng(0)
     sets = {
-        "canvas (a)": canvas_set(data, args.per_digit, rng),
+        "canvas (a)": canvas_digits(data.x_test, data.y_test, args.per_digit, rng),
         "fonts (b)": font_set(args.per_digit, rng),
-        "strokes (c)": stroke_set(args.per_digit, rng),
+        "strokes (c)": stroke_digits(args.per_digit, rng),
     }
     if args.models:
         models = {name: load_model(name, personal_workspace())[0] for name in args.models}

@@ -9,10 +9,12 @@ import logging
 import sys
 from pathlib import Path
 
+from digitlab.learn import drawn_digits
 from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from digitlab.learn.data import DataError, load_mnist
 from digitlab.learn.export import FORMATS, export_model
 from digitlab.learn.network import describe
+from digitlab.learn.predict import Predictor
 from digitlab.learn.snapshots import SNAPSHOTS_FILE, to_npz
 from digitlab.learn.train import OPTIMIZERS, TrainConfig, TrainingDiverged, train_model
 from digitlab.serve import browser_copies, store, workspaces
@@ -94,13 +96,19 @@ def write_shipped_browser_copy(folder: Path) -> None:
 
 
 def make_default_command(args: argparse.Namespace) -> int:
-    """Retrain the model shipped in digitlab/serve/pretrained (fast, augmented, with style digits mixed in)."""
+    """Retrain the model shipped in digitlab/serve/pretrained (fast, augmented, with style digits mixed
+    in); replace the shipped one only where the new one reads at least as many drawn digits."""
     import shutil
 
     config = TrainConfig.for_architecture(
-        DEFAULT_ARCHITECTURE, augment=True, epochs=args.epochs, styles=DEFAULT_MODEL_STYLES
+        DEFAULT_ARCHITECTURE, augment=True, epochs=args.epochs, styles=DEFAULT_MODEL_STYLES, seed=args.seed
     )
-    result = train_model(config, load_mnist(), listener=progress_bar())
+    data = load_mnist()
+    result = train_model(config, data, listener=progress_bar())
+    worse = worse_on_drawn_digits(result.model, data)
+    if worse:
+        print(f"\nerror: {worse} The shipped model is kept.", file=sys.stderr)
+        return 2
     target = store.DEFAULT_MODEL_DIR
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -112,6 +120,21 @@ def make_default_command(args: argparse.Namespace) -> int:
     print(f"\nwrote {target}", file=sys.stderr)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
+
+
+def worse_on_drawn_digits(model, data) -> str | None:
+    """How much fewer drawn digits (drawn_digits.py) `model` reads than the shipped default; None if not fewer."""
+    inputs = drawn_digits.model_inputs(drawn_digits.drawn_sets(data))
+    new = drawn_digits.drawn_scores(Predictor(model), inputs)
+    print(f"\nthe new model on drawn digits: {drawn_digits.in_words(new)}", file=sys.stderr)
+    try:
+        shipped, _ = store.load_entry(store.default_model())
+    except store.StoreError as error:
+        log.warning("no shipped model to compare with (%s): the new one is written", error)
+        return None
+    old = drawn_digits.drawn_scores(Predictor(shipped), inputs)
+    print(f"the shipped model on drawn digits: {drawn_digits.in_words(old)}", file=sys.stderr)
+    return drawn_digits.shortfall(new, old)
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -170,7 +193,6 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    from digitlab.learn.predict import Predictor
     from digitlab.learn.preprocess import BlankImageError, ImageReadError
 
     predictor = Predictor(*store.load_model(args.model, args.workspace))
@@ -232,6 +254,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     default = commands.add_parser("make-default", help="retrain the shipped default model")
     default.add_argument("--epochs", type=int, default=DEFAULT_MODEL_EPOCHS)
+    default.add_argument("--seed", type=int, default=0, help="another seed, another model (default: 0)")
     default.set_defaults(run=make_default_command)
 
     commands.add_parser("list", help="list the saved models").set_defaults(run=list_command)

@@ -20,23 +20,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from digitlab.learn.data import load_mnist
+from digitlab.learn.drawn_digits import STROKES
 from digitlab.learn.styles import VARIANTS, style_set
 
 CANVAS = 280
 MODULE = Path(__file__).resolve().parents[1] / "static" / "live" / "preprocess.js"
-# Hand-made strokes per digit in a 0-1 box (x right, y down); bench/drawn.py draws them too.
-STROKES = {
-    0: [[(0.5, 0), (0.15, 0.2), (0.1, 0.6), (0.5, 1), (0.9, 0.6), (0.85, 0.2), (0.5, 0)]],
-    1: [[(0.35, 0.2), (0.6, 0), (0.6, 1)]],
-    2: [[(0.1, 0.25), (0.5, 0), (0.9, 0.25), (0.1, 1), (0.95, 1)]],
-    3: [[(0.1, 0.1), (0.8, 0.05), (0.4, 0.45), (0.9, 0.7), (0.5, 1), (0.1, 0.9)]],
-    4: [[(0.6, 0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1)]],
-    5: [[(0.9, 0), (0.2, 0), (0.15, 0.45), (0.75, 0.45), (0.9, 0.75), (0.5, 1), (0.1, 0.9)]],
-    6: [[(0.8, 0), (0.2, 0.5), (0.15, 0.85), (0.5, 1), (0.85, 0.8), (0.5, 0.5), (0.2, 0.65)]],
-    7: [[(0.05, 0), (0.95, 0), (0.35, 1)]],
-    8: [[(0.5, 0.5), (0.15, 0.2), (0.5, 0), (0.85, 0.2), (0.5, 0.5), (0.1, 0.78), (0.5, 1), (0.9, 0.78), (0.5, 0.5)]],
-    9: [[(0.85, 0.3), (0.5, 0), (0.15, 0.25), (0.45, 0.5), (0.85, 0.3), (0.8, 1)]],
-}
 # Share of each kind in `count` (the rest: the edge cases, always all of them).
 MIX = {"mnist": 0.3, "styles": 0.2, "strokes": 0.18, "photos": 0.12, "transparent": 0.1, "retina": 0.1}
 

@@ -116,3 +116,46 @@ def test_train_a_network_of_ones_own_then_print_its_code(tmp_path):
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     deep = cli("train", "--layers", str(tmp_path / "deep.json"), home=tmp_path)
     assert deep.returncode == 2 and "nested too deeply" in deep.stderr and "Traceback" not in deep.stderr
+
+
+def make_default_of_softmax(monkeypatch, mnist, shipped: Path) -> None:
+    """make-default, fast: softmax for one epoch on 10,000 digits, shipped into `shipped`."""
+    import digitlab.__main__ as command
+    from digitlab.learn.data import Dataset
+    from digitlab.serve import store
+
+    small = Dataset(mnist.x_train[:10_000], mnist.y_train[:10_000], mnist.x_test, mnist.y_test)
+    monkeypatch.setattr(command, "load_mnist", lambda: small)
+    monkeypatch.setattr(command, "DEFAULT_ARCHITECTURE", "softmax")
+    monkeypatch.setattr(command, "DEFAULT_MODEL_STYLES", 2)
+    monkeypatch.setattr(store, "DEFAULT_MODEL_DIR", shipped)
+    return command.main(["make-default", "--epochs", "1"])
+
+
+def test_make_default_keeps_a_shipped_model_that_reads_more_drawn_digits(tmp_path, monkeypatch, mnist, capsys):
+    import shutil
+
+    from digitlab.serve import store
+
+    shipped = tmp_path / "pretrained"
+    shutil.copytree(store.DEFAULT_MODEL_DIR, shipped)
+    before = {p.name: p.read_bytes() for p in shipped.iterdir()}
+    assert make_default_of_softmax(monkeypatch, mnist, shipped) == 2
+    said = capsys.readouterr().err
+    assert "error: The new model reads" in said and "points fewer" in said and "The shipped model is kept." in said
+    assert {p.name: p.read_bytes() for p in shipped.iterdir()} == before  # untouched, its snapshots too
+
+
+def test_make_default_replaces_a_shipped_model_that_reads_fewer_with_its_snapshots(tmp_path, monkeypatch, mnist):
+    from digitlab.learn.architectures import build_model
+    from digitlab.serve import store
+
+    shipped = tmp_path / "pretrained"
+    shipped.mkdir()
+    untrained = build_model("softmax")  # reads a tenth by chance
+    store.write_model_files(store.model_to_bytes(untrained), shipped, store.model_record(untrained, {}))
+    assert make_default_of_softmax(monkeypatch, mnist, shipped) == 0
+    assert {"model.keras", "meta.json", "snapshots.npz", "browser.onnx", "browser.json"} <= {
+        p.name for p in shipped.iterdir()
+    }
+    assert json.loads((shipped / "meta.json").read_text())["test_accuracy"] > 0.5  # learned: chance is 0.1
