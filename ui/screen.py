@@ -53,10 +53,15 @@ export default function(component) {
 FOLD_SIDEBAR_JS = """
 export default function(component) {
   if (window.innerWidth >= component.data.narrow || sessionStorage.getItem("digitlab-sidebar-folded")) return;
+  // Once: where Streamlit folded it already, it is left alone (the visitor's first tap must open it).
   const fold = () => {
-    const button = document.querySelector('button[aria-label="Collapse sidebar"]');
-    if (!button) return false;
-    if (button.getAttribute("aria-expanded") !== "false") button.click();
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    if (!sidebar) return false;
+    if (sidebar.getAttribute("data-collapsed") !== "true") {
+      const button = document.querySelector('button[aria-label="Collapse sidebar"]');
+      if (!button) return false;
+      button.click();
+    }
     sessionStorage.setItem("digitlab-sidebar-folded", "1");
     return true;
   };

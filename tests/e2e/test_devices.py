@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import STROKES, draw, shows
@@ -58,5 +59,22 @@ def test_no_page_overflows_at_any_width(app_url, browser, width):
             screenshot(page, f"width-{width}-{path or 'home'}")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"/{path} is {overflow} px wider than a {width}-px screen"
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_first_tap_on_the_sidebar_arrow_opens_it(app_url, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(app_url)
+        arrow = page.get_by_test_id("stExpandSidebarButton")
+        arrow.tap()  # as soon as it shows, while the page is still starting
+        sidebar = page.get_by_test_id("stSidebar")
+        page.wait_for_function(IDLE)
+        page.wait_for_timeout(3000)  # long after the folding script looked
+        assert sidebar.get_attribute("data-collapsed") == "false"
+        expect(sidebar.get_by_role("link", name="Draw", exact=True)).to_be_visible()
     finally:
         context.close()
