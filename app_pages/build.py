@@ -109,7 +109,7 @@ if rows is not None:
     config = TrainConfig.for_architecture(draft.base, network=network)
     widgets.see_the_code(config, "my-network", key="build-code")
     st.download_button(
-        "Download the network as JSON (for `python -m digitlab train --layers network.json`)",
+        "Download the network (a file to keep or share)",
         json.dumps(network, indent=2),
         "network.json",
         "application/json",

@@ -97,5 +97,5 @@ table.dataframe(
 )
 table.caption(
     f"Model {entry.name}: {np.mean(predictions == styles.labels):.1%} of all {len(predictions)} style digits "
-    "read right. `python bench/styles.py` measures every architecture."
+    "read right. Pick another model in the sidebar to compare."
 )

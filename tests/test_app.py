@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -47,11 +48,15 @@ def test_entry_point_navigates_every_page():
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_page_renders(name):
+def test_every_page_renders_with_no_developer_command_for_a_learner(name):
     with mock.patch("ui.widgets.draw_canvas", return_value=None):
         app = page(name).run()
     assert not app.exception, app.exception
     assert app.title
+    said = [getattr(node, "value", None) for node in in_page_order(app.main)]
+    said += [getattr(node, "label", None) for node in in_page_order(app.main)]
+    commands = [text for text in said if isinstance(text, str) and re.search(r"python (-m|bench)", text)]
+    assert not commands, commands  # those are in the README
 
 
 @pytest.mark.parametrize("name", ["dataset", "mistakes", "draw", "map"])
@@ -323,10 +328,10 @@ def test_the_train_page_shows_the_model_learning_and_the_models_page_replays_it(
     assert not models.exception, models.exception
     assert models.selectbox(key="replay_target").value == "watched"
     first = models.slider(key="replay-watched").set_value(1).run()
-    assert "After 0.00 epochs" in learning_caption(first)  # the untrained model
+    assert "Before training:" in learning_caption(first)  # the untrained model
     assert sum(1 for c in first.get("vega_lite_chart")) == 1  # the curves; no confusion before an epoch ended
     last = first.slider(key="replay-watched").set_value(first.slider(key="replay-watched").max).run()
-    assert "After 0.00 epochs" not in learning_caption(last)
+    assert "Before training:" not in learning_caption(last)
     assert any("Validation confusion after epoch" in c.value for c in last.caption)
 
 
@@ -697,3 +702,15 @@ def test_a_picture_is_decoded_once_however_often_the_page_runs(mnist):
         app.run()
         app.run()
     assert "could not be used" in app.error[0].value and decode.call_count == 2  # its error is kept too
+
+
+def test_epochs_read_as_a_sentence_says_them():
+    from ui.numbers import epochs_in_words
+
+    assert [epochs_in_words(e) for e in (1.0, 2.0, 1.25, 0.5, 1.004)] == [
+        "1 epoch",
+        "2 epochs",
+        "1.25 epochs",
+        "0.5 epochs",
+        "1 epoch",
+    ]

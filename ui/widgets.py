@@ -16,6 +16,7 @@ from digitlab.learn.snapshots import PANEL, Snapshot, epoch_confusions
 from digitlab.learn.train import TrainConfig
 from ui import screen
 from ui.caches import dataset
+from ui.numbers import epochs_in_words
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,9 @@ def show_learning(snapshots: list[Snapshot], key: str) -> None:
                 for i, a, c, p in zip(indices, answers, correct, probabilities.max(axis=1))
             ],
         )
+    when = "Before training" if snapshot.epoch == 0 else f"After {epochs_in_words(snapshot.epoch)}"
     st.caption(
-        f"After {snapshot.epoch:.2f} epochs: {right} of these 20 test digits right (top row: the first "
+        f"{when}: {right} of these 20 test digits right (top row: the first "
         "of each digit; bottom row: a hard one). Each caption: ✓ right or ✗ wrong, the model's answer, its confidence."
     )
     weights, confusions = st.columns(2)

@@ -86,7 +86,7 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
     slider = page.get_by_role("slider", name="Snapshot")
     slider.focus()
     page.keyboard.press("Home")
-    page.get_by_text("After 0.00 epochs").wait_for(timeout=30_000)
+    page.get_by_text("Before training:").wait_for(timeout=30_000)
     page.get_by_text("How it learned").scroll_into_view_if_needed()
     screenshot(page, "models-replay")
 
