@@ -10,7 +10,7 @@ from digitlab.learn.network import OWN_NETWORK
 from digitlab.learn.train import OPTIMIZERS, TrainConfig
 from digitlab.serve.classroom import read_lesson
 from digitlab.serve.workspaces import shared_mode
-from ui import builder, caches, explain_it, jobs, keys, train_view, visitor
+from ui import builder, caches, explain_it, jobs, keys, screen, train_view, visitor
 from ui.words import SETTINGS_HELP
 
 log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
@@ -103,26 +103,28 @@ with st.form("settings"):
     start = st.form_submit_button("Train", type="primary")
 explain_it.explain_batches()
 
-if start:
-    config = TrainConfig.for_architecture(
-        arch,
-        optimizer=optimizer,
-        learning_rate=float(learning_rate),
-        batch_size=int(batch_size),
-        epochs=int(epochs),
-        seed=int(seed),
-        augment=augment,
-        train_limit=int(limit) or None,
-        network=network,
-    )
-    workspace = visitor.workspace()  # checked once, at submit: settings, size, the lesson (start_job says why not)
-    source = visitor.client_address()  # the queue takes turns between addresses
-    jobs.start_job(
-        keys.TRAIN_JOB, lambda board: board.submit_training(config, name or arch, workspace, keep_on_stop, source)
-    )
-
-
-train_view.show_run()
+# The run's one slot, filled below: a press of Train clears the last run at once, not after the submit.
+with st.empty().container(key="run-area"):
+    if start:
+        config = TrainConfig.for_architecture(
+            arch,
+            optimizer=optimizer,
+            learning_rate=float(learning_rate),
+            batch_size=int(batch_size),
+            epochs=int(epochs),
+            seed=int(seed),
+            augment=augment,
+            train_limit=int(limit) or None,
+            network=network,
+        )
+        workspace = visitor.workspace()  # checked once, at submit: settings, size, the lesson (start_job says why)
+        source = visitor.client_address()  # the queue takes turns between addresses
+        started = jobs.start_job(
+            keys.TRAIN_JOB, lambda board: board.submit_training(config, name or arch, workspace, keep_on_stop, source)
+        )
+        if started is not None:
+            screen.scroll_into_view("run-area")  # on a tablet or a phone it is below the form
+    train_view.show_run()
 
 with st.expander("Recent runs"):
     jobs.show_runs()

@@ -12,6 +12,8 @@ the visitor can open it again with the arrow.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 NARROW_SCREEN = 1024  # CSS px: below this an open sidebar leaves the page too little room (an 810-px iPad)
@@ -71,6 +73,38 @@ export default function(component) {
   }
 }
 """
+
+
+# Brings the element keyed `data.key` to the top of the screen, where it starts below its top quarter.
+# The page below it may still be too short to scroll that far (the run has only begun): it tries again
+# as the page grows, for a few seconds, unless the visitor scrolls or touches the page meanwhile.
+SCROLL_JS = """
+export default function(component) {
+  const { data } = component;
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  const kinds = ["wheel", "touchstart", "keydown"];
+  kinds.forEach((kind) => window.addEventListener(kind, stop, { once: true, passive: true }));
+  const bring = (tries) => {
+    if (stopped || tries === 0) return;
+    const target = document.querySelector(".st-key-" + CSS.escape(data.key));
+    if (target && target.getBoundingClientRect().top <= window.innerHeight * 0.25) return;  // there
+    if (target) target.scrollIntoView({ behavior: "smooth", block: "start" });
+    setTimeout(() => bring(tries - 1), 300);
+  };
+  bring(20);  // it goes on after the next rerun takes this component away: its listeners stay till then
+}
+"""
+
+
+@st.cache_resource
+def scrolling_component():
+    return st.components.v2.component("digitlab_scroll_into_view", js=SCROLL_JS, isolate_styles=False)
+
+
+def scroll_into_view(key: str) -> None:
+    """Scroll the element with widget key `key` to the top of the screen, unless it starts in its top quarter."""
+    scrolling_component()(key=f"{key}-scroll-{time.monotonic_ns()}", data={"key": key}, height=0)
 
 
 @st.cache_resource

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.server import STROKES, draw, shows
+from tests.e2e.server import STROKES, draw, shows, train_from_page
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TABLET = {"viewport": {"width": 810, "height": 1080}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -76,5 +76,37 @@ def test_on_a_phone_the_first_tap_on_the_sidebar_arrow_opens_it(app_url, browser
         page.wait_for_timeout(3000)  # long after the folding script looked
         assert sidebar.get_attribute("data-collapsed") == "false"
         expect(sidebar.get_by_role("link", name="Draw", exact=True)).to_be_visible()
+    finally:
+        context.close()
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] < page.viewport_size["height"]
+
+
+def test_on_a_phone_train_brings_the_run_into_view_and_a_second_press_clears_the_first(app_url, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(f"{app_url}/train")
+        page.wait_for_function(IDLE)
+        train_from_page(page, "softmax", "first-on-phone", epochs=1, images=2000)
+        run = page.locator(".st-key-run-area")
+        page.get_by_text("Run: first-on-phone").wait_for()
+        page.wait_for_function(  # scrolled to it: it starts in the screen's top quarter
+            "(() => { const r = document.querySelector('.st-key-run-area').getBoundingClientRect();"
+            " return r.top >= -1 && r.top <= window.innerHeight * 0.25; })()"
+        )
+        assert in_view(page, run)
+        saved = page.get_by_text("Saved as first-on-phone")
+        saved.wait_for()
+        screenshot(page, "phone-train-run-in-view")
+        page.get_by_label("Model name", exact=True).fill("second-on-phone")  # the rest as before
+        page.get_by_role("button", name="Train", exact=True).click()
+        expect(saved).to_have_count(0)  # the last run's result leaves with the press
+        page.get_by_text("Run: second-on-phone").wait_for()
+        page.get_by_text("Saved as second-on-phone").wait_for()
     finally:
         context.close()
