@@ -183,7 +183,7 @@ def test_draw_page_turns_the_drawing_and_shows_every_layer_and_the_best_models(m
         upright = app.session_state[keys.DRAWING].copy()
         assert sweep_chart(app) is not None
         captions = [c for image in app.get("image") for c in image.captions]
-        for layer in ["input 28x28", "conv1 24x24x16", "conv2 10x10x32", "hidden 128"]:
+        for layer in ["input 28x28", "conv1 24x24x16", "conv2 10x10x32", "dense1 128"]:
             assert layer in captions, captions
         table = app.dataframe[-1].value
         assert list(table["Model"]) == ["default", "untrained-4", "untrained-3", "untrained-2", "untrained-1"]
