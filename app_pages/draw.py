@@ -6,7 +6,7 @@ import streamlit as st
 
 from digitlab.learn.preprocess import BlankImageError, ImageReadError
 from digitlab.serve import browser_copies
-from ui import caches, draw_views, jobs, keys, live, picker, widgets
+from ui import caches, draw_views, jobs, keys, live, picker, screen, widgets
 
 log = logging.getLogger("app_pages.draw")  # Streamlit runs a page as __main__
 
@@ -27,8 +27,11 @@ source, views = st.columns([1, 2])
 with source:
     widgets.draw_canvas(key=canvas_key)  # the live answer reads it in the browser
     answer_box = st.container()
+    if st.session_state.pop("cleared", False):
+        screen.scroll_into_view(canvas_key, hidden_only=True)  # on a phone the page may have moved under it
     if st.button("Clear"):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
+        st.session_state["cleared"] = True
         st.rerun()
     kinds = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
     upload = st.file_uploader("...or upload a photo of a digit", type=kinds)

@@ -4,14 +4,15 @@ import streamlit as st
 
 from digitlab.learn.embedding import activations, nearest_centroid_accuracy
 from digitlab.learn.plots import bar_spec, map_spec
-from ui import caches, explain_it, keys, picker, widgets
+from ui import caches, explain_it, keys, picker, screen, widgets
 
 st.title("Map")
 st.write(
     "Each point is a test digit, placed by what the model's last hidden layer makes of it, reduced "
     "to its two main directions (PCA): digits the model finds alike lie close together. Crosses are "
-    "its mistakes. Hover a point to see the digit; click it to look closer. Your latest drawing "
-    "from the Draw page is the gold star."
+    "its mistakes; each digit's number sits in the middle of its points. Hover over a point (or tap it "
+    "on a phone or tablet) to see the digit; click or tap it to look closer. Your latest drawing from "
+    "the Draw page is the gold star."
 )
 
 # Tooltip pictures are sent at 28x28: show them three times larger, with square pixels.
@@ -39,14 +40,15 @@ def show_map(name: str, digit_map, rows: list[dict], star: dict | None) -> None:
             f"Model {name}: {len(rows):,} test digits, {(digit_map.predictions != digit_map.labels).sum()} "
             f"mistakes. On this flat map alone, the nearest digit center is right for {separation:.0%} of them."
         )
-    with detail:
+    with detail.container(key="map-detail"):
         picked = (event.selection.get("pick") or [{}])[0] if event else {}
         if "index" not in picked:
-            st.info("Click a point to see it large with its probabilities.")
+            st.info("Click or tap a point to see it large with its probabilities.")
             if star is None:
                 st.caption("Draw a digit on the Draw page to see where it lands.")
             return
         index = int(picked["index"])
+        screen.scroll_into_view("map-detail", hidden_only=True)  # on a phone it is under the map
         images, _ = caches.dataset().split("test")
         st.image(
             widgets.big_digit(images[index]),

@@ -27,11 +27,11 @@ def every_model(entries: list[store.SavedModel]) -> None:
         [
             {
                 "Name": e.name,
+                "Right on the test digits": e.test_accuracy if e.ok else None,
                 "Network": e.meta.get("architecture", "?"),
                 "Weights": e.meta.get("params"),
                 "Epochs": e.meta.get("epochs_completed"),
                 "Training time": e.meta.get("train_seconds"),
-                "Right on the test digits": e.test_accuracy if e.ok else None,
                 "Trained on": widgets.as_date(e.meta.get("created")),
                 "Status": "ready" if e.ok else f"broken: {e.error}",
             }

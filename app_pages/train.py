@@ -54,7 +54,7 @@ st.page_link(
 form_key = arch if network is None else f"{OWN_NETWORK}-{arch}"  # the settings' widgets: one set each
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
-    a, b, c = st.columns(3)
+    a, b, c = st.columns(3)  # a row of columns per line: the keyboard goes across, as one reads
     optimizer = a.selectbox(
         "Optimizer",
         list(OPTIMIZERS),
@@ -78,6 +78,7 @@ with st.form("settings"):
         key=f"bs-{form_key}",
         help=SETTINGS_HELP["batch_size"],
     )
+    a, b, c = st.columns(3)
     epochs = a.number_input(
         "Epochs",
         value=defaults.epochs,
@@ -90,6 +91,7 @@ with st.form("settings"):
     name = c.text_input(
         "Model name", value="my-network" if network else arch, key=f"name-{choice}", help=SETTINGS_HELP["name"]
     )  # follows the arch
+    a, b, c = st.columns(3, vertical_alignment="bottom")
     augment = a.checkbox("Vary the digits", help=SETTINGS_HELP["augment"])
     keep_on_stop = b.checkbox("Keep it if I stop", value=True, help=SETTINGS_HELP["keep"])
     limit = c.number_input(

@@ -67,8 +67,9 @@ def test_map_rows_carry_each_digits_picture_and_the_star_is_a_layer(mnist):
     assert [r["answer"] for r in rows] == ["right", "right", "wrong"]
     picture = Image.open(io.BytesIO(base64.b64decode(rows[0]["image"].split(",", 1)[1])))
     assert picture.size == (28, 28) and np.array_equal(np.asarray(picture), images[0])
-    assert len(map_spec(rows)["layer"]) == 1
-    star = map_spec(rows, {"x": 0.0, "y": 1.0, "label": "read as 7"})["layer"][1]
+    points, halo, numbers = map_spec(rows)["layer"]  # the points; each digit's number, on a white halo
+    assert numbers["encoding"]["text"]["field"] == "digit" and numbers["transform"][0]["groupby"] == ["digit"]
+    star = map_spec(rows, {"x": 0.0, "y": 1.0, "label": "read as 7"})["layer"][-1]
     assert star["data"]["values"][0]["label"] == "read as 7"
     assert png_data_uri(images[0]).startswith("data:image/png;base64,")
 

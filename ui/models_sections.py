@@ -34,12 +34,12 @@ def leaderboard_table(board: list[classroom.BoardEntry], workspace: Workspace) -
     st.dataframe(
         [
             {
-                "Owner": owner_name(row, workspace),
                 "Name": row.model.name,
-                "Network": row.model.meta.get("architecture", "?"),
                 "Right on the test digits": row.model.test_accuracy,
                 "Right on your drawings": on_yours[row.model.path],
                 "Right on the class's drawings": on_the_class[row.model.path],
+                "Owner": owner_name(row, workspace),
+                "Network": row.model.meta.get("architecture", "?"),
                 "Training time": row.model.meta.get("train_seconds"),
                 **({"Challenge": "✓ met" if lesson.met_by(row.model.meta) else ""} if lesson.has_challenge else {}),
             }
@@ -102,11 +102,11 @@ def compare_two(entries: list[store.SavedModel]) -> None:
         [
             {
                 "Name": e.name,
+                "Right on the test digits": e.test_accuracy,
+                "Right where the other is wrong": len(only),
                 "Network": e.meta.get("architecture", "?"),
                 "Weights": e.meta.get("params"),
                 "Training time": e.meta.get("train_seconds"),
-                "Right on the test digits": e.test_accuracy,
-                "Right where the other is wrong": len(only),
             }
             for e, only in ((first, duel.only_first), (second, duel.only_second))
         ],
@@ -135,6 +135,7 @@ def compare_two(entries: list[store.SavedModel]) -> None:
                 output_format="PNG",
                 alt=[f"A {data.y_test[i]} that {loser.name} read as {loser_says[i]}" for i in shown],
             )
+            column.caption(f"Under each digit: ✗ and what {loser.name} read it as.")
         else:
             column.caption("None.")
 

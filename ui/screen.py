@@ -75,9 +75,10 @@ export default function(component) {
 """
 
 
-# Brings the element keyed `data.key` to the top of the screen, where it starts below its top quarter.
-# The page below it may still be too short to scroll that far (the run has only begun): it tries again
-# as the page grows, for a few seconds, unless the visitor scrolls or touches the page meanwhile.
+# Brings the element keyed `data.key` to the top of the screen, where it starts below its top quarter
+# (with `data.hidden_only`, only where it starts off screen or near its bottom).
+# The page may still be too short to scroll that far (the run has only begun), or move under it as it
+# fills in (a new canvas): it looks again for a few seconds, unless the visitor scrolls or touches the page.
 SCROLL_JS = """
 export default function(component) {
   const { data } = component;
@@ -88,9 +89,10 @@ export default function(component) {
   const bring = (tries) => {
     if (stopped || tries === 0) return;
     const target = document.querySelector(".st-key-" + CSS.escape(data.key));
-    if (target && target.getBoundingClientRect().top <= window.innerHeight * 0.25) return;  // there
-    if (target) target.scrollIntoView({ behavior: "smooth", block: "start" });
-    setTimeout(() => bring(tries - 1), 300);
+    const top = target ? target.getBoundingClientRect().top : Infinity;
+    const there = top <= window.innerHeight * (data.hidden_only ? 0.8 : 0.25) && top > -40;
+    if (target && !there) target.scrollIntoView({ behavior: "smooth", block: "start" });
+    setTimeout(() => bring(tries - 1), 300);  // still looking: the page may move under it as it fills in
   };
   bring(20);  // it goes on after the next rerun takes this component away: its listeners stay till then
 }
@@ -102,9 +104,11 @@ def scrolling_component():
     return st.components.v2.component("digitlab_scroll_into_view", js=SCROLL_JS, isolate_styles=False)
 
 
-def scroll_into_view(key: str) -> None:
-    """Scroll the element with widget key `key` to the top of the screen, unless it starts in its top quarter."""
-    scrolling_component()(key=f"{key}-scroll-{time.monotonic_ns()}", data={"key": key}, height=0)
+def scroll_into_view(key: str, hidden_only: bool = False) -> None:
+    """Scroll the element with widget key `key` to the top of the screen, unless it starts in its top
+    quarter (with `hidden_only`: unless its top is on screen at all)."""
+    data = {"key": key, "hidden_only": hidden_only}
+    scrolling_component()(key=f"{key}-scroll-{time.monotonic_ns()}", data=data, height=0)
 
 
 @st.cache_resource

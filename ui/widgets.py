@@ -21,7 +21,8 @@ from ui.numbers import epochs_in_words
 log = logging.getLogger(__name__)
 
 # The Models tables' columns, read as words: percentages, seconds, dates.
-MODEL_COLUMNS = {
+MODEL_COLUMNS = {  # the tables of models put Name (pinned) and their accuracy first: seen on a phone too
+    "Name": st.column_config.TextColumn(pinned=True),
     "Weights": st.column_config.NumberColumn(format="localized", help="Numbers the network learned"),
     "Training time": st.column_config.NumberColumn(format="%.0f s", help="Seconds the training took"),
     "Right on the test digits": st.column_config.NumberColumn(

@@ -238,7 +238,8 @@ def map_rows(points: np.ndarray, labels, predictions, confidence, images: np.nda
 
 
 def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> dict:
-    """A Vega-Lite scatter of the map: colored by true digit, mistakes as crosses, your drawing as a star.
+    """A Vega-Lite scatter of the map: colored by true digit, each digit's number at its middle, mistakes
+    as crosses, your drawing as a star.
 
     Hovering a point shows its picture (the tooltip's `image` field); clicking selects it (`pick`).
     """
@@ -284,7 +285,8 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
                     {"field": "confidence", "type": "quantitative", "format": ".1%"},
                 ],
             },
-        }
+        },
+        *digit_labels(rows, position),
     ]
     if star is not None:
         layers.append(
@@ -307,6 +309,22 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
             }
         )
     return {"layer": layers, "height": height}
+
+
+def digit_labels(rows: list[dict], position: dict) -> list[dict]:
+    """Each digit's number at the middle (median) of its points, black on a white halo: the map's
+    digits told apart without colour."""
+    middle = [{"op": "median", "field": "x", "as": "x"}, {"op": "median", "field": "y", "as": "y"}]
+    text = {"type": "text", "fontSize": 22, "fontWeight": "bold"}
+    return [
+        {
+            "data": {"values": rows},
+            "transform": [{"aggregate": middle, "groupby": ["digit"]}],
+            "mark": {**text, **look},
+            "encoding": {**position, "text": {"field": "digit", "type": "nominal"}},
+        }
+        for look in ({"color": "white", "stroke": "white", "strokeWidth": 5}, {"color": "black"})
+    ]
 
 
 def activation_strip(values: np.ndarray, width: int = 40, cell: int = 2) -> np.ndarray:

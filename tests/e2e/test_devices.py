@@ -110,3 +110,39 @@ def test_on_a_phone_train_brings_the_run_into_view_and_a_second_press_clears_the
         page.get_by_text("Saved as second-on-phone").wait_for()
     finally:
         context.close()
+
+
+def test_on_a_phone_clear_leaves_the_whole_new_canvas_in_view(app_url, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(f"{app_url}/draw")
+        page.locator("canvas.upper-canvas").wait_for()
+        page.wait_for_function(IDLE)
+        draw(page, STROKES["7"], touch=True)
+        page.wait_for_function(SHOWS_7)
+        page.get_by_role("button", name="Clear", exact=True).tap()  # scrolled to it: under the canvas
+        page.locator(".st-key-canvas-1").wait_for()  # the new canvas
+        page.wait_for_function(IDLE)
+        page.wait_for_timeout(2000)  # the page has settled around it
+        box = page.locator(".st-key-canvas-1").bounding_box()
+        assert box["y"] >= -1 and box["y"] + box["height"] <= PHONE["viewport"]["height"] + 1, box
+        screenshot(page, "phone-draw-cleared")
+    finally:
+        context.close()
+
+
+def test_the_train_forms_keyboard_order_goes_across_each_row(app_url, page):
+    page.goto(f"{app_url}/train")
+    page.get_by_label("Epochs", exact=True).wait_for()
+    page.wait_for_function(IDLE)
+    order = []
+    page.get_by_role("combobox", name="Optimizer").focus()
+    for _ in range(40):
+        label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        if label and label not in order:
+            order.append(label)
+        page.keyboard.press("Tab")
+    settings = ["Optimizer", "Learning rate", "Batch size", "Epochs", "Seed", "Model name"]
+    assert [label for label in order if label in settings] == settings, order
