@@ -5,7 +5,7 @@ import logging
 
 import streamlit as st
 
-from digitlab.learn.architectures import ARCHITECTURES
+from digitlab.learn.architectures import ARCHITECTURES, menu_label
 from digitlab.learn.builder import Draft
 from digitlab.learn.network import INPUTS, LAYER_TYPES, MAX_LAYERS, OWN_NETWORK, PLAIN_NAMES, NetworkError, describe
 from digitlab.learn.train import TrainConfig
@@ -33,7 +33,7 @@ left.selectbox(
     "Start from",
     list(ARCHITECTURES),
     index=list(ARCHITECTURES).index(draft.base),
-    format_func=lambda n: f"{n}: {ARCHITECTURES[n].description}",
+    format_func=menu_label,
     key="start-from",
     help="Its layers replace the ones below. It also gives the training settings: optimizer, learning rate...",
 )

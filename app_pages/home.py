@@ -20,6 +20,9 @@ for i, p in enumerate(links):
 
 st.subheader("The networks you can train")
 for name, arch in ARCHITECTURES.items():
-    st.markdown(f"**{name}**: {arch.plain} MNIST's tutorial for it reached {arch.published_accuracy:.1%} right.")
+    st.markdown(
+        f"**{arch.title}** ({name}): {arch.plain} MNIST's tutorial for it reached {arch.published_accuracy:.1%} right.",
+        help=f"In the field's own words: {arch.description}.",
+    )
 saved = picker.usable_models()
 st.caption(f"{len(saved)} saved model(s) ready; the active one is picked in the sidebar.")

@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, menu_label
 from digitlab.learn.config import MAX_SEED
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.learn.train import OPTIMIZERS, TrainConfig
@@ -35,9 +35,7 @@ choice = st.selectbox(
     "Architecture",
     [*ARCHITECTURES, OWN_NETWORK],
     key=keys.ARCHITECTURE,
-    format_func=lambda n: (
-        "Your own network, from the Build page" if n == OWN_NETWORK else f"{n}: {ARCHITECTURES[n].description}"
-    ),
+    format_func=lambda n: "Your own network, from the Build page" if n == OWN_NETWORK else menu_label(n),
     help=SETTINGS_HELP["architecture"],
 )
 network = None
@@ -47,7 +45,7 @@ if choice == OWN_NETWORK:
     st.caption(f"The layers you built, with the training settings of {arch}.")
 else:
     arch = choice
-    st.caption(ARCHITECTURES[arch].plain)
+    st.caption(ARCHITECTURES[arch].plain, help=f"In the field's own words: {ARCHITECTURES[arch].description}.")
 st.page_link(
     "app_pages/build.py", label="Build your own network: add, remove and change layers", icon=":material/construction:"
 )

@@ -50,7 +50,7 @@ def main() -> None:
             trainer.goto(f"{url}/train")
             trainer.get_by_label("Architecture", exact=True).wait_for()
             trainer.get_by_role("combobox", name="Architecture").click()
-            trainer.get_by_role("option", name="fast: Compact CNN").click()
+            trainer.get_by_role("option", name="A quick convnet (fast, the default)").click()
             drawer.goto(f"{url}/draw")
             drawer.locator("canvas.upper-canvas").wait_for(timeout=120_000)
             idle = rss(process)

@@ -253,11 +253,11 @@ def test_map_page_places_the_drawing_as_a_star(mnist):
     app = page("map").run()
     assert not app.exception, app.exception
     spec = chart_specs(app)[0]
-    assert len(spec["layer"]) == 1 and len(spec["layer"][0]["data"]["values"]) == 5000
+    assert len(spec["layer"]) == 3 and len(spec["layer"][0]["data"]["values"]) == 5000  # points, digit numbers
     assert "5,000 test digits" in app.caption[0].value
     app.session_state[keys.DRAWING] = mnist.x_test[0].astype(np.float32)  # what the Draw page leaves
     app.run()
-    star = chart_specs(app)[0]["layer"][1]["data"]["values"][0]
+    star = chart_specs(app)[0]["layer"][-1]["data"]["values"][0]
     assert star["label"].startswith("read as 7")
 
 

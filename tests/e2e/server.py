@@ -70,7 +70,7 @@ def prediction_latency(page, digit: str, timeout: float = 180_000) -> float:
 def choose_architecture(page, name: str) -> None:
     """Pick `name` in the Train page's Architecture box (it opens on the default, `fast`)."""
     page.get_by_role("combobox", name="Architecture").click()
-    page.get_by_role("option", name=re.compile(f"^{name}:")).click()
+    page.get_by_role("option", name=re.compile(rf"\({name}[,)]")).click()  # "Two hidden layers of 128 (mlp)"
     page.get_by_label("Model name", exact=True).and_(page.locator(f"[value='{name}']")).wait_for()  # the form followed
     expect(page.get_by_label("Epochs", exact=True)).to_have_count(1)  # and the last one's form is gone (a slow rerun)
 

@@ -19,7 +19,7 @@ def choose(page, label: str, option: str | re.Pattern) -> None:
 def test_building_a_network_and_training_it(app_url, page):
     page.goto(f"{app_url}/build")
     wait_for_app(page)
-    choose(page, "Start from", re.compile("^softmax:"))
+    choose(page, "Start from", re.compile(r"\(softmax\)"))
     page.get_by_role("button", name="Start from this network").click()
     wait_for_app(page)
     table = page.get_by_test_id("stDataFrame")
