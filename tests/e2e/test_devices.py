@@ -23,6 +23,15 @@ def device_page(browser, request):
     context.close()
 
 
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    yield page
+    context.close()
+
+
 def inside(box: dict, viewport: dict) -> bool:
     return box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 0.5
 
@@ -63,21 +72,16 @@ def test_no_page_overflows_at_any_width(app_url, browser, width):
         context.close()
 
 
-def test_on_a_phone_the_first_tap_on_the_sidebar_arrow_opens_it(app_url, browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(app_url)
-        arrow = page.get_by_test_id("stExpandSidebarButton")
-        arrow.tap()  # as soon as it shows, while the page is still starting
-        sidebar = page.get_by_test_id("stSidebar")
-        page.wait_for_function(IDLE)
-        page.wait_for_timeout(3000)  # long after the folding script looked
-        assert sidebar.get_attribute("data-collapsed") == "false"
-        expect(sidebar.get_by_role("link", name="Draw", exact=True)).to_be_visible()
-    finally:
-        context.close()
+def test_on_a_phone_the_first_tap_on_the_sidebar_arrow_opens_it(app_url, phone):
+    page = phone
+    page.goto(app_url)
+    arrow = page.get_by_test_id("stExpandSidebarButton")
+    arrow.tap()  # as soon as it shows, while the page is still starting
+    sidebar = page.get_by_test_id("stSidebar")
+    page.wait_for_function(IDLE)
+    page.wait_for_timeout(3000)  # long after the folding script looked
+    assert sidebar.get_attribute("data-collapsed") == "false"
+    expect(sidebar.get_by_role("link", name="Draw", exact=True)).to_be_visible()
 
 
 def in_view(page, locator) -> bool:
@@ -85,52 +89,42 @@ def in_view(page, locator) -> bool:
     return box is not None and 0 <= box["y"] < page.viewport_size["height"]
 
 
-def test_on_a_phone_train_brings_the_run_into_view_and_a_second_press_clears_the_first(app_url, browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(f"{app_url}/train")
-        page.wait_for_function(IDLE)
-        train_from_page(page, "softmax", "first-on-phone", epochs=1, images=2000)
-        run = page.locator(".st-key-run-area")
-        page.get_by_text("Run: first-on-phone").wait_for()
-        page.wait_for_function(  # scrolled to it: it starts in the screen's top quarter
-            "(() => { const r = document.querySelector('.st-key-run-area').getBoundingClientRect();"
-            " return r.top >= -1 && r.top <= window.innerHeight * 0.25; })()"
-        )
-        assert in_view(page, run)
-        saved = page.get_by_text("Saved as first-on-phone")
-        saved.wait_for()
-        screenshot(page, "phone-train-run-in-view")
-        page.get_by_label("Model name", exact=True).fill("second-on-phone")  # the rest as before
-        page.get_by_role("button", name="Train", exact=True).click()
-        expect(saved).to_have_count(0)  # the last run's result leaves with the press
-        page.get_by_text("Run: second-on-phone").wait_for()
-        page.get_by_text("Saved as second-on-phone").wait_for()
-    finally:
-        context.close()
+def test_on_a_phone_train_brings_the_run_into_view_and_a_second_press_clears_the_first(app_url, phone):
+    page = phone
+    page.goto(f"{app_url}/train")
+    page.wait_for_function(IDLE)
+    train_from_page(page, "softmax", "first-on-phone", epochs=1, images=2000)
+    run = page.locator(".st-key-run-area")
+    page.get_by_text("Run: first-on-phone").wait_for()
+    page.wait_for_function(  # scrolled to it: it starts in the screen's top quarter
+        "(() => { const r = document.querySelector('.st-key-run-area').getBoundingClientRect();"
+        " return r.top >= -1 && r.top <= window.innerHeight * 0.25; })()"
+    )
+    assert in_view(page, run)
+    saved = page.get_by_text("Saved as first-on-phone")
+    saved.wait_for()
+    screenshot(page, "phone-train-run-in-view")
+    page.get_by_label("Model name", exact=True).fill("second-on-phone")  # the rest as before
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(saved).to_have_count(0)  # the last run's result leaves with the press
+    page.get_by_text("Run: second-on-phone").wait_for()
+    page.get_by_text("Saved as second-on-phone").wait_for()
 
 
-def test_on_a_phone_clear_leaves_the_whole_new_canvas_in_view(app_url, browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(f"{app_url}/draw")
-        page.locator("canvas.upper-canvas").wait_for()
-        page.wait_for_function(IDLE)
-        draw(page, STROKES["7"], touch=True)
-        page.wait_for_function(SHOWS_7)
-        page.get_by_role("button", name="Clear", exact=True).tap()  # scrolled to it: under the canvas
-        page.locator(".st-key-canvas-1").wait_for()  # the new canvas
-        page.wait_for_function(IDLE)
-        page.wait_for_timeout(2000)  # the page has settled around it
-        box = page.locator(".st-key-canvas-1").bounding_box()
-        assert box["y"] >= -1 and box["y"] + box["height"] <= PHONE["viewport"]["height"] + 1, box
-        screenshot(page, "phone-draw-cleared")
-    finally:
-        context.close()
+def test_on_a_phone_clear_leaves_the_whole_new_canvas_in_view(app_url, phone):
+    page = phone
+    page.goto(f"{app_url}/draw")
+    page.locator("canvas.upper-canvas").wait_for()
+    page.wait_for_function(IDLE)
+    draw(page, STROKES["7"], touch=True)
+    page.wait_for_function(SHOWS_7)
+    page.get_by_role("button", name="Clear", exact=True).tap()  # scrolled to it: under the canvas
+    page.locator(".st-key-canvas-1").wait_for()  # the new canvas
+    page.wait_for_function(IDLE)
+    page.wait_for_timeout(2000)  # the page has settled around it
+    box = page.locator(".st-key-canvas-1").bounding_box()
+    assert box["y"] >= -1 and box["y"] + box["height"] <= PHONE["viewport"]["height"] + 1, box
+    screenshot(page, "phone-draw-cleared")
 
 
 def test_the_train_forms_keyboard_order_goes_across_each_row(app_url, page):
