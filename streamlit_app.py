@@ -43,27 +43,31 @@ READABLE_CAPTIONS = "<style>[data-testid='stCaptionContainer'] { color: inherit;
 
 
 def main() -> None:
-    from ui import jobs, picker, screen, visitor
+    from digitlab.language import _
+    from ui import jobs, language, picker, screen, visitor
     from ui.pages import PAGES, TEACHER_PAGE
 
     keep_keras_state()
     log_to_the_server_console()
     jobs.start_job_board_in_background()  # a press of Train then finds the cluster and its workers ready
     st.set_page_config(page_title="DigitLab", page_icon=":material/draw:", layout="wide")
+    language.choose()
     st.html(READABLE_CAPTIONS)
     with st.sidebar:
         screen.fold_sidebar_on_narrow_screens()
     # A student has no Teacher page, not even by URL.
     pages = [*PAGES, TEACHER_PAGE] if visitor.admit_the_teacher() else PAGES
-    page = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(pages)])
+    page = st.navigation([st.Page(p.file, title=_(p.title), icon=p.icon, default=i == 0) for i, p in enumerate(pages)])
     workspace = visitor.workspace()  # in shared mode, a first visit gets its token into the URL here
     if not workspace.personal:
-        st.sidebar.caption(f"Workspace **{workspace.alias}**: bookmark this page to come back to it.")
+        st.sidebar.caption(
+            _("Workspace **{alias}**: bookmark this page to come back to it.").format(alias=workspace.alias)
+        )
     picker.model_picker()
     job = jobs.busy_job()
     if job is not None:
-        where = "Train" if job.kind == "train" else "My drawings"
-        st.sidebar.info(f"Your {job.kind} run is {job.state}: see the {where} page.")
+        st.sidebar.info(jobs.busy_job_sentence(job))
+    language.language_picker()
     page.run()
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from digitlab import settings
+from digitlab.language import _
 from digitlab.serve import store
 from digitlab.serve.jobs import BOARDS, CONNECTING, Job, JobBoard, active_run, all_boards, board_at, recorded_runs
 from ui import keys, visitor
@@ -68,6 +69,21 @@ def busy_job() -> Job | None:
     if mine is None and not workspace.personal:  # the workspace open in another tab or browser
         mine = next((job for board in all_boards() if (job := board.active_in(workspace))), None)
     return mine
+
+
+def busy_job_sentence(job: Job) -> str:
+    """The sidebar's line about the visitor's queued or running job."""
+    if job.kind == "train":
+        return (
+            _("Your training is queued: see the Train page.")
+            if job.state == "queued"
+            else _("Your training is running: see the Train page.")
+        )
+    return (
+        _("Your fine-tuning is queued: see the My drawings page.")
+        if job.state == "queued"
+        else _("Your fine-tuning is running: see the My drawings page.")
+    )
 
 
 def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
