@@ -5,6 +5,8 @@ import logging
 
 import streamlit as st
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.learn.architectures import ARCHITECTURES, menu_label
 from digitlab.learn.builder import Draft
 from digitlab.learn.network import INPUTS, LAYER_TYPES, MAX_LAYERS, OWN_NETWORK, PLAIN_NAMES, NetworkError, describe
@@ -16,10 +18,12 @@ from ui.words import INPUT_HELP, LAYER_HELP
 
 log = logging.getLogger("app_pages.build")  # Streamlit runs a page as __main__
 
-st.title("Build a network")
+st.title(_("Build a network"))
 st.write(
-    f"Start from one of the {in_words(len(ARCHITECTURES))} networks, then add, remove, move and change its layers. "
-    "The table shows what each layer makes of a digit and how many numbers it learns. Then train it."
+    _(
+        "Start from one of the {count} networks, then add, remove, move and change its layers. "
+        "The table shows what each layer makes of a digit and how many numbers it learns. Then train it."
+    ).format(count=in_words(len(ARCHITECTURES)))
 )
 draft = builder.draft()
 
@@ -30,31 +34,39 @@ def start_from_the_preset() -> None:
 
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.selectbox(
-    "Start from",
+    _("Start from"),
     list(ARCHITECTURES),
     index=list(ARCHITECTURES).index(draft.base),
     format_func=menu_label,
     key="start-from",
-    help="Its layers replace the ones below. It also gives the training settings: optimizer, learning rate...",
+    help=_("Its layers replace the ones below. It also gives the training settings: optimizer, learning rate..."),
 )
-right.button("Start from this network", on_click=start_from_the_preset)
+right.button(_("Start from this network"), on_click=start_from_the_preset)
 
 scaling = st.radio(
-    "Input", list(INPUTS), index=list(INPUTS).index(draft.input), format_func=INPUTS.get, help=INPUT_HELP
+    _("Input"),
+    list(INPUTS),
+    index=list(INPUTS).index(draft.input),
+    format_func=lambda scaling: _(INPUTS[scaling]),
+    help=_(INPUT_HELP),
 )
 draft.set_input(scaling)
 
-st.subheader("Layers")
+st.subheader(_("Layers"))
 for position, (uid, settings) in enumerate(list(draft.layers)):
     with st.container(border=True):
         head, up, down, remove = st.columns([5, 1, 1, 1], vertical_alignment="center")
-        head.markdown(f"**{position + 1}. {PLAIN_NAMES[settings['type']]}**: {LAYER_HELP[settings['type']]}")
-        up.button("Up", key=f"up-{uid}", on_click=draft.move, args=(position, -1), disabled=position == 0)
+        head.markdown(
+            _("**{position}. {layer}**: {help}").format(
+                position=position + 1, layer=_(PLAIN_NAMES[settings["type"]]), help=_(LAYER_HELP[settings["type"]])
+            )
+        )
+        up.button(_("Up"), key=f"up-{uid}", on_click=draft.move, args=(position, -1), disabled=position == 0)
         last = position == len(draft.layers) - 1
-        down.button("Down", key=f"down-{uid}", on_click=draft.move, args=(position, 1), disabled=last)
-        remove.button("Remove", key=f"remove-{uid}", on_click=draft.remove, args=(position,))
+        down.button(_("Down"), key=f"down-{uid}", on_click=draft.move, args=(position, 1), disabled=last)
+        remove.button(_("Remove"), key=f"remove-{uid}", on_click=draft.remove, args=(position,))
         draft.change(position, **builder.layer_settings(uid, settings))
-st.caption("Every network ends with ten neurons, one for each digit: its answers (added for you).")
+st.caption(_("Every network ends with ten neurons, one for each digit: its answers (added for you)."))
 
 
 def add_the_layer() -> None:
@@ -63,19 +75,27 @@ def add_the_layer() -> None:
 
 kind_column, where_column, add_column = st.columns([2, 2, 1], vertical_alignment="bottom")
 kind = kind_column.selectbox(
-    "Add a layer", list(LAYER_TYPES), format_func=PLAIN_NAMES.get, key="add-kind", help="Pick one to see what it does."
+    _("Add a layer"),
+    list(LAYER_TYPES),
+    format_func=lambda kind: _(PLAIN_NAMES[kind]),
+    key="add-kind",
+    help=_("Pick one to see what it does."),
 )
 where_column.selectbox(
-    "Where",
+    _("Where"),
     range(len(draft.layers) + 1),
     key="add-where",
     index=len(draft.layers),
-    format_func=lambda i: "first" if i == 0 else f"after {i}. {PLAIN_NAMES[draft.layers[i - 1][1]['type']]}",
+    format_func=lambda i: (
+        _("first")
+        if i == 0
+        else _("after {position}. {layer}").format(position=i, layer=_(PLAIN_NAMES[draft.layers[i - 1][1]["type"]]))
+    ),
 )
-add_column.button("Add", on_click=add_the_layer, disabled=len(draft.layers) >= MAX_LAYERS)
-st.caption(f"{PLAIN_NAMES[kind]}: {LAYER_HELP[kind]}")
+add_column.button(_("Add"), on_click=add_the_layer, disabled=len(draft.layers) >= MAX_LAYERS)
+st.caption(_("{layer}: {help}").format(layer=_(PLAIN_NAMES[kind]), help=_(LAYER_HELP[kind])))
 
-st.subheader("What it makes of a digit")
+st.subheader(_("What it makes of a digit"))
 network = draft.network()
 try:
     rows = describe(network)
@@ -89,27 +109,40 @@ else:
     st.dataframe(
         builder.table_rows(rows),
         hide_index=True,
-        column_config={"Numbers it learns": counts, "Multiply-adds per digit": counts},
+        column_config={
+            _("Numbers it learns"): counts,
+            _("Multiply-adds per digit"): counts,
+        },  # as builder.table_rows names them
     )
     st.caption(
-        f"In all: {sum(r.parameters for r in rows):,} numbers to learn (parameters) and "
-        f"{sum(r.multiply_adds for r in rows):,} multiply-adds for each digit it reads: the more, the "
-        "longer each training step."
+        _(
+            "In all: {parameters} numbers to learn (parameters) and {multiply_adds} multiply-adds for each digit "
+            "it reads: the more, the longer each training step."
+        ).format(
+            parameters=language.number(sum(r.parameters for r in rows)),
+            multiply_adds=language.number(sum(r.multiply_adds for r in rows)),
+        )
     )
 layers, parameters, multiply_adds = network_limits()
 st.caption(
-    f"This server trains networks of up to {layers} layers, {parameters:,} parameters and "
-    f"{multiply_adds:,} multiply-adds per digit."
+    _(
+        "This server trains networks of up to {layers} layers, {parameters} parameters and "
+        "{multiply_adds} multiply-adds per digit."
+    ).format(
+        layers=language.number(layers),
+        parameters=language.number(parameters),
+        multiply_adds=language.number(multiply_adds),
+    )
 )
 
-if st.button("Train this network", type="primary", disabled=rows is None):
+if st.button(_("Train this network"), type="primary", disabled=rows is None):
     st.session_state[keys.ARCHITECTURE] = OWN_NETWORK
     st.switch_page("app_pages/train.py")
 if rows is not None:
     config = TrainConfig.for_architecture(draft.base, network=network)
     widgets.see_the_code(config, "my-network", key="build-code")
     st.download_button(
-        "Download the network (a file to keep or share)",
+        _("Download the network (a file to keep or share)"),
         json.dumps(network, indent=2),
         "network.json",
         "application/json",

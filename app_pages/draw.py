@@ -4,16 +4,19 @@ import logging
 
 import streamlit as st
 
+from digitlab.language import _
 from digitlab.learn.preprocess import BlankImageError, ImageReadError
 from digitlab.serve import browser_copies
 from ui import caches, draw_views, jobs, keys, live, picker, screen, widgets
 
 log = logging.getLogger("app_pages.draw")  # Streamlit runs a page as __main__
 
-st.title("Draw")
+st.title(_("Draw"))
 st.write(
-    "Draw a digit with your finger, a pen or the mouse: the model answers under the canvas while "
-    "you draw, with the 28x28 image it really receives, after the same clean-up MNIST's digits went through."
+    _(
+        "Draw a digit with your finger, a pen or the mouse: the model answers under the canvas while "
+        "you draw, with the 28x28 image it really receives, after the same clean-up MNIST's digits went through."
+    )
 )
 
 entry = picker.active_model()
@@ -29,12 +32,12 @@ with source:
     answer_box = st.container()
     if st.session_state.pop("cleared", False):
         screen.scroll_into_view(canvas_key, hidden_only=True)  # on a phone the page may have moved under it
-    if st.button("Clear"):
+    if st.button(_("Clear")):
         st.session_state["canvas_round"] += 1  # a new key is a new, empty canvas
         st.session_state["cleared"] = True
         st.rerun()
     kinds = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
-    upload = st.file_uploader("...or upload a photo of a digit", type=kinds)
+    upload = st.file_uploader(_("...or upload a photo of a digit"), type=kinds)
 
 on_device = offer.state == "ready" and not engine.startswith("server") and upload is None
 needs_server = bool(opened) or not on_device  # only then does the browser send the drawing
@@ -42,7 +45,7 @@ image = upload.getvalue() if upload is not None else live.sent_picture(canvas_ke
 with views:
     change = (
         draw_views.change_sliders()
-        if st.toggle("Change it: rotate, shift, scale, thicken", key=keys.view("change"))
+        if st.toggle(_("Change it: rotate, shift, scale, thicken"), key=keys.view("change"))
         else None
     )
 reading, problem, unusable = None, None, False
@@ -54,16 +57,20 @@ if image is not None and needs_server:
         problem = str(error)
     except ImageReadError as error:
         log.info("an unusable image: %s", error, exc_info=True)
-        problem, unusable = f"That picture could not be used: {error}", True
+        problem, unusable = _("That picture could not be used: {error}").format(error=error), True
 
 with answer_box:
     server_answer = None if on_device or reading is None else (reading.probabilities, reading.pixels)
     live.live_answer(canvas_key, widgets.CANVAS_SIZE, offer, server_answer, send=needs_server)
-    st.caption("Your drawing stays on this device until you save it or open a view that needs the server.")
+    st.caption(_("Your drawing stays on this device until you save it or open a view that needs the server."))
     if not on_device and offer.state != "ready" and upload is None:
-        st.caption("Answered on the server: " + (offer.reason or "this model's copy for your device is being made."))
+        st.caption(
+            _("Answered on the server: {reason}").format(reason=_(offer.reason))  # the worker's words, in English
+            if offer.reason
+            else _("Answered on the server: this model's copy for your device is being made.")
+        )
     if reading is not None and server_answer is not None:  # the server answered: said in words too
-        st.metric("Prediction", reading.digit)
+        st.metric(_("Prediction"), reading.digit)
     if problem and not on_device:
         (st.error if unusable else st.info)(problem)
     if offer.state == "making":
@@ -73,8 +80,8 @@ with views:
     if change is not None and reading is not None:
         draw_views.changed_view(reading)
     for name, (title, view) in draw_views.VIEWS.items():
-        if st.toggle(title, key=keys.view(name)):
+        if st.toggle(_(title), key=keys.view(name)):
             if reading is not None:
                 view(reading)
             else:
-                st.info(problem or "Draw a digit on the canvas (or upload a photo): this view shows it.")
+                st.info(problem or _("Draw a digit on the canvas (or upload a photo): this view shows it."))

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from digitlab.language import _
 from ui.words import GLOSSARY
 
-st.title("Glossary")
-st.write("The words DigitLab uses, in plain language. The other pages link here.")
+st.title(_("Glossary"))
+st.write(_("The words DigitLab uses, in plain language. The other pages link here."))
 for term, meaning in GLOSSARY.items():
-    st.markdown(f"**{term}**: {meaning}")
+    st.markdown(_("**{term}**: {meaning}").format(term=_(term), meaning=_(meaning)))

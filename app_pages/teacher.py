@@ -4,20 +4,25 @@ import logging
 
 import streamlit as st
 
+from digitlab import language
+from digitlab.language import N_, _, ngettext
 from digitlab.serve import classroom, store
 from digitlab.serve.classroom import leaderboard
 from digitlab.serve.jobs import ClassRun, class_runs
 from digitlab.serve.teacher import PASS_HOURS
 from ui import keys, visitor
+from ui.jobs import KINDS, STATES
 from ui.shown import as_text, in_full, short
 from ui.teacher_sections import a_new_lesson, the_class_drawings, the_lesson
 
 log = logging.getLogger("app_pages.teacher")  # Streamlit runs a page as __main__
 
 BUTTONS = {  # a run's button, by whether it runs: its label, what it asks (runs.ASKS), its help
-    True: ("Stop", "stop", "Ends it after the current batch; its model is saved as it is."),
-    False: ("Cancel", "cancel", "Takes it out of the queue."),
+    True: (N_("Stop"), "stop", N_("Ends it after the current batch; its model is saved as it is.")),
+    False: (N_("Cancel"), "cancel", N_("Takes it out of the queue.")),
 }
+# The class at a glance: classroom.class_rows' keys, each column headed in the page's language.
+CLASS_COLUMNS = (N_("Student"), N_("Models"), N_("Best accuracy"), N_("Drawings"), N_("Now"))
 
 
 def run_in_words(run: ClassRun) -> str:
@@ -25,15 +30,32 @@ def run_in_words(run: ClassRun) -> str:
     record, job, status = run.record, run.job, run.status()
     name, architecture = as_text(record.get("name", "")), as_text(record.get("architecture", ""))
     what = f"**{as_text(run.workspace.alias)}**: **{name}** ({architecture})"
-    if status is None:
-        return f"{what}, {record['state']} on another app server."
+    if status is None:  # a queued or running run (class_runs)
+        if record["state"] == "running":
+            return _("{what}, running on another app server.").format(what=what)
+        return _("{what}, queued on another app server.").format(what=what)
     if status.state == "running":
         last = status.events[-1] if status.events else None
-        where = f"epoch {last.epoch} of {job.config.epochs}" if last and job.config else "starting"
-        return f"{what} is training: {where}."
-    starts = f", should start in about {max(1, round(status.starts_in / 60))} min" if status.starts_in else ""
-    place = "next in line" if status.ahead == 0 else f"{status.ahead} ahead"
-    return f"{what} waits: {place}{starts}."
+        if last and job.config:
+            return _("{what} is training: epoch {epoch} of {epochs}.").format(
+                what=what, epoch=language.number(last.epoch), epochs=language.number(job.config.epochs)
+            )
+        return _("{what} is training: starting.").format(what=what)
+    minutes = language.number(max(1, round(status.starts_in / 60))) if status.starts_in else None
+    ahead = language.number(status.ahead)
+    if status.ahead == 0 and minutes:
+        return _("{what} waits: next in line, should start in about {minutes} min.").format(what=what, minutes=minutes)
+    if status.ahead == 0:
+        return _("{what} waits: next in line.").format(what=what)
+    if minutes:
+        return ngettext(
+            "{what} waits: {count} ahead, should start in about {minutes} min.",
+            "{what} waits: {count} ahead, should start in about {minutes} min.",
+            status.ahead,
+        ).format(what=what, count=ahead, minutes=minutes)
+    return ngettext("{what} waits: {count} ahead.", "{what} waits: {count} ahead.", status.ahead).format(
+        what=what, count=ahead
+    )
 
 
 def ask(run: ClassRun, what: str) -> None:
@@ -54,57 +76,71 @@ def ask_all(active: list[ClassRun], everything: bool) -> None:
 
 def at_a_glance(active: list[ClassRun], lesson: classroom.Lesson) -> None:
     """A row a student: their work and what they run now; every model's results as a CSV."""
-    st.subheader("The class at a glance")
-    now = {
-        run.workspace.key: f"{run.record.get('kind')}: {short(run.record.get('name'))}, {run.record['state']}"
-        for run in active
-    }
+    st.subheader(_("The class at a glance"))
+    now = {run.workspace.key: run_now(run.record) for run in active}
     rows = classroom.class_rows(now)
     for row in rows:
         best = row["Best accuracy"]
-        row["Best accuracy"] = "no model yet" if best is None else f"{best:.2%}"
+        row["Best accuracy"] = _("no model yet") if best is None else language.percent(best, 2)
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(
+            rows,
+            column_config={column: _(column) for column in CLASS_COLUMNS},
+            hide_index=True,
+            width="stretch",
+        )
     else:
-        st.caption("Nobody has trained or drawn anything yet.")
+        st.caption(_("Nobody has trained or drawn anything yet."))
     st.download_button(
-        "Download the class's results (CSV)",
+        _("Download the class's results (CSV)"),
         classroom.results_csv(lesson),
         "class-results.csv",
         "text/csv",
-        help="Every student's models: accuracy, parameters, training time, and whether it met the challenge.",
+        help=_("Every student's models: accuracy, parameters, training time, and whether it met the challenge."),
+    )
+
+
+def run_now(record: dict) -> str:
+    """A student's run for the table: its kind, its name and its state."""
+    kind, state = record.get("kind"), record["state"]
+    return _("{kind}: {name}, {state}").format(
+        kind=_(KINDS[kind]) if kind in KINDS else kind,
+        name=short(record.get("name")),
+        state=_(STATES[state]) if state in STATES else state,
     )
 
 
 def runs_now(active: list[ClassRun]) -> None:
     """Every queued or running run of the class, each with its Stop or Cancel."""
-    st.subheader("Runs now")
+    st.subheader(_("Runs now"))
     if not active:
-        st.caption("No run is queued or running.")
+        st.caption(_("No run is queued or running."))
     else:
         left, right = st.columns(2)
-        left.button("Cancel every queued run", on_click=ask_all, args=(active, False), key="cancel-all")
-        right.button("Stop every run", on_click=ask_all, args=(active, True), key="stop-all", help=BUTTONS[True][2])
+        left.button(_("Cancel every queued run"), on_click=ask_all, args=(active, False), key="cancel-all")
+        right.button(
+            _("Stop every run"), on_click=ask_all, args=(active, True), key="stop-all", help=_(BUTTONS[True][2])
+        )
     for run in active:
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.markdown(run_in_words(run), help=in_full(run.record.get("name", "")))
         if run.record.get("asked"):
-            button.caption(f"Asked to {run.record['asked']}.")
+            button.caption(_("Asked to stop.") if run.record["asked"] == "stop" else _("Asked to cancel."))
         else:
             label, what, explained = BUTTONS[run.record["state"] == "running"]
-            button.button(label, key=f"{what}-{run.record['id']}", on_click=ask, args=(run, what), help=explained)
+            button.button(_(label), key=f"{what}-{run.record['id']}", on_click=ask, args=(run, what), help=_(explained))
 
 
 def delete_a_model() -> None:
     """Any student's model, deleted for good once the teacher says so."""
-    st.subheader("Delete a model")
+    st.subheader(_("Delete a model"))
     owned = {f"{entry.owner.alias} / {entry.model.name}": entry for entry in leaderboard() if entry.owner is not None}
     if not owned:
-        st.caption("The class has no models yet.")
+        st.caption(_("The class has no models yet."))
         return
-    pick = st.selectbox("Model", list(owned), key="teacher-delete-pick")
-    sure = st.checkbox("Yes, delete it for good", key="teacher-delete-sure")
-    if st.button("Delete", disabled=not sure):
+    pick = st.selectbox(_("Model"), list(owned), key="teacher-delete-pick")
+    sure = st.checkbox(_("Yes, delete it for good"), key="teacher-delete-sure")
+    if st.button(_("Delete"), disabled=not sure):
         entry = owned[pick]
         try:
             store.delete_model(entry.model.name, entry.owner)
@@ -112,25 +148,34 @@ def delete_a_model() -> None:
             log.info("teacher's delete refused: %s", error)
             st.error(str(error))
         else:
-            st.success(f"Deleted {pick}.")
+            st.success(_("Deleted {name}.").format(name=pick))
 
 
 if not visitor.is_teacher():  # the navigation only lists this page for the teacher; this is the second lock
-    st.error("This page is for the class's teacher.")
+    st.error(_("This page is for the class's teacher."))
     st.stop()
 
-st.title("Your class")
+st.title(_("Your class"))
 st.write(
-    "Everyone's work at a glance, the runs now, and the lesson: which networks the class may train, "
-    "how long a run may be, and the challenge every student's Train page shows."
+    _(
+        "Everyone's work at a glance, the runs now, and the lesson: which networks the class may train, "
+        "how long a run may be, and the challenge every student's Train page shows."
+    )
 )
 if st.session_state.get(keys.TEACHER):  # by key or pass (a signed-in teacher signs out of the site)
     words, button = st.columns([4, 1], vertical_alignment="center")
     words.caption(
-        f"This browser stays signed in as the teacher until it closes (at most {PASS_HOURS} hours): a reload "
-        "or a new tab keeps this page. Sign out before you leave a computer that pupils use."
+        ngettext(
+            "This browser stays signed in as the teacher until it closes (at most {count} hour): a reload "
+            "or a new tab keeps this page. Sign out before you leave a computer that pupils use.",
+            "This browser stays signed in as the teacher until it closes (at most {count} hours): a reload "
+            "or a new tab keeps this page. Sign out before you leave a computer that pupils use.",
+            PASS_HOURS,
+        ).format(count=language.number(PASS_HOURS))
     )
-    button.button("Sign out", on_click=visitor.sign_out_the_teacher, help="This browser forgets it was the teacher's.")
+    button.button(
+        _("Sign out"), on_click=visitor.sign_out_the_teacher, help=_("This browser forgets it was the teacher's.")
+    )
 lesson = classroom.read_lesson()
 active = class_runs()  # from the store: the same on every app server of the class
 

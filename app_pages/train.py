@@ -4,6 +4,8 @@ import logging
 
 import streamlit as st
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, menu_label
 from digitlab.learn.config import MAX_SEED
 from digitlab.learn.network import OWN_NETWORK
@@ -15,92 +17,103 @@ from ui.words import SETTINGS_HELP
 
 log = logging.getLogger("app_pages.train")  # Streamlit runs a page as __main__
 
-st.title("Train")
+st.title(_("Train"))
 st.write(
-    "Pick an architecture; its tutorial settings fill in. Training runs as a job on the training "
-    "cluster: visit other pages or close the tab, and it goes on and saves the model when it ends."
+    _(
+        "Pick an architecture; its tutorial settings fill in. Training runs as a job on the training "
+        "cluster: visit other pages or close the tab, and it goes on and saves the model when it ends."
+    )
 )
 
 caches.dataset()  # or a message on the page if MNIST cannot be loaded
 if shared_mode():  # the class's lesson, as the teacher set it
     lesson = read_lesson()
     if lesson.has_challenge:
-        st.info(f"**The class's challenge**: {lesson.challenge()} {lesson.standing(visitor.workspace())}")
+        st.info(
+            _("**The class's challenge**: {challenge} {standing}").format(
+                challenge=lesson.challenge(), standing=lesson.standing(visitor.workspace())
+            )
+        )
     if lesson.rules():
         st.caption(lesson.rules())
 
 if keys.ARCHITECTURE not in st.session_state:  # the Build page may have set it: "Train this network"
     st.session_state[keys.ARCHITECTURE] = DEFAULT_ARCHITECTURE
 choice = st.selectbox(
-    "Architecture",
+    _("Architecture"),
     [*ARCHITECTURES, OWN_NETWORK],
     key=keys.ARCHITECTURE,
-    format_func=lambda n: "Your own network, from the Build page" if n == OWN_NETWORK else menu_label(n),
-    help=SETTINGS_HELP["architecture"],
+    format_func=lambda n: _("Your own network, from the Build page") if n == OWN_NETWORK else menu_label(n),
+    help=_(SETTINGS_HELP["architecture"]),
 )
 network = None
 if choice == OWN_NETWORK:
     draft = builder.draft()
     arch, network = draft.base, draft.network()
-    st.caption(f"The layers you built, with the training settings of {arch}.")
+    st.caption(_("The layers you built, with the training settings of {architecture}.").format(architecture=arch))
 else:
     arch = choice
-    st.caption(ARCHITECTURES[arch].plain, help=f"In the field's own words: {ARCHITECTURES[arch].description}.")
+    st.caption(
+        _(ARCHITECTURES[arch].plain),
+        help=_("In the field's own words: {description}.").format(description=_(ARCHITECTURES[arch].description)),
+    )
 st.page_link(
-    "app_pages/build.py", label="Build your own network: add, remove and change layers", icon=":material/construction:"
+    page="app_pages/build.py",  # a path, not words (by keyword: the text check reads first arguments)
+    label=_("Build your own network: add, remove and change layers"),
+    icon=":material/construction:",
 )
 form_key = arch if network is None else f"{OWN_NETWORK}-{arch}"  # the settings' widgets: one set each
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
     a, b, c = st.columns(3)  # a row of columns per line: the keyboard goes across, as one reads
     optimizer = a.selectbox(
-        "Optimizer",
+        _("Optimizer"),
         list(OPTIMIZERS),
         index=list(OPTIMIZERS).index(defaults.optimizer),
         key=f"opt-{form_key}",
-        help=SETTINGS_HELP["optimizer"],
+        help=_(SETTINGS_HELP["optimizer"]),
     )
     learning_rate = b.number_input(
-        "Learning rate",
+        _("Learning rate"),
         value=defaults.learning_rate,
         min_value=0.0,
         format="%g",
         key=f"lr-{form_key}",
-        help=SETTINGS_HELP["learning_rate"],
+        help=_(SETTINGS_HELP["learning_rate"]),
     )
     batch_size = c.number_input(
-        "Batch size",
+        _("Batch size"),
         value=defaults.batch_size,
         min_value=1,
         step=1,
         key=f"bs-{form_key}",
-        help=SETTINGS_HELP["batch_size"],
+        help=_(SETTINGS_HELP["batch_size"]),
     )
     a, b, c = st.columns(3)
     epochs = a.number_input(
-        "Epochs",
+        _("Epochs"),
         value=defaults.epochs,
         min_value=1,
         max_value=100,
         key=f"ep-{form_key}",
-        help=SETTINGS_HELP["epochs"],
+        help=_(SETTINGS_HELP["epochs"]),
     )
-    seed = b.number_input("Seed", value=0, min_value=0, max_value=MAX_SEED, step=1, help=SETTINGS_HELP["seed"])
+    seed = b.number_input(_("Seed"), value=0, min_value=0, max_value=MAX_SEED, step=1, help=_(SETTINGS_HELP["seed"]))
     name = c.text_input(
-        "Model name", value="my-network" if network else arch, key=f"name-{choice}", help=SETTINGS_HELP["name"]
+        _("Model name"), value="my-network" if network else arch, key=f"name-{choice}", help=_(SETTINGS_HELP["name"])
     )  # follows the arch
     a, b, c = st.columns(3, vertical_alignment="bottom")
-    augment = a.checkbox("Vary the digits", help=SETTINGS_HELP["augment"])
-    keep_on_stop = b.checkbox("Keep it if I stop", value=True, help=SETTINGS_HELP["keep"])
+    augment = a.checkbox(_("Vary the digits"), help=_(SETTINGS_HELP["augment"]))
+    keep_on_stop = b.checkbox(_("Keep it if I stop"), value=True, help=_(SETTINGS_HELP["keep"]))
     limit = c.number_input(
-        "Training images (0 = all 55,000)",
+        _("Training images (0 = all {count})").format(count=language.number(55_000)),
         value=0,
         min_value=0,
         step=1000,
         key="limit",
-        help=SETTINGS_HELP["limit"],
+        help=_(SETTINGS_HELP["limit"]),
     )
-    start = st.form_submit_button("Train", type="primary")
+    start = st.form_submit_button(_("Train"), type="primary")
 explain_it.explain_batches()
 
 # The run's one slot, filled below: a press of Train clears the last run at once, not after the submit.
@@ -126,5 +139,5 @@ with st.empty().container(key="run-area"):
             screen.scroll_into_view("run-area")  # on a tablet or a phone it is below the form
     train_view.show_run()
 
-with st.expander("Recent runs"):
+with st.expander(_("Recent runs")):
     jobs.show_runs()

@@ -17,8 +17,14 @@ Starts `streamlit run` (embedded Dask cluster) with an empty DigitLab home, then
     server stopped; the worst of three runs), against when its last epoch really ended. The page
     shows the same estimate less the time it took to arrive, to a tenth of a second under 10 s; it
     redraws a few times a second, which near the end of a 7-s run is itself a share of what is left.
+Then, on a phone (360x740, touch; the same server):
+  - the sidebar's arrow tapped as soon as it shows: is the sidebar open 3 s later (1 or 0)?
+  - where the Train button stands when the page opens, in screens from the top;
+  - a press of Train: seconds until the run's progress is in the top quarter of the screen;
+  - a second press, once the first run is saved: seconds until the first run's "Saved as" is gone.
 Targets (issue 21): first page <= 3 s; a state <= 1 s; first point <= 6 s fresh, <= 3 s warm;
-Stop confirmed <= 3 s; time left within 25% from 20% of the run on.
+Stop confirmed <= 3 s; time left within 25% from 20% of the run on. Issue 38: the first tap opens
+the sidebar, the run in view and the last run cleared within a second or two.
 """
 
 from __future__ import annotations
@@ -48,6 +54,13 @@ CHART_DRAWN = "document.querySelector('.st-key-training-chart .marks') !== null"
 STEP = re.compile(r"batch ([\d,]+) of ([\d,]+)")
 LEFT = re.compile(r"about ([\d.]+) s left")
 READING = 10  # seconds a learner looks at the saved model before pressing Train again
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+RUN_IN_VIEW = """() => {
+  const area = document.querySelector('.st-key-run-area');
+  const top = area && area.getBoundingClientRect().top;
+  return area !== null && area.innerText.includes('Run: ') && top >= -1 && top <= window.innerHeight * 0.25;
+}"""
 
 
 def press_train(page, name: str) -> tuple[float, float]:
@@ -115,6 +128,40 @@ def core_time_left_errors(rounds: int = 3) -> dict[float, float]:
     return errors
 
 
+def phone_checks(browser, url: str) -> dict[str, float]:
+    """The phone's first tap on the sidebar, the Train button's place, the run in view, the last run cleared."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(url)
+        page.get_by_test_id("stExpandSidebarButton").tap()  # as soon as it shows
+        page.wait_for_function(IDLE)
+        page.wait_for_timeout(3000)
+        opened = page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
+
+        page.goto(f"{url}/train")
+        button = page.get_by_role("button", name="Train", exact=True)
+        button.wait_for()
+        page.wait_for_function(IDLE)
+        screens = (button.bounding_box()["y"] + page.evaluate("window.scrollY")) / PHONE["viewport"]["height"]
+        page.get_by_label("Model name", exact=True).fill("phone-first")
+        pressed = time.monotonic()
+        button.tap()
+        page.wait_for_function(RUN_IN_VIEW, polling=50)
+        in_view = time.monotonic() - pressed
+        page.get_by_text("Saved as phone-first").wait_for(timeout=300_000)
+        page.get_by_label("Model name", exact=True).fill("phone-second")
+        pressed = time.monotonic()
+        page.get_by_role("button", name="Train", exact=True).tap()
+        page.get_by_text("Saved as phone-first").wait_for(state="detached", timeout=60_000)
+        cleared = time.monotonic() - pressed
+        page.get_by_role("button", name="Stop", exact=True).tap()
+        return {"opens": float(opened), "screens": screens, "in_view": in_view, "cleared": cleared}
+    finally:
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wait", type=float, default=60, help="seconds from the server's start to the first press")
@@ -148,6 +195,7 @@ def main() -> None:
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Saved as").wait_for(timeout=120_000)
             stop_confirmed = time.monotonic() - stop_pressed
+            on_phone = phone_checks(browser, url)
         finally:
             stop_app(server)
             browser.close()
@@ -161,6 +209,8 @@ def main() -> None:
         ("warm press: first state", warm_state, "<= 1 s"),
         ("warm press: first loss point", warm_point, "<= 3 s"),
         ("Stop to saved, confirmed on the page", stop_confirmed, "<= 3 s"),
+        ("phone: Train pressed to the run in view", on_phone["in_view"], "<= 2 s"),
+        ("phone: second press to the last run cleared", on_phone["cleared"], "<= 2 s"),
     ]
     for what, seconds, target in rows:
         print(f"{what:<55} {seconds:6.2f} s   {'target ' if '<=' in target else ''}{target}")
@@ -173,7 +223,9 @@ def main() -> None:
     print(
         f"first_minutes first_page_s={first_page:.2f} train_first_point_fresh_s={fresh_point:.2f} "
         f"train_first_point_warm_s={warm_point:.2f} stop_confirmed_s={stop_confirmed:.2f} "
-        f"eta_error_max={max(core_errors.values()):.3f}"
+        f"eta_error_max={max(core_errors.values()):.3f} sidebar_first_tap_opens={on_phone['opens']:.0f} "
+        f"train_button_screens={on_phone['screens']:.2f} train_progress_in_view_s={on_phone['in_view']:.2f} "
+        f"second_run_cleared_s={on_phone['cleared']:.2f}"
     )
 
 

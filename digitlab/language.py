@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,8 @@ BABEL_LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "zh
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "digitlab"
 
-_language: ContextVar[str] = ContextVar("digitlab_language", default=SOURCE)
+_language: ContextVar[str | None] = ContextVar("digitlab_language", default=None)
+_elsewhere: Callable[[], str | None] | None = None  # the language of a thread `use` was not called in
 
 
 def catalogue_path(code: str) -> Path:
@@ -57,8 +59,15 @@ def use(code: str) -> str:
     return code
 
 
+def follow(language_of_this_thread: Callable[[], str | None]) -> None:
+    """Where a thread has not called `use` (the app's fragments run in threads of their own), ask this."""
+    global _elsewhere
+    _elsewhere = language_of_this_thread
+
+
 def current() -> str:
-    return _language.get()
+    code = _language.get() or (_elsewhere() if _elsewhere else None)
+    return code if code in LANGUAGES else SOURCE
 
 
 def _(message: str) -> str:

@@ -123,7 +123,7 @@ def test_quotas_refuse_with_a_message_and_keep_what_is_there(shared, model):
     assert len(store.list_models(a, include_default=False)) == 2
     pixels = np.zeros((28, 28), np.float32)
     save_drawing(pixels, 1, pixels.astype(np.uint8), a)
-    with pytest.raises(store.StoreError, match="holds 1 drawings"):
+    with pytest.raises(store.StoreError, match="holds 1 drawing,"):
         save_drawing(pixels, 2, pixels.astype(np.uint8), a)
     assert [d.label for d in list_drawings(a)] == [1]
 

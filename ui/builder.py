@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digitlab import language
+from digitlab.language import _, ngettext
 from digitlab.learn.architectures import DEFAULT_ARCHITECTURE
 from digitlab.learn.builder import Draft
 from digitlab.learn.layers import SETTING_SPECS, Column
@@ -13,7 +15,8 @@ from ui.words import LAYER_SETTINGS_HELP
 
 # Each setting's widget: (label, kind, bounds), read from its SettingSpec in digitlab/learn/layers.py. Kinds: a
 # whole number between two bounds, a choice, a share, a yes/no. The bounds are those describe checks, so a
-# learner cannot type a value it refuses.
+# learner cannot type a value it refuses. The label and help are English messages (N_): shown as _(text); a
+# choice's options (same, valid, relu...) are the names Keras knows, shown as they are.
 SETTING_WIDGETS = Column(SETTING_SPECS, "widget")
 
 
@@ -31,7 +34,7 @@ def layer_settings(uid: int, settings: dict) -> dict:
     columns = st.columns(max(len(names), 1))
     for column, name in zip(columns, names, strict=False):
         label, kind, options = SETTING_WIDGETS[name]
-        key, help_ = f"layer-{uid}-{name}", LAYER_SETTINGS_HELP[name]
+        label, key, help_ = _(label), f"layer-{uid}-{name}", _(LAYER_SETTINGS_HELP[name])
         value = settings[name]
         if kind == "whole":
             changed[name] = int(column.number_input(label, *options, value=int(value), step=1, key=key, help=help_))
@@ -42,27 +45,31 @@ def layer_settings(uid: int, settings: dict) -> dict:
         else:
             changed[name] = column.checkbox(label, value=bool(value), key=key, help=help_)
     if not names:
-        st.caption("Nothing to set: it always does the same.")
+        st.caption(_("Nothing to set: it always does the same."))
     return changed
 
 
 def shape_words(shape: tuple[int, ...]) -> str:
     if len(shape) == 3:
-        return f"{shape[2]} maps of {shape[0]}x{shape[1]}"
+        return ngettext("{count} map of {height}x{width}", "{count} maps of {height}x{width}", shape[2]).format(
+            count=language.number(shape[2]), height=shape[0], width=shape[1]
+        )
     if len(shape) == 2:
-        return f"a {shape[0]}x{shape[1]} picture"
-    return f"{shape[0]:,} numbers"
+        return _("a {height}x{width} picture").format(height=shape[0], width=shape[1])
+    return ngettext("{count} number", "{count} numbers", shape[0]).format(count=language.number(shape[0]))
 
 
 def table_rows(rows: list[LayerRow]) -> list[dict]:
-    """The builder's table in words: each layer, what it makes of one digit, what it learns and works."""
+    """The builder's table in words: each layer, what it makes of one digit, what it learns and works.
+
+    The column names are shown (translated): the Build page's column_config names them the same way."""
     return [
         {
-            "Layer": row.name,
-            "What it does": row.what,
-            "What comes out for one digit": shape_words(row.shape),
-            "Numbers it learns": row.parameters,
-            "Multiply-adds per digit": row.multiply_adds,
+            _("Layer"): row.name,
+            _("What it does"): row.what,
+            _("What comes out for one digit"): shape_words(row.shape),
+            _("Numbers it learns"): row.parameters,
+            _("Multiply-adds per digit"): row.multiply_adds,
         }
         for row in rows
     ]

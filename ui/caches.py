@@ -1,7 +1,8 @@
 """What the server loads once and every session shares: MNIST, loaded models, their evaluations and maps.
 
 `st.cache_resource` objects are shared by every session: they are read-only once made. No page
-calls (`st.error`, `st.stop`) inside a cached function: pages call `dataset()` first.
+calls (`st.error`, `st.stop`) inside a cached function: pages call `dataset()` first. The spinners'
+texts are set when the decorators run (at import): `Shown` puts them in the page's language as they show.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from digitlab import settings
+from digitlab.language import N_, _
 from digitlab.learn.data import DataError, Dataset, SplitSummary, load_mnist, summarize
 from digitlab.learn.embedding import DigitMap, map_digits, penultimate_model
 from digitlab.learn.evaluate import Evaluation, evaluate_model
@@ -28,6 +30,14 @@ log = logging.getLogger(__name__)
 MAP_DIGITS = 5000  # test digits on the Map page
 
 
+class Shown(str):
+    """A spinner's text for a cache decorator, marked N_ at import: Streamlit makes it text (`str()`)
+    when the spinner shows, in the page's thread, and so gets it in the page's language."""
+
+    def __str__(self) -> str:
+        return _(str.__str__(self))
+
+
 def data_dir() -> str:
     return str(settings.current().data_dir or "")
 
@@ -38,11 +48,11 @@ def dataset() -> Dataset:
         return cached_mnist(data_dir())
     except DataError as error:
         log.error("MNIST could not be loaded: %s", error)
-        st.error(f"MNIST could not be loaded. {error}")
+        st.error(_("MNIST could not be loaded. {error}").format(error=error))
         st.stop()
 
 
-@st.cache_resource(show_spinner="Loading MNIST...")
+@st.cache_resource(show_spinner=Shown(N_("Loading MNIST...")))
 def cached_mnist(directory: str) -> Dataset:
     """MNIST from `directory` (empty: the default); read-only arrays, safe to share between sessions."""
     return load_mnist(directory or None)
@@ -54,26 +64,26 @@ def split_summary(split: str) -> SplitSummary:
     return summarize(*cached_mnist(data_dir()).split(split))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading model...")
+@st.cache_resource(max_entries=8, show_spinner=Shown(N_("Loading model...")))
 def cached_predictor(path: str, created: str) -> Predictor:
     """The loaded model in folder `path`; `created` in the key drops stale entries after a rename or retrain."""
     return Predictor(*store.load_entry(store.read_entry(Path(path))))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Scoring the 10,000 test digits...")
+@st.cache_resource(max_entries=8, show_spinner=Shown(N_("Scoring the 10,000 test digits...")))
 def cached_evaluation(path: str, created: str) -> Evaluation:
     data = cached_mnist(data_dir())
     return evaluate_model(cached_predictor(path, created).model, data.x_test, data.y_test)
 
 
-@st.cache_resource(show_spinner="Drawing the style set...")
+@st.cache_resource(show_spinner=Shown(N_("Drawing the style set...")))
 def cached_style_set() -> tuple[StyleSet, np.ndarray]:
     """The style set (50 digits per variant) and its preprocessed model inputs; the same for everyone."""
     styles = style_set()
     return styles, model_inputs(styles)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Placing 5,000 test digits on the map...")
+@st.cache_resource(max_entries=4, show_spinner=Shown(N_("Placing 5,000 test digits on the map...")))
 def cached_map(path: str, created: str):
     """(penultimate-layer model, DigitMap, chart rows) for the model in folder `path`."""
     data = cached_mnist(data_dir())
@@ -88,7 +98,7 @@ def predictor_for(entry: store.SavedModel) -> Predictor:
     return cached_predictor(str(entry.path), entry.meta.get("created", ""))
 
 
-@st.cache_data(max_entries=16, show_spinner="Writing the model out...")
+@st.cache_data(max_entries=16, show_spinner=Shown(N_("Writing the model out...")))
 def cached_export(path: str, created: str, format: str) -> bytes:
     return exported_bytes(cached_predictor(path, created).model, format)
 
@@ -98,7 +108,9 @@ def exported(entry: store.SavedModel, format: str) -> bytes:
     return cached_export(str(entry.path), entry.meta.get("created", ""), format)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Asking the model what each digit looks like (a few seconds)...")
+@st.cache_resource(
+    max_entries=8, show_spinner=Shown(N_("Asking the model what each digit looks like (a few seconds)..."))
+)
 def cached_dreams(path: str, created: str) -> np.ndarray:
     return dream_digits(cached_predictor(path, created).model)
 

@@ -9,14 +9,37 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from digitlab import settings
-from digitlab.language import _
+from digitlab import language, settings
+from digitlab.language import N_, _, ngettext
 from digitlab.serve import store
 from digitlab.serve.jobs import BOARDS, CONNECTING, Job, JobBoard, active_run, all_boards, board_at, recorded_runs
 from ui import keys, visitor
 from ui.shown import as_text
 
 log = logging.getLogger(__name__)
+
+# A run's state and kind as its record has them (runs.py), in words for a table.
+STATES = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "interrupted": N_("interrupted"),
+}
+KINDS = {"train": N_("train"), "fine-tune": N_("fine-tune")}
+# The table of runs: its keys stay as they are, each column headed in the page's language.
+RUN_COLUMNS = (
+    N_("started"),
+    N_("name"),
+    N_("kind"),
+    N_("architecture"),
+    N_("state"),
+    N_("saved as"),
+    N_("test accuracy"),
+    N_("note"),
+)
 
 
 def scheduler_address() -> str:
@@ -43,7 +66,7 @@ def job_board() -> JobBoard:
     address = scheduler_address()
     if address in BOARDS:
         return BOARDS[address]
-    with st.spinner("Starting the training cluster..."):
+    with st.spinner(_("Starting the training cluster...")):
         return board_at(address)
 
 
@@ -98,19 +121,19 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
         with store.changing(workspace):
             busy = busy_job()
             if busy is not None:
-                st.warning(f"Your {busy.kind} run is still {busy.state}: stop or cancel it, or let it finish first.")
+                st.warning(still_busy(busy))
                 return None
             elsewhere = None if workspace.personal else active_run(workspace)  # from another app server
             if elsewhere is not None:
-                st.warning(
-                    f"Your run {as_text(elsewhere.get('name', ''))} is still {elsewhere['state']}, started in another "
-                    "window: one run at a time per workspace, so let it finish first."
-                )
+                st.warning(busy_elsewhere(as_text(elsewhere.get("name", "")), elsewhere["state"]))
                 return None
             if store.is_full(workspace):
                 st.error(
-                    f"Your workspace holds {workspace.model_quota} models, its limit: "
-                    "delete one on the Models page first."
+                    ngettext(
+                        "Your workspace holds {count} model, its limit: delete one on the Models page first.",
+                        "Your workspace holds {count} models, its limit: delete one on the Models page first.",
+                        workspace.model_quota,
+                    ).format(count=language.number(workspace.model_quota))
                 )
                 return None
             job = submit(board)
@@ -120,6 +143,30 @@ def start_job(key: str, submit: Callable[[JobBoard], Job]) -> Job | None:
         return None
     st.session_state[key] = job.id
     return job
+
+
+def still_busy(job: Job) -> str:
+    """Why a second run does not start: the visitor's run of this kind is queued or running."""
+    if job.kind == "train":
+        if job.state == "queued":
+            return _("Your train run is still queued: stop or cancel it, or let it finish first.")
+        return _("Your train run is still running: stop or cancel it, or let it finish first.")
+    if job.state == "queued":
+        return _("Your fine-tune run is still queued: stop or cancel it, or let it finish first.")
+    return _("Your fine-tune run is still running: stop or cancel it, or let it finish first.")
+
+
+def busy_elsewhere(name: str, state: str) -> str:
+    """Why a run does not start: the workspace's run `name`, started in another window, is queued or running."""
+    if state == "queued":
+        return _(
+            "Your run {name} is still queued, started in another window: one run at a time per workspace, "
+            "so let it finish first."
+        ).format(name=name)
+    return _(
+        "Your run {name} is still running, started in another window: one run at a time per workspace, "
+        "so let it finish first."
+    ).format(name=name)
 
 
 STOP_WAIT = 0.8  # seconds a look at a stopped run waits for its end (a page looks every second)
@@ -136,20 +183,32 @@ def show_job_state(job: Job, drawn_phase: str) -> None:
     """
     status = job_board().status(job)
     if status.state == "queued" and (status.ahead or status.others_running):
-        ahead = "next in line" if status.ahead == 0 else f"{status.ahead} run{'s' * (status.ahead > 1)} ahead of yours"
-        wait = f" Yours should start in about {max(1, round(status.starts_in / 60))} min." if status.starts_in else ""
-        st.info(f"Queued: {ahead}. Someone else's run is using the trainer; yours starts when it is free.{wait}")
-        st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
+        place = (
+            _("Queued: next in line.")
+            if status.ahead == 0
+            else ngettext(
+                "Queued: {count} run ahead of yours.", "Queued: {count} runs ahead of yours.", status.ahead
+            ).format(count=language.number(status.ahead))
+        )
+        words = [place, _("Someone else's run is using the trainer; yours starts when it is free.")]
+        if status.starts_in:
+            minutes = max(1, round(status.starts_in / 60))
+            words.append(_("Yours should start in about {minutes} min.").format(minutes=language.number(minutes)))
+        st.info(" ".join(words))
+        st.button(_("Cancel"), on_click=job.cancel, key=f"cancel-{job.id}")
     elif status.state == "queued":
-        st.info(f"Starting... {status.waited:.0f} s (a trainer is getting ready).")
-        st.button("Cancel", on_click=job.cancel, key=f"cancel-{job.id}")
+        seconds = language.number(round(status.waited))
+        st.info(_("Starting... {seconds} s (a trainer is getting ready).").format(seconds=seconds))
+        st.button(_("Cancel"), on_click=job.cancel, key=f"cancel-{job.id}")
     elif status.state == "failed" or status.state == "interrupted":
-        st.error(status.error)
+        st.error(_(status.error) if status.error else status.error)  # made in English where the job ran
     elif status.state == "cancelled":
-        who = "Your teacher cancelled it" if status.by_teacher else "Cancelled"
-        st.info(f"{who}: it never ran, nothing was saved.")
+        if status.by_teacher:
+            st.info(_("Your teacher cancelled it: it never ran, nothing was saved."))
+        else:
+            st.info(_("Cancelled: it never ran, nothing was saved."))
     elif status.state in ("done", "stopped") and status.saved_name is None:
-        st.warning("Stopped; the model was discarded as asked.")
+        st.warning(_("Stopped; the model was discarded as asked."))
     if job_phase(job) != drawn_phase:
         st.rerun()  # the whole page: its live charts start with the run, the sidebar lists the new model
 
@@ -158,22 +217,23 @@ def show_runs() -> None:
     """The runs recorded in this workspace, newest first, interrupted ones included."""
     records = recorded_runs(visitor.workspace())
     if not records:
-        st.caption("No runs yet.")
+        st.caption(_("No runs yet."))
         return
     st.dataframe(
         [
             {
                 "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.get("created", 0))),
                 "name": r.get("name"),
-                "kind": r.get("kind"),
+                "kind": _(KINDS[r["kind"]]) if r.get("kind") in KINDS else r.get("kind"),
                 "architecture": r.get("architecture"),
-                "state": r.get("state"),
+                "state": _(STATES[r["state"]]) if r.get("state") in STATES else r.get("state"),
                 "saved as": r.get("saved_name"),
                 "test accuracy": r.get("test_accuracy"),
-                "note": r.get("error") or "",
+                "note": _(r["error"]) if r.get("error") else "",  # made in English where the run ran
             }
             for r in records
         ],
+        column_config={column: _(column) for column in RUN_COLUMNS},
         hide_index=True,
         width="stretch",
     )

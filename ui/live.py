@@ -14,6 +14,7 @@ import logging
 import numpy as np
 import streamlit as st
 
+from digitlab.language import N_, _
 from digitlab.serve.browser_copies import Offer
 
 log = logging.getLogger(__name__)
@@ -52,19 +53,25 @@ STYLE = """
 .dl-live .dl-percent { width: 3.5ch; text-align: right; }
 """
 
+# What answer.js shows, marked N_ here and sent translated (`words`); it fills in {digit} and {sure} itself.
 WORDS = {
-    "region": "The model's answer",
-    "draw": "Draw a digit on the canvas, or upload a photo of one.",
-    "answer": "{digit}, {sure} sure",
-    "top": "Top 3:",
-    "bars": "How sure the model is of each digit (the ten add up to 100%)",
-    "seen": "What the model sees (28x28)",
-    "seen_alt": "Your drawing shrunk to 28 by 28 pixels, as the model sees it; it reads it as a {digit}",
-    "starting": "Getting the model ready on this device...",
-    "on_device": "Answered on this device.",
-    "on_server": "Answered on the server.",
-    "offline": "The server cannot be reached: the answer still works here; the other views need the server.",
+    "region": N_("The model's answer"),
+    "draw": N_("Draw a digit on the canvas, or upload a photo of one."),
+    "answer": N_("{digit}, {sure} sure"),
+    "top": N_("Top 3:"),
+    "bars": N_("How sure the model is of each digit (the ten add up to 100%)"),
+    "seen": N_("What the model sees (28x28)"),
+    "seen_alt": N_("Your drawing shrunk to 28 by 28 pixels, as the model sees it; it reads it as a {digit}"),
+    "starting": N_("Getting the model ready on this device..."),
+    "on_device": N_("Answered on this device."),
+    "on_server": N_("Answered on the server."),
+    "offline": N_("The server cannot be reached: the answer still works here; the other views need the server."),
 }
+
+
+def words() -> dict[str, str]:
+    """WORDS in the page's language, for answer.js."""
+    return {name: _(text) for name, text in WORDS.items()}
 
 
 @st.cache_resource
@@ -82,7 +89,7 @@ def live_answer(
     """Show the answer for the canvas `canvas_key` (`size` px): on the device with `offer`'s model, or
     the server's `server` answer ((10,) probabilities, (28, 28) pixels). With `send`, the browser sends
     the drawing (as PNG, state "picture") at each pen lift."""
-    data = {"canvas": canvas_key, "size": size, "words": WORDS, "model": None, "server": None}
+    data = {"canvas": canvas_key, "size": size, "words": words(), "model": None, "server": None}
     data.update(send=send, engine=engine(canvas_key))
     if server is not None:
         probabilities, pixels = server

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.serve import store
 from ui import keys, visitor
 
@@ -32,7 +34,7 @@ def model_picker() -> None:
     """The sidebar's choice of the active model (default: the best one)."""
     choices = model_choices()
     if not choices:
-        st.sidebar.warning("No model yet: train one on the Train page.")
+        st.sidebar.warning(_("No model yet: train one on the Train page."))
         return
     names = list(choices)
     if keys.PENDING_ACTIVE_MODEL in st.session_state:  # chosen on a page, after this widget existed
@@ -40,11 +42,11 @@ def model_picker() -> None:
     if st.session_state.get(keys.ACTIVE_MODEL) not in names:
         st.session_state[keys.ACTIVE_MODEL] = names[0]
     st.sidebar.selectbox(
-        "Active model",
+        _("Active model"),
         names,
         key=keys.ACTIVE_MODEL,
-        format_func=lambda n: f"{n} ({choices[n].test_accuracy:.2%})",
-        help="Used by the Mistakes and Draw pages.",
+        format_func=lambda n: f"{n} ({language.percent(choices[n].test_accuracy, 2)})",
+        help=_("Used by the Mistakes and Draw pages."),
     )
 
 
@@ -53,6 +55,6 @@ def active_model() -> store.SavedModel:
     choices = model_choices()
     entry = choices.get(st.session_state.get(keys.ACTIVE_MODEL)) or next(iter(choices.values()), None)
     if entry is None:
-        st.info("Train a model first.")
+        st.info(_("Train a model first."))
         st.stop()
     return entry

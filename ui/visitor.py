@@ -7,6 +7,7 @@ import secrets
 
 import streamlit as st
 
+from digitlab.language import _
 from digitlab.serve.teacher import TooManyGuesses, is_teacher_address, is_teacher_pass, teacher_pass, try_teacher_key
 from digitlab.serve.workspaces import (
     Workspace,
@@ -109,7 +110,7 @@ def check_the_key(given: str | None) -> None:
             st.session_state.pop(keys.SIGNED_OUT, None)
         else:
             log.warning("a wrong teacher key was given from %s", client_address())
-            st.toast("That is not the teacher's key.")
+            st.toast(_("That is not the teacher's key."))
     except TooManyGuesses as error:
         log.warning("teacher key guesses slowed for %s", client_address())
         st.toast(str(error))

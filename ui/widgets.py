@@ -9,6 +9,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from digitlab import language
+from digitlab.language import N_, _
 from digitlab.learn.code import notebook, script, slug
 from digitlab.learn.explain import diverging
 from digitlab.learn.plots import confusion_spec, image_grid, tinted
@@ -20,22 +22,33 @@ from ui.numbers import epochs_in_words
 
 log = logging.getLogger(__name__)
 
-# The Models tables' columns, read as words: percentages, seconds, dates.
+# The Models tables' columns, read as words: percentages, seconds, dates. Keyed by the tables' column
+# names (English, as the rows name them); names and help texts are marked N_: `model_columns()` shows
+# them in the page's language.
 MODEL_COLUMNS = {  # the tables of models put Name (pinned) and their accuracy first: seen on a phone too
-    "Name": st.column_config.TextColumn(pinned=True),
-    "Weights": st.column_config.NumberColumn(format="localized", help="Numbers the network learned"),
-    "Training time": st.column_config.NumberColumn(format="%.0f s", help="Seconds the training took"),
-    "Right on the test digits": st.column_config.NumberColumn(
-        format="percent", help="Share of the 10,000 test digits (never trained on) read right"
+    N_("Name"): st.column_config.TextColumn(pinned=True),
+    N_("Weights"): st.column_config.NumberColumn(format="localized", help=N_("Numbers the network learned")),
+    N_("Training time"): st.column_config.NumberColumn(format="%.0f s", help=N_("Seconds the training took")),
+    N_("Right on the test digits"): st.column_config.NumberColumn(
+        format="percent", help=N_("Share of the 10,000 test digits (never trained on) read right")
     ),
-    "Right on your drawings": st.column_config.NumberColumn(
-        format="percent", help="Share of the drawings saved on My drawings read right"
+    N_("Right on your drawings"): st.column_config.NumberColumn(
+        format="percent", help=N_("Share of the drawings saved on My drawings read right")
     ),
-    "Right on the class's drawings": st.column_config.NumberColumn(
-        format="percent", help="Share of the drawings the class gave to its own test set read right"
+    N_("Right on the class's drawings"): st.column_config.NumberColumn(
+        format="percent", help=N_("Share of the drawings the class gave to its own test set read right")
     ),
-    "Trained on": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+    N_("Trained on"): st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
 }
+
+
+def model_columns() -> dict:
+    """MODEL_COLUMNS in the page's language: each column's header (its label) and help translated; the
+    rows keep the English column names."""
+    return {
+        name: {**column, "label": _(name), "help": _(column["help"]) if column.get("help") else None}
+        for name, column in MODEL_COLUMNS.items()
+    }
 
 
 def as_date(iso: str | None) -> datetime | None:
@@ -102,18 +115,31 @@ def show_learning(snapshots: list[Snapshot], key: str) -> None:
         st.image(
             list(tinted(images[indices], correct).repeat(2, 1).repeat(2, 2)),
             caption=[
-                f"{'✓' if c else '✗'} {a} · {p:.0%}" for a, c, p in zip(answers, correct, probabilities.max(axis=1))
+                f"{'✓' if c else '✗'} {a} · {language.percent(p, 0)}"
+                for a, c, p in zip(answers, correct, probabilities.max(axis=1))
             ],
             width=56,
             alt=[
-                f"A {labels[i]} the model reads as {a}, {p:.0%} sure: {'right' if c else 'wrong'}"
+                (
+                    _("A {true} the model reads as {answer}, {sure} sure: right")
+                    if c
+                    else _("A {true} the model reads as {answer}, {sure} sure: wrong")
+                ).format(true=labels[i], answer=a, sure=language.percent(p, 0))
                 for i, a, c, p in zip(indices, answers, correct, probabilities.max(axis=1))
             ],
         )
-    when = "Before training" if snapshot.epoch == 0 else f"After {epochs_in_words(snapshot.epoch)}"
     st.caption(
-        f"{when}: {right} of these 20 test digits right (top row: the first "
-        "of each digit; bottom row: a hard one). Each caption: ✓ right or ✗ wrong, the model's answer, its confidence."
+        (
+            _(
+                "Before training: {right} of these 20 test digits right (top row: the first of each digit; "
+                "bottom row: a hard one). Each caption: ✓ right or ✗ wrong, the model's answer, its confidence."
+            )
+            if snapshot.epoch == 0
+            else _(
+                "After {epochs}: {right} of these 20 test digits right (top row: the first of each digit; "
+                "bottom row: a hard one). Each caption: ✓ right or ✗ wrong, the model's answer, its confidence."
+            )
+        ).format(right=language.number(right), epochs=epochs_in_words(snapshot.epoch))
     )
     weights, confusions = st.columns(2)
     with weights:
@@ -122,9 +148,9 @@ def show_learning(snapshots: list[Snapshot], key: str) -> None:
         st.image(
             image_grid(diverging(snapshot.weights), columns=columns, scale=scale),
             output_format="PNG",
-            alt="The first layer's weights as pictures, in red and blue",
+            alt=_("The first layer's weights as pictures, in red and blue"),
         )
-        st.caption("First-layer weights (red: positive, blue: negative), forming as it learns.")
+        st.caption(_("First-layer weights (red: positive, blue: negative), forming as it learns."))
     with confusions:
         show_confusions(snapshots, key)
 
@@ -133,30 +159,36 @@ def show_confusions(snapshots: list[Snapshot], key: str) -> None:
     """The validation confusion matrix at an epoch end, with a slider back through the epochs."""
     confusions = epoch_confusions(snapshots)
     if not confusions:
-        st.caption("The confusion matrix appears at the end of the first epoch.")
+        st.caption(_("The confusion matrix appears at the end of the first epoch."))
         return
     index = len(confusions) - 1
     if len(confusions) > 1:
-        index = st.slider("Epoch", 1, len(confusions), len(confusions), key=key) - 1
+        index = st.slider(_("Epoch"), 1, len(confusions), len(confusions), key=key) - 1
     epoch, confusion = confusions[index]
     st.vega_lite_chart({**confusion_spec(confusion), "width": 300, "height": 300})
     right = np.trace(confusion) / max(confusion.sum(), 1)
-    st.caption(f"Validation confusion after epoch {epoch:.0f}, on {confusion.sum():,} digits: {right:.1%} right.")
+    st.caption(
+        _("Validation confusion after epoch {epoch}, on {count} digits: {share} right.").format(
+            epoch=language.number(epoch), count=language.number(confusion.sum()), share=language.percent(right)
+        )
+    )
 
 
 def see_the_code(config: TrainConfig, name: str, key: str) -> None:
     """An expander with the run as a standalone Keras script, to read or download (also as a notebook)."""
-    with st.expander("See the code: this run in plain Keras"):
+    with st.expander(_("See the code: this run in plain Keras")):
         st.caption(
-            "The same network and settings as a Python script of its own: load MNIST, build, compile, "
-            "fit, evaluate, save. It needs only Keras: `python script.py --data data/mnist`."
+            _(
+                "The same network and settings as a Python script of its own: load MNIST, build, compile, "
+                "fit, evaluate, save. It needs only Keras: `python script.py --data data/mnist`."
+            )
         )
         text = script(config, name)
         st.code(text, language="python", line_numbers=False)
         py, ipynb = st.columns(2)
-        py.download_button("Download the script (.py)", text, f"{slug(name)}.py", "text/x-python", key=f"{key}-py")
+        py.download_button(_("Download the script (.py)"), text, f"{slug(name)}.py", "text/x-python", key=f"{key}-py")
         ipynb.download_button(
-            "Download it as a notebook (.ipynb)",
+            _("Download it as a notebook (.ipynb)"),
             notebook(config, name),
             f"{slug(name)}.ipynb",
             "application/x-ipynb+json",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import keras
 
+from digitlab.language import N_, _
 from digitlab.learn.network import build, layer
 
 CONV_FIRST = [
@@ -49,55 +50,58 @@ class Architecture:
     """A model builder and the training defaults of the tutorial it comes from."""
 
     network: dict  # network.py: the input scaling and the layers, before the ten-way softmax
-    description: str  # for those who know the words
-    plain: str  # for those who do not
+    description: str  # for those who know the words (marked N_: a page shows _(description))
+    plain: str  # for those who do not (N_, shown as _(plain))
     optimizer: str
     learning_rate: float
     batch_size: int
     epochs: int
     schedule: str = "constant"  # or "onecycle": linear warm-up to the rate, then cosine decay
     published_accuracy: float = 0.0  # the tutorial's test accuracy, which we must meet
-    title: str = ""  # its name in plain words, for menus
+    title: str = ""  # its name in plain words, for menus (N_, shown as _(title))
 
 
 def menu_label(name: str) -> str:
     """An architecture as a menu shows it: its plain title, then its short name, "Two hidden layers of 128 (mlp)"."""
-    return f"{ARCHITECTURES[name].title} ({name}{', the default' if name == DEFAULT_ARCHITECTURE else ''})"
+    title = _(ARCHITECTURES[name].title)
+    if name == DEFAULT_ARCHITECTURE:
+        return _("{title} ({name}, the default)").format(title=title, name=name)
+    return _("{title} ({name})").format(title=title, name=name)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
     "softmax": Architecture(
-        {"input": "unit", "layers": [layer("flatten")]}, "Softmax regression: one dense layer",
-        "The simplest: one weighted sum of the 784 pixels per digit, the biggest sum wins. Learns in seconds.",
+        {"input": "unit", "layers": [layer("flatten")]}, N_("Softmax regression: one dense layer"),
+        N_("The simplest: one weighted sum of the 784 pixels per digit, the biggest sum wins. Learns in seconds."),
         optimizer="sgd", learning_rate=0.5, batch_size=100, epochs=10, published_accuracy=0.92,
-        title="The simplest: one weighted sum per digit",
+        title=N_("The simplest: one weighted sum per digit"),
     ),
     "mlp": Architecture(
         {"input": "standardize", "layers": [layer("flatten"), layer("dense", units=128), layer("dense", units=128)]},
-        "MLP 784-128-128-10, ReLU, standardized pixels",
-        "Two layers of 128 artificial neurons, each looking at the whole picture, then ten answers.",
+        N_("MLP 784-128-128-10, ReLU, standardized pixels"),
+        N_("Two layers of 128 artificial neurons, each looking at the whole picture, then ten answers."),
         optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=3, published_accuracy=0.961,
-        title="Two hidden layers of 128",
+        title=N_("Two hidden layers of 128"),
     ),
     "tanh": Architecture(
         {"input": "unit", "layers": [layer("flatten"), layer("dense", units=64, activation="tanh")]},
-        "MLP 784-64-10, tanh",
-        "One layer of 64 neurons with a smooth on/off curve (tanh), then ten answers.",
+        N_("MLP 784-64-10, tanh"),
+        N_("One layer of 64 neurons with a smooth on/off curve (tanh), then ten answers."),
         optimizer="sgd", learning_rate=0.5, batch_size=32, epochs=5, published_accuracy=0.9615,
-        title="One hidden layer of 64",
+        title=N_("One hidden layer of 64"),
     ),
     "cnn": Architecture(
-        {"input": "unit", "layers": CONV_FIRST}, "Tutorial convnet: conv5x5-pool x2, dense 128, dropout",
-        "A convolutional network: small windows slide over the picture looking for strokes, then for "
-        "shapes made of strokes. Very good, slower to train.",
+        {"input": "unit", "layers": CONV_FIRST}, N_("Tutorial convnet: conv5x5-pool x2, dense 128, dropout"),
+        N_("A convolutional network: small windows slide over the picture looking for strokes, then for "
+        "shapes made of strokes. Very good, slower to train."),
         optimizer="rmsprop", learning_rate=1e-3, batch_size=100, epochs=4, schedule="onecycle",
-        published_accuracy=0.99, title="The tutorial's convnet",
+        published_accuracy=0.99, title=N_("The tutorial's convnet"),
     ),
     "fast": Architecture(
-        {"input": "unit", "layers": FAST}, "Compact CNN with batch norm, one-cycle schedule (default)",
-        "A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right.",
+        {"input": "unit", "layers": FAST}, N_("Compact CNN with batch norm, one-cycle schedule (default)"),
+        N_("A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right."),
         optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
-        published_accuracy=0.99, title="A quick convnet",
+        published_accuracy=0.99, title=N_("A quick convnet"),
     ),
 }  # fmt: skip
 DEFAULT_ARCHITECTURE = "fast"
@@ -106,7 +110,9 @@ DEFAULT_ARCHITECTURE = "fast"
 def get_architecture(name: str) -> Architecture:
     """Return the Architecture called `name`, or raise ValueError naming the known ones."""
     if name not in ARCHITECTURES:
-        raise ValueError(f"Unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+        raise ValueError(
+            _("Unknown architecture {name}; known: {known}").format(name=repr(name), known=", ".join(ARCHITECTURES))
+        )
     return ARCHITECTURES[name]
 
 

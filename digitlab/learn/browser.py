@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from digitlab.language import _
 from digitlab.learn.export import exported_bytes, first_line
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class BrowserModel:
 def browser_model(model: keras.Model, digits: np.ndarray) -> BrowserModel:
     """Export `model` to ONNX and check it on `digits` ((n, 28, 28) pixels 0-255) under ONNX Runtime.
 
-    Raises: BrowserExportError, in words, when the file does not load or its answers differ.
+    Raises: BrowserExportError, in words, when the file does not load or its answers differ. Made on a
+    worker, the words are English (and kept so in the copy's record); marked for the catalogue all the same.
     """
     import onnxruntime  # the check's runtime: only where a model is exported
 
@@ -48,9 +50,13 @@ def browser_model(model: keras.Model, digits: np.ndarray) -> BrowserModel:
         got = session.run(None, {session.get_inputs()[0].name: digits})[0]
     except Exception as error:  # noqa: BLE001 - tf2onnx and onnxruntime raise many kinds; each means "cannot"
         log.info("ONNX export for the browser failed", exc_info=True)
-        raise BrowserExportError(f"This network cannot run in a browser: {first_line(error)}") from error
+        raise BrowserExportError(
+            _("This network cannot run in a browser: {error}").format(error=first_line(error))
+        ) from error
     expected = np.asarray(model(digits, training=False))
     difference = float(np.abs(got - expected).max()) if got.shape == expected.shape else float("inf")
     if not difference <= TOLERANCE:
-        raise BrowserExportError(f"Its browser copy answers differently (by up to {difference:.3g}).")
+        raise BrowserExportError(
+            _("Its browser copy answers differently (by up to {difference}).").format(difference=f"{difference:.3g}")
+        )
     return BrowserModel(onnx, digits[0].ravel().round(4).tolist(), expected[0].round(6).tolist())

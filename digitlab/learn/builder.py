@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.learn.architectures import get_architecture
 from digitlab.learn.network import INPUTS, LAYER_TYPES, MAX_LAYERS, NetworkError, layer
 
@@ -34,12 +36,12 @@ class Draft:
         return cls(name, network["input"], [(next(NEW_IDS), dict(s)) for s in network["layers"]])
 
     def network(self) -> dict:
-        return {"input": self.input, "layers": [dict(settings) for _, settings in self.layers]}
+        return {"input": self.input, "layers": [dict(settings) for _uid, settings in self.layers]}
 
     def add(self, kind: str, after: int | None = None) -> None:
         """Add a layer of `kind` with its usual settings after position `after` (0: first; None: last)."""
         if len(self.layers) >= MAX_LAYERS:
-            raise NetworkError(f"At most {MAX_LAYERS} layers: remove one first.")
+            raise NetworkError(_("At most {most} layers: remove one first.").format(most=language.number(MAX_LAYERS)))
         position = len(self.layers) if after is None else max(0, min(after, len(self.layers)))
         self.layers.insert(position, (next(NEW_IDS), layer(kind)))
 
@@ -53,13 +55,21 @@ class Draft:
             self.layers[position], self.layers[target] = self.layers[target], self.layers[position]
 
     def change(self, position: int, **settings) -> None:
-        _, current = self.layers[position]
+        current = self.layers[position][1]
         unknown = set(settings) - set(LAYER_TYPES[current["type"]])
         if unknown:
-            raise NetworkError(f"A {current['type']} layer has no setting {', '.join(sorted(unknown))}.")
+            raise NetworkError(
+                _("A {kind} layer has no setting {settings}.").format(
+                    kind=current["type"], settings=", ".join(sorted(unknown))
+                )
+            )
         current.update(settings)
 
     def set_input(self, scaling: str) -> None:
         if scaling not in INPUTS:
-            raise NetworkError(f"The input scaling is one of {', '.join(INPUTS)}, not {scaling!r}.")
+            raise NetworkError(
+                _("The input scaling is one of {inputs}, not {scaling}.").format(
+                    inputs=", ".join(INPUTS), scaling=repr(scaling)
+                )
+            )
         self.input = scaling

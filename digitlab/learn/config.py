@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 
 import keras
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.learn.architectures import get_architecture
 from digitlab.learn.data import TRAIN_SIZE, VALIDATION_SIZE
 from digitlab.learn.network import describe
@@ -66,18 +68,32 @@ class TrainConfig:
             describe(self.network)  # a NetworkError (a ValueError) says why it cannot work
         n_examples = self.example_count()
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+            raise ValueError(
+                _("Unknown optimizer {name}; known: {known}").format(
+                    name=repr(self.optimizer), known=", ".join(OPTIMIZERS)
+                )
+            )
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"Unknown schedule {self.schedule!r}; known: {', '.join(SCHEDULES)}")
+            raise ValueError(
+                _("Unknown schedule {name}; known: {known}").format(
+                    name=repr(self.schedule), known=", ".join(SCHEDULES)
+                )
+            )
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"Learning rate must be a positive number, not {self.learning_rate}")
+            raise ValueError(_("Learning rate must be a positive number, not {value}").format(value=self.learning_rate))
         if self.epochs < 1:
-            raise ValueError(f"Epochs must be at least 1, not {self.epochs}")
+            raise ValueError(_("Epochs must be at least 1, not {value}").format(value=self.epochs))
         if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED:,}, not {self.seed:,}")
+            raise ValueError(
+                _("The seed must be a whole number from 0 to {most}, not {value}").format(
+                    most=language.number(MAX_SEED), value=language.number(self.seed)
+                )
+            )
         if not 1 <= self.batch_size <= n_examples:
             raise ValueError(
-                f"Batch size must be between 1 and the {n_examples} training images, not {self.batch_size}"
+                _("Batch size must be between 1 and the {count} training images, not {value}").format(
+                    count=n_examples, value=self.batch_size
+                )
             )
 
 

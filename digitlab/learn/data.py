@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import settings
+from digitlab.language import N_, _
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "mnist"
 TRAIN_SIZE = 60_000  # training images in the verified files (validation included)
@@ -26,7 +27,7 @@ FILES = {
 }
 # IDX magic numbers: 0x00000803 = uint8, 3 dims (images); 0x00000801 = uint8, 1 dim (labels).
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
-FIX_HINT = "Restore it from the repository (git checkout -- data/mnist) or ../shared/mnist."
+FIX_HINT = N_("Restore it from the repository (git checkout -- data/mnist) or ../shared/mnist.")  # shown as _()
 
 
 class DataError(Exception):
@@ -99,16 +100,26 @@ def summarize(images: np.ndarray, labels: np.ndarray) -> SplitSummary:
 def read_verified(path: Path, sha256: str) -> bytes:
     """Return the decompressed bytes of one .gz file, or raise DataError saying what is wrong."""
     if not path.is_file():
-        raise DataError(f"MNIST file {path.name} is missing from {path.parent}. {FIX_HINT}")
+        raise DataError(
+            _("MNIST file {name} is missing from {folder}. {fix}").format(
+                name=path.name, folder=path.parent, fix=_(FIX_HINT)
+            )
+        )
     try:
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError) as error:
-        raise DataError(f"MNIST file {path.name} is truncated or not gzip ({error}). {FIX_HINT}") from error
+        raise DataError(
+            _("MNIST file {name} is truncated or not gzip ({error}). {fix}").format(
+                name=path.name, error=error, fix=_(FIX_HINT)
+            )
+        ) from error
     digest = hashlib.sha256(raw).hexdigest()
     if digest != sha256:
         raise DataError(
-            f"MNIST file {path.name} fails its checksum: SHA-256 {digest[:12]}... "
-            f"instead of {sha256[:12]}...; the file is altered or corrupt. {FIX_HINT}"
+            _(
+                "MNIST file {name} fails its checksum: SHA-256 {digest}... "
+                "instead of {expected}...; the file is altered or corrupt. {fix}"
+            ).format(name=path.name, digest=digest[:12], expected=sha256[:12], fix=_(FIX_HINT))
         )
     return raw
 
@@ -118,7 +129,11 @@ def parse_idx(raw: bytes, magic: int, name: str) -> np.ndarray:
     dims = 3 if magic == IMAGES_MAGIC else 1
     header = np.frombuffer(raw, dtype=">u4", count=1 + dims)
     if header[0] != magic:
-        raise DataError(f"MNIST file {name} has magic number {header[0]}, expected {magic}.")
+        raise DataError(
+            _("MNIST file {name} has magic number {found}, expected {magic}.").format(
+                name=name, found=header[0], magic=magic
+            )
+        )
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + dims))
     return data.reshape(tuple(int(d) for d in header[1:]))
 

@@ -25,12 +25,15 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from digitlab.language import N_, _
+
 log = logging.getLogger(__name__)
 
+# Each format in words (marked N_: the Models page shows _(FORMATS[format])).
 FORMATS = {
-    "savedmodel": "a TensorFlow SavedModel folder (tf.saved_model.load(path).serve(x))",
-    "tflite": "a TensorFlow Lite file (ai_edge_litert.interpreter.Interpreter(model_path=path))",
-    "onnx": "an ONNX file (onnxruntime.InferenceSession(path))",
+    "savedmodel": N_("a TensorFlow SavedModel folder (tf.saved_model.load(path).serve(x))"),
+    "tflite": N_("a TensorFlow Lite file (ai_edge_litert.interpreter.Interpreter(model_path=path))"),
+    "onnx": N_("an ONNX file (onnxruntime.InferenceSession(path))"),
 }
 KERAS_FORMATS = {"savedmodel": "tf_saved_model", "tflite": "litert", "onnx": "onnx"}
 FILE_NAMES = {"savedmodel": "saved_model", "tflite": "model.tflite", "onnx": "model.onnx"}
@@ -66,11 +69,17 @@ def export_model(model: keras.Model, format: str, out: Path) -> Path:
     except Exception as error:  # noqa: BLE001 - exporters and runtimes raise many kinds; each means "cannot"
         log.info("export to %s failed", format, exc_info=True)
         remove(out)
-        raise ExportError(f"This network cannot be written as {format}: {first_line(error)}") from error
+        raise ExportError(
+            _("This network cannot be written as {format}: {error}").format(format=format, error=first_line(error))
+        ) from error
     difference = float(np.abs(got - expected).max()) if got.shape == expected.shape else float("inf")
     if not difference <= TOLERANCE:
         remove(out)
-        raise ExportError(f"Its {format} file answers differently from the model (by up to {difference:.3g}).")
+        raise ExportError(
+            _("Its {format} file answers differently from the model (by up to {difference}).").format(
+                format=format, difference=f"{difference:.3g}"
+            )
+        )
     return out
 
 
@@ -81,7 +90,7 @@ def check_pictures() -> np.ndarray:
     pictures = np.zeros((8, 28, 28), np.float32)
     pictures[1] = 255
     for picture in pictures[2:]:
-        for _ in range(3):
+        for _stroke in range(3):
             row, col = rng.integers(4, 24, size=2)
             picture[row - 3 : row + 3, col - 1 : col + 2] = rng.uniform(120, 255)
     return pictures

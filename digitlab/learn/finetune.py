@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from digitlab.language import _
 from digitlab.learn.data import Dataset
 from digitlab.learn.evaluate import evaluate_model
 
@@ -57,7 +58,7 @@ def fine_tune(
         stop: when set, the fit ends after the current batch and FineTuneStopped is raised.
     """
     if len(x) == 0:
-        raise ValueError("No drawings to learn from: save a few first.")
+        raise ValueError(_("No drawings to learn from: save a few first."))  # on a worker: English, _() where shown
     keras.utils.set_random_seed(seed)
     tuned = keras.models.clone_model(model)
     tuned.set_weights(model.get_weights())
@@ -69,7 +70,7 @@ def fine_tune(
     callbacks = [] if stop is None else [StopWhenSet(stop)]
     tuned.fit(mixed_x, mixed_y, batch_size=64, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
     if stop is not None and stop.is_set():
-        raise FineTuneStopped("The fine-tuning was stopped; nothing was kept.")
+        raise FineTuneStopped(_("The fine-tuning was stopped; nothing was kept."))
     return FineTuneResult(
         model=tuned,
         test_before=evaluate_model(model, data.x_test, data.y_test).accuracy,

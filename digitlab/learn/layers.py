@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from digitlab import language
+from digitlab.language import N_, _, ngettext
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 PADDINGS = ("valid", "same")
 
@@ -27,23 +30,31 @@ class NetworkError(ValueError):
 
 def whole(value, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise NetworkError(f"{what} must be a whole number from {low} to {high}, not {value!r}.")
+        raise NetworkError(
+            _("{what} must be a whole number from {low} to {high}, not {value}.").format(
+                what=what, low=low, high=high, value=repr(value)
+            )
+        )
     return value
 
 
 def check_choice(value, choices: tuple[str, ...], what: str) -> None:
     if value not in choices:
-        raise NetworkError(f"{what} must be one of {', '.join(choices)}, not {value!r}.")
+        raise NetworkError(
+            _("{what} must be one of {choices}, not {value}.").format(
+                what=what, choices=", ".join(choices), value=repr(value)
+            )
+        )
 
 
 @dataclass(frozen=True)
 class SettingSpec:
     """One setting a layer type may have: its widget on the Build page, its check, its help in words."""
 
-    label: str  # the widget's label, e.g. "Window size"
-    words: str  # what describe's messages call it, e.g. "Layer 1 (Convolution): kernel size must be ..."
+    label: str  # the widget's label, e.g. "Window size" (marked N_: the page shows _(label))
+    words: str  # what describe's messages call it, e.g. "Layer 1 (Convolution): kernel size must be ..." (N_)
     kind: str  # the widget: "whole" (a number between bounds), "choice", "share" (a slider) or "yes/no"
-    help: str
+    help: str  # marked N_: the page shows _(help)
     low: float | None = None  # "whole" and "share": the widget's bounds; "whole": describe's too
     high: float | None = None
     options: tuple[str, ...] = ()  # "choice": what the widget offers and describe accepts
@@ -54,7 +65,7 @@ class SettingSpec:
 
         A share's own bounds are its layer's to check (dropout's rate, in its own words): a slider's
         bounds are a range for learning, not a limit."""
-        what = f"{where}: {self.words}"
+        what = _("{where}: {setting}").format(where=where, setting=_(self.words))
         if self.kind == "whole":
             whole(value, what, int(self.low), int(self.high))
         elif self.kind == "choice":
@@ -62,13 +73,17 @@ class SettingSpec:
         elif self.kind == "share" and (
             isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1
         ):
-            raise NetworkError(f"{what} must be a number from 0 to 1, not {value!r}.")
+            raise NetworkError(
+                _("{what} must be a number from 0 to 1, not {value}.").format(what=what, value=repr(value))
+            )
         elif self.kind == "yes/no" and not isinstance(value, bool):
-            raise NetworkError(f"{what} must be true or false, not {value!r}.")
+            raise NetworkError(_("{what} must be true or false, not {value}.").format(what=what, value=repr(value)))
 
     @property
     def widget(self) -> tuple[str, str, Any]:
-        """(label, kind, bounds): the bounds a (low, high) pair, a choice's options, or None for a yes/no."""
+        """(label, kind, bounds): the bounds a (low, high) pair, a choice's options, or None for a yes/no.
+
+        The label is the English message (N_): the page translates it, _(label), where it shows it."""
         bounds = self.options if self.kind == "choice" else None if self.kind == "yes/no" else (self.low, self.high)
         return self.label, self.kind, bounds
 
@@ -76,61 +91,78 @@ class SettingSpec:
 # Each setting, by the name it has in a layer's settings; a name means the same in every layer type.
 SETTING_SPECS: dict[str, SettingSpec] = {
     "filters": SettingSpec(
-        "Filters",
-        "filters",
+        N_("Filters"),
+        N_("filters"),
         "whole",
         low=1,
         high=512,
-        help="How many patterns the layer looks for: each makes one map.",
+        help=N_("How many patterns the layer looks for: each makes one map."),
     ),
     "kernel": SettingSpec(
-        "Window size", "kernel size", "whole", low=1, high=28, help="The side of each window in pixels: 3 means 3x3."
+        N_("Window size"),
+        N_("kernel size"),
+        "whole",
+        low=1,
+        high=28,
+        help=N_("The side of each window in pixels: 3 means 3x3."),
     ),
     "stride": SettingSpec(
-        "Stride", "stride", "whole", low=1, high=28, help="How far the window moves each time: 2 halves the map's side."
+        N_("Stride"),
+        N_("stride"),
+        "whole",
+        low=1,
+        high=28,
+        help=N_("How far the window moves each time: 2 halves the map's side."),
     ),
     "padding": SettingSpec(
-        "Padding",
-        "padding",
+        N_("Padding"),
+        N_("padding"),
         "choice",
         options=PADDINGS,
-        help="valid: the window stays inside the map, which shrinks. same: the map keeps its size.",
+        help=N_("valid: the window stays inside the map, which shrinks. same: the map keeps its size."),
     ),
     "activation": SettingSpec(
-        "Activation",
-        "activation",
+        N_("Activation"),
+        N_("activation"),
         "choice",
         options=ACTIVATIONS,
-        help="relu keeps positives; tanh and sigmoid squash into a range; gelu is a smooth relu; "
-        "linear leaves values as they are.",
+        help=N_(
+            "relu keeps positives; tanh and sigmoid squash into a range; gelu is a smooth relu; "
+            "linear leaves values as they are."
+        ),
     ),
-    "bias": SettingSpec("Bias", "bias", "yes/no", help="Adds a learned number to each filter's result."),
+    "bias": SettingSpec(N_("Bias"), N_("bias"), "yes/no", help=N_("Adds a learned number to each filter's result.")),
     "size": SettingSpec(
-        "Square size",
-        "size",
+        N_("Square size"),
+        N_("size"),
         "whole",
         low=2,
         high=28,
-        help="The side of each square pooled into one value: 2 halves the map's side.",
+        help=N_("The side of each square pooled into one value: 2 halves the map's side."),
     ),
     "units": SettingSpec(
-        "Neurons", "units", "whole", low=1, high=4096, help="How many neurons: more can learn more, and take longer."
+        N_("Neurons"),
+        N_("units"),
+        "whole",
+        low=1,
+        high=4096,
+        help=N_("How many neurons: more can learn more, and take longer."),
     ),
     "rate": SettingSpec(
-        "Share dropped",
-        "rate",
+        N_("Share dropped"),
+        N_("rate"),
         "share",
         low=0.0,
         high=0.9,
-        help="The share of values switched off at each training step.",
+        help=N_("The share of values switched off at each training step."),
     ),
     "momentum": SettingSpec(
-        "Momentum",
-        "momentum",
+        N_("Momentum"),
+        N_("momentum"),
         "share",
         low=0.5,
         high=0.999,
-        help="How slowly the layer's running averages follow new batches.",
+        help=N_("How slowly the layer's running averages follow new batches."),
     ),
 }
 
@@ -161,8 +193,8 @@ class LayerType:
     """One kind of layer: everything the checks, the Keras model, the code, the widgets and the words need."""
 
     name: str  # its "type" in a network's layer settings, e.g. "conv"
-    plain_name: str  # e.g. "Convolution": messages, the Build page
-    help: str  # what it does, in a sentence: the Build page
+    plain_name: str  # e.g. "Convolution": messages, the Build page (marked N_: shown as _(plain_name))
+    help: str  # what it does, in a sentence: the Build page (marked N_: shown as _(help))
     defaults: Mapping[str, Any]  # its settings, each with a SettingSpec, in the order describe checks them
     walk: Callable[[dict, tuple[int, ...], str], Step]  # (settings, input shape, "Layer n (..)") -> its Step
     keras: Callable[[dict], KerasCall]  # (settings) -> the Keras layer
@@ -178,12 +210,18 @@ def conv_walk(s: dict, maps: tuple[int, ...], where: str) -> Step:
     side, kernel, stride, filters = maps[0], s["kernel"], s["stride"], s["filters"]
     if s["padding"] == "valid" and kernel > side:
         raise NetworkError(
-            f"{where}: a {kernel}x{kernel} window does not fit on {side}x{side} maps: "
-            "use a smaller kernel, or padding='same'."
+            _(
+                "{where}: a {kernel}x{kernel} window does not fit on {side}x{side} maps: "
+                "use a smaller kernel, or padding='same'."
+            ).format(where=where, kernel=kernel, side=side)
         )
     out = math.ceil(side / stride) if s["padding"] == "same" else (side - kernel) // stride + 1
     parameters = kernel * kernel * maps[2] * filters + (filters if s["bias"] else 0)
-    what = f"Convolution {filters} filters {kernel}x{kernel}, {s['activation']}"
+    what = ngettext(
+        "Convolution {count} filter {kernel}x{kernel}, {activation}",
+        "Convolution {count} filters {kernel}x{kernel}, {activation}",
+        filters,
+    ).format(count=language.number(filters), kernel=kernel, activation=s["activation"])
     return Step((out, out, filters), parameters, what, out * out * filters * kernel**2 * maps[2])
 
 
@@ -198,17 +236,21 @@ def conv_keras(s: dict) -> KerasCall:
 
 
 def pooling(name: str, plain_name: str, class_name: str, help_: str) -> LayerType:
-    """Max or average pooling: the same arithmetic, another Keras layer."""
+    """Max or average pooling: the same arithmetic, another Keras layer (`plain_name` and `help_` marked N_)."""
 
     def walk(s: dict, maps: tuple[int, ...], where: str) -> Step:
         size = s["size"]
         if maps[0] < size:
             raise NetworkError(
-                f"{where}: a {size}x{size} pooling on {maps[0]}x{maps[0]} maps leaves nothing to pool: "
-                "remove it, or use padding='same' on the convolutions before it."
+                _(
+                    "{where}: a {size}x{size} pooling on {side}x{side} maps leaves nothing to pool: "
+                    "remove it, or use padding='same' on the convolutions before it."
+                ).format(where=where, size=size, side=maps[0])
             )
         out = maps[0] // size
-        return Step((out, out, maps[2]), 0, f"{plain_name} {size}x{size}", out * out * maps[2] * size**2)
+        # TRANSLATORS: a pooling layer in the Build page's table, e.g. "Max pooling 2x2".
+        what = _("{layer} {size}x{size}").format(layer=_(plain_name), size=size)
+        return Step((out, out, maps[2]), 0, what, out * out * maps[2] * size**2)
 
     def keras(s: dict) -> KerasCall:
         return KerasCall(class_name, (s["size"],))
@@ -218,16 +260,23 @@ def pooling(name: str, plain_name: str, class_name: str, help_: str) -> LayerTyp
 
 def dense_walk(s: dict, shape: tuple[int, ...], where: str) -> Step:
     if len(shape) != 1:
-        raise NetworkError(f"{where} needs a flat input: add Flatten or Global average pooling before it.")
+        raise NetworkError(
+            _("{where} needs a flat input: add Flatten or Global average pooling before it.").format(where=where)
+        )
     units = s["units"]
-    return Step((units,), shape[0] * units + units, f"Dense {units}, {s['activation']}", shape[0] * units)
+    what = _("Dense {units}, {activation}").format(units=units, activation=s["activation"])
+    return Step((units,), shape[0] * units + units, what, shape[0] * units)
 
 
 def dropout_walk(s: dict, shape: tuple[int, ...], where: str) -> Step:
     rate = s["rate"]
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
-        raise NetworkError(f"{where}: the rate is the share of values dropped, from 0 up to (not) 1, not {rate!r}.")
-    return Step(shape, 0, f"Dropout {rate:.0%}")
+        raise NetworkError(
+            _("{where}: the rate is the share of values dropped, from 0 up to (not) 1, not {rate}.").format(
+                where=where, rate=repr(rate)
+            )
+        )
+    return Step(shape, 0, _("Dropout {rate}").format(rate=language.percent(rate, 0)))
 
 
 # The layer types, by name, in the order the Build page offers them.
@@ -236,8 +285,8 @@ LAYER_REGISTRY: dict[str, LayerType] = {
     for t in [
         LayerType(
             name="conv",
-            plain_name="Convolution",
-            help="Slides small windows (filters) over the maps, each looking for one pattern: a stroke, a curve.",
+            plain_name=N_("Convolution"),
+            help=N_("Slides small windows (filters) over the maps, each looking for one pattern: a stroke, a curve."),
             defaults={"filters": 16, "kernel": 3, "stride": 1, "padding": "valid", "activation": "relu", "bias": True},
             walk=conv_walk,
             keras=conv_keras,
@@ -245,62 +294,64 @@ LAYER_REGISTRY: dict[str, LayerType] = {
         ),
         pooling(
             "maxpool",
-            "Max pooling",
+            N_("Max pooling"),
             "MaxPooling2D",
-            "Keeps the strongest value of each small square: smaller maps, the same patterns.",
+            N_("Keeps the strongest value of each small square: smaller maps, the same patterns."),
         ),
         pooling(
             "avgpool",
-            "Average pooling",
+            N_("Average pooling"),
             "AveragePooling2D",
-            "Keeps the average of each small square: smaller, smoother maps.",
+            N_("Keeps the average of each small square: smaller, smoother maps."),
         ),
         LayerType(
             name="dense",
-            plain_name="Dense",
-            help="Neurons that each look at every value of the layer before.",
+            plain_name=N_("Dense"),
+            help=N_("Neurons that each look at every value of the layer before."),
             defaults={"units": 64, "activation": "relu"},
             walk=dense_walk,
             keras=lambda s: KerasCall("Dense", (s["units"],), {"activation": s["activation"]}),
         ),
         LayerType(
             name="dropout",
-            plain_name="Dropout",
-            help="While training, switches off a share of the values at random, so no neuron relies on one other.",
+            plain_name=N_("Dropout"),
+            help=N_("While training, switches off a share of the values at random, so no neuron relies on one other."),
             defaults={"rate": 0.25},
             walk=dropout_walk,
             keras=lambda s: KerasCall("Dropout", (s["rate"],)),
         ),
         LayerType(
             name="batchnorm",
-            plain_name="Batch normalization",
-            help="Rescales the values to a steady range while training: often faster, steadier learning.",
+            plain_name=N_("Batch normalization"),
+            help=N_("Rescales the values to a steady range while training: often faster, steadier learning."),
             defaults={"momentum": 0.99},
-            walk=lambda s, shape, where: Step(shape, 4 * shape[-1], "Batch normalization"),
+            walk=lambda s, shape, where: Step(shape, 4 * shape[-1], _("Batch normalization")),
             keras=lambda s: KerasCall("BatchNormalization", kwargs={"momentum": s["momentum"]}),
         ),
         LayerType(
             name="activation",
-            plain_name="Activation",
-            help="Bends the values with a function; without bends, stacked layers are no better than one.",
+            plain_name=N_("Activation"),
+            help=N_("Bends the values with a function; without bends, stacked layers are no better than one."),
             defaults={"activation": "relu"},
-            walk=lambda s, shape, where: Step(shape, 0, f"Activation {s['activation']}"),
+            walk=lambda s, shape, where: Step(
+                shape, 0, _("Activation {activation}").format(activation=s["activation"])
+            ),
             keras=lambda s: KerasCall("Activation", (s["activation"],)),
         ),
         LayerType(
             name="flatten",
-            plain_name="Flatten",
-            help="Lays the maps out as one long list, so Dense layers can read them.",
+            plain_name=N_("Flatten"),
+            help=N_("Lays the maps out as one long list, so Dense layers can read them."),
             defaults={},
-            walk=lambda s, shape, where: Step((math.prod(shape),), 0, "Flatten: the maps as one long list"),
+            walk=lambda s, shape, where: Step((math.prod(shape),), 0, _("Flatten: the maps as one long list")),
             keras=lambda s: KerasCall("Flatten"),
         ),
         LayerType(
             name="globalpool",
-            plain_name="Global average pooling",
-            help="Averages each map to one number: one value per pattern, wherever it was found.",
+            plain_name=N_("Global average pooling"),
+            help=N_("Averages each map to one number: one value per pattern, wherever it was found."),
             defaults={},
-            walk=lambda s, maps, where: Step((maps[2],), 0, "Global average pooling: one number per map"),
+            walk=lambda s, maps, where: Step((maps[2],), 0, _("Global average pooling: one number per map")),
             keras=lambda s: KerasCall("GlobalAveragePooling2D"),
             needs_maps=True,
         ),

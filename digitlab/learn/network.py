@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
+from digitlab import language
+from digitlab.language import N_, _
 from digitlab.learn.layers import (  # noqa: F401 (ACTIVATIONS, PADDINGS: where the pages and tests read them)
     ACTIVATIONS,
     LAYER_REGISTRY,
@@ -30,9 +32,11 @@ from digitlab.learn.layers import (  # noqa: F401 (ACTIVATIONS, PADDINGS: where 
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels on the 0-1 scale
 OWN_NETWORK = "custom"  # the architecture name of a network built on the Build page (Train, lessons, metadata)
-INPUTS = {"unit": "pixels scaled to 0-1", "standardize": "pixels standardized (MNIST's mean 0, spread 1)"}
+# The input scalings in words (marked N_: the Build page shows _(INPUTS[key])).
+INPUTS = {"unit": N_("pixels scaled to 0-1"), "standardize": N_("pixels standardized (MNIST's mean 0, spread 1)")}
 
-# Views of the registry, for the pages and the draft: each type's default settings, each type's name in words.
+# Views of the registry, for the pages and the draft: each type's default settings, each type's name in words
+# (the English message, marked N_ in layers.py: a page shows _(PLAIN_NAMES[kind])).
 LAYER_TYPES = Column(LAYER_REGISTRY, "defaults")
 PLAIN_NAMES = Column(LAYER_REGISTRY, "plain_name")
 
@@ -55,68 +59,101 @@ class LayerRow:
 def layer(type_: str, **settings) -> dict:
     """A layer's settings: the type's defaults with `settings` applied."""
     if type_ not in LAYER_REGISTRY:
-        raise NetworkError(f"Unknown layer type {type_!r}: choose one of {', '.join(LAYER_REGISTRY)}.")
+        raise NetworkError(
+            _("Unknown layer type {kind}: choose one of {kinds}.").format(
+                kind=repr(type_), kinds=", ".join(LAYER_REGISTRY)
+            )
+        )
     return {"type": type_, **LAYER_REGISTRY[type_].defaults, **settings}
 
 
 def describe(network: dict) -> list[LayerRow]:
     """Each layer's output shape and parameters, ending with the softmax; NetworkError says why it cannot work."""
     if not isinstance(network, dict) or network.get("input") not in INPUTS:
-        raise NetworkError(f"A network starts with its input scaling: one of {', '.join(INPUTS)}.")
+        raise NetworkError(
+            _("A network starts with its input scaling: one of {inputs}.").format(inputs=", ".join(INPUTS))
+        )
     stack = network.get("layers")
     if not isinstance(stack, list) or not all(isinstance(item, dict) for item in stack):
-        raise NetworkError("A network's layers are a list of layer settings.")
+        raise NetworkError(_("A network's layers are a list of layer settings."))
     if len(stack) > MAX_LAYERS:  # before the walk: a huge list is refused at once
-        raise NetworkError(f"At most {MAX_LAYERS} layers: this network has {len(stack)}.")
+        raise NetworkError(
+            _("At most {most} layers: this network has {count}.").format(
+                most=language.number(MAX_LAYERS), count=language.number(len(stack))
+            )
+        )
     shape: tuple[int, ...] = (28, 28)
-    rows = [LayerRow("input", f"Input: {INPUTS[network['input']]}", shape, 0)]
+    rows = [LayerRow("input", _("Input: {scaling}").format(scaling=_(INPUTS[network["input"]])), shape, 0)]
     counts: dict[str, int] = {}
     for position, settings in enumerate(stack, start=1):
         kind = settings.get("type")
         if kind not in LAYER_REGISTRY:
-            raise NetworkError(f"Layer {position}: unknown type {kind!r}; choose one of {', '.join(LAYER_REGISTRY)}.")
+            raise NetworkError(
+                _("Layer {position}: unknown type {kind}; choose one of {kinds}.").format(
+                    position=position, kind=repr(kind), kinds=", ".join(LAYER_REGISTRY)
+                )
+            )
         type_ = LAYER_REGISTRY[kind]
         unknown = set(settings) - set(type_.defaults) - {"type"}
         if unknown:
-            raise NetworkError(f"Layer {position} ({type_.plain_name}) has no setting {', '.join(sorted(unknown))}.")
+            raise NetworkError(
+                _("Layer {position} ({layer}) has no setting {settings}.").format(
+                    position=position, layer=_(type_.plain_name), settings=", ".join(sorted(unknown))
+                )
+            )
         counts[kind] = counts.get(kind, 0) + 1
         out = step(kind, {**type_.defaults, **settings}, shape, position)
         rows.append(LayerRow(f"{kind}{counts[kind]}", out.what, out.shape, out.parameters, out.multiply_adds))
         shape = out.shape
     if len(shape) != 1:
         raise NetworkError(
-            f"The ten answers need a flat input, but the last layer gives {'x'.join(map(str, shape))} maps: "
-            "end with Flatten or Global average pooling (then Dense layers if you like)."
+            _(
+                "The ten answers need a flat input, but the last layer gives {shape} maps: "
+                "end with Flatten or Global average pooling (then Dense layers if you like)."
+            ).format(shape="x".join(map(str, shape)))
         )
     rows.append(
-        LayerRow("probabilities", "Dense 10, softmax: the ten answers", (10,), shape[0] * 10 + 10, shape[0] * 10)
+        LayerRow("probabilities", _("Dense 10, softmax: the ten answers"), (10,), shape[0] * 10 + 10, shape[0] * 10)
     )
     check_size(rows, MAX_LAYERS, MAX_PARAMETERS, MAX_MULTIPLY_ADDS)
     return rows
 
 
 def check_size(rows: list[LayerRow], layers: int, parameters: int, multiply_adds: int, where: str = "") -> None:
-    """Refuse a network (its `describe` rows) over these limits, saying which and what to change."""
+    """Refuse a network (its `describe` rows) over these limits, saying which and what to change.
+
+    `where` goes before the message, e.g. "In a class: " (translated by the caller)."""
     count, total, work_total = len(rows) - 2, sum(r.parameters for r in rows), sum(r.multiply_adds for r in rows)
     if count > layers:
-        raise NetworkError(f"{where}At most {layers} layers: this network has {count}.")
-    if total > parameters:
-        raise NetworkError(f"{where}{total:,} parameters: at most {parameters:,}. Use fewer filters or units.")
-    if work_total > multiply_adds:
-        raise NetworkError(
-            f"{where}{work_total:,} multiply-adds per digit: at most {multiply_adds:,}, or one run takes too long. "
-            "Use fewer filters, a stride of 2 or a pooling early on, or fewer units."
+        message = _("At most {most} layers: this network has {count}.").format(
+            most=language.number(layers), count=language.number(count)
         )
+        raise NetworkError(where + message)
+    if total > parameters:
+        message = _("{count} parameters: at most {most}. Use fewer filters or units.").format(
+            count=language.number(total), most=language.number(parameters)
+        )
+        raise NetworkError(where + message)
+    if work_total > multiply_adds:
+        message = _(
+            "{count} multiply-adds per digit: at most {most}, or one run takes too long. "
+            "Use fewer filters, a stride of 2 or a pooling early on, or fewer units."
+        ).format(count=language.number(work_total), most=language.number(multiply_adds))
+        raise NetworkError(where + message)
 
 
 def step(kind: str, s: dict, shape: tuple[int, ...], position: int) -> Step:
     """One layer: its output shape, parameters, words and work; NetworkError if it cannot follow `shape`."""
     type_ = LAYER_REGISTRY[kind]
-    where = f"Layer {position} ({type_.plain_name})"
+    where = _("Layer {position} ({layer})").format(position=position, layer=_(type_.plain_name))
     if type_.needs_maps:
         shape = shape + (1,) if len(shape) == 2 else shape  # a 28x28 picture is one map for a convolution
         if len(shape) != 3:
-            raise NetworkError(f"{where} works on maps, but it comes after the picture was flattened: move it up.")
+            raise NetworkError(
+                _("{where} works on maps, but it comes after the picture was flattened: move it up.").format(
+                    where=where
+                )
+            )
     for setting in type_.defaults:  # in the type's order: the first wrong setting is the one said
         SETTING_SPECS[setting].check(s[setting], where)
     return type_.walk(s, shape, where)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 
 import numpy as np
 from PIL import Image
 
+from digitlab.language import N_, _
 from digitlab.learn.pace import ProgressEvent
 
 # Right and wrong: blue and orange stay apart for colour-blind eyes (green and red do not), and a
@@ -58,20 +60,23 @@ def thin_out(rows: list[dict], limit: int) -> list[dict]:
     return [rows[int(i * step)] for i in range(limit - 1)] + [rows[-1]]
 
 
-TRAINING = "training digits (smoothed)"
-VALIDATION = "validation digits (after each epoch)"
+# The two lines of the training charts (marked N_: the rows and the legend carry them translated, _(TRAINING)).
+TRAINING = N_("training digits (smoothed)")
+VALIDATION = N_("validation digits (after each epoch)")
 
 
 def history_rows(events: list[ProgressEvent], steps_per_epoch: float, limit: int = 400) -> list[dict]:
     """Long-format rows (epoch, split, loss, accuracy) for the live training charts.
 
-    Training rows are the events' smoothed recent values; validation rows one per epoch end.
+    Training rows are the events' smoothed recent values; validation rows one per epoch end; the split
+    in the current language (the legend shows it), as `training_spec` expects.
     """
+    training, validating = _(TRAINING), _(VALIDATION)
     train = [
-        {"epoch": e.step / steps_per_epoch, "split": TRAINING, "loss": e.loss, "accuracy": e.accuracy} for e in events
+        {"epoch": e.step / steps_per_epoch, "split": training, "loss": e.loss, "accuracy": e.accuracy} for e in events
     ]
     validation = [
-        {"epoch": e.step / steps_per_epoch, "split": VALIDATION, "loss": e.val_loss, "accuracy": e.val_accuracy}
+        {"epoch": e.step / steps_per_epoch, "split": validating, "loss": e.val_loss, "accuracy": e.val_accuracy}
         for e in events
         if e.kind == "epoch" and e.val_loss is not None
     ]
@@ -103,25 +108,27 @@ def training_spec(rows: list[dict], width: int = 320) -> dict:
     Training is a line; validation a line with large points (one per epoch end), in colours that
     stay apart for colour-blind eyes, and a legend that names both.
     """
+    training, validating = _(TRAINING), _(VALIDATION)
     colors = {"field": "split", "type": "nominal", "title": None, "legend": {"orient": "bottom", "labelLimit": 400}}
-    colors["scale"] = {"domain": [TRAINING, VALIDATION], "range": ["#1f77b4", "#ff7f0e"]}
+    colors["scale"] = {"domain": [training, validating], "range": ["#1f77b4", "#ff7f0e"]}
+    titles, headings = {"loss": _("loss"), "accuracy": _("accuracy")}, {"loss": _("Loss"), "accuracy": _("Accuracy")}
 
     def panel(y: str) -> dict:
         encoding = {
-            "x": {"field": "epoch", "type": "quantitative", "title": "epochs (passes through the training digits)"},
-            "y": {"field": y, "type": "quantitative", "title": y, "scale": {"zero": False}},
+            "x": {"field": "epoch", "type": "quantitative", "title": _("epochs (passes through the training digits)")},
+            "y": {"field": y, "type": "quantitative", "title": titles[y], "scale": {"zero": False}},
             "color": colors,
         }
         return {
             "layer": [
                 {"mark": {"type": "line", "tooltip": True}, "encoding": encoding},
                 {
-                    "transform": [{"filter": {"field": "split", "equal": VALIDATION}}],
+                    "transform": [{"filter": {"field": "split", "equal": validating}}],
                     "mark": {"type": "point", "filled": True, "size": 90, "tooltip": True},
                     "encoding": {**encoding, "shape": {"value": "diamond"}},
                 },
             ],
-            "title": y.title(),
+            "title": headings[y],
             "height": 220,
             "width": width,
         }
@@ -132,7 +139,8 @@ def training_spec(rows: list[dict], width: int = 320) -> dict:
 def bar_spec(
     labels: list, values: list[float], x_title: str, y_title: str, highlight: int | None = None, zero: bool = True
 ) -> dict:
-    """A Vega-Lite bar chart of one value per label; the `highlight` bar in a second color.
+    """A Vega-Lite bar chart of one value per label; the `highlight` bar in a second color. The titles are
+    text for people: the caller translates them.
 
     With `zero=False` the axis starts near the smallest bar, so small differences show.
     """
@@ -170,8 +178,8 @@ def confusion_spec(confusion: np.ndarray) -> dict:
     return {
         "data": {"values": rows},
         "encoding": {
-            "x": {"field": "predicted", **axis, "title": "predicted"},
-            "y": {"field": "true", **axis, "title": "true"},
+            "x": {"field": "predicted", **axis, "title": _("predicted")},
+            "y": {"field": "true", **axis, "title": _("true")},
         },
         "layer": [
             {
@@ -185,6 +193,7 @@ def confusion_spec(confusion: np.ndarray) -> dict:
                         ],
                         "field": "count",
                         "type": "quantitative",
+                        "title": _("count"),
                         "scale": {"type": "symlog", "scheme": "reds"},
                         "legend": None,
                     },
@@ -244,9 +253,12 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
     Hovering a point shows its picture (the tooltip's `image` field); clicking selects it (`pick`).
     """
     position = {
-        "x": {"field": "x", "type": "quantitative", "title": "first direction", "axis": {"labels": False}},
-        "y": {"field": "y", "type": "quantitative", "title": "second direction", "axis": {"labels": False}},
+        "x": {"field": "x", "type": "quantitative", "title": _("first direction"), "axis": {"labels": False}},
+        "y": {"field": "y", "type": "quantitative", "title": _("second direction"), "axis": {"labels": False}},
     }
+    # The rows say "right" or "wrong" (cached for every language); the legend in words, as Vega strings.
+    answers = f"datum.value == 'right' ? {json.dumps(_('right'))} : {json.dumps(_('wrong'))}"
+    answer = {"field": "answer", "type": "nominal"}
     layers = [
         {
             "data": {"values": rows},
@@ -257,32 +269,22 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
                 "color": {
                     "field": "digit",
                     "type": "nominal",
-                    "title": "true digit",
+                    "title": _("true digit"),
                     "scale": {"scheme": "category10"},
                 },
                 "shape": {
-                    "field": "answer",
-                    "type": "nominal",
-                    "title": "model",
+                    **answer,
+                    "title": _("model"),
                     "scale": {"domain": ["right", "wrong"], "range": ["circle", "cross"]},
+                    "legend": {"labelExpr": answers},
                 },
-                "size": {
-                    "field": "answer",
-                    "type": "nominal",
-                    "legend": None,
-                    "scale": {"domain": ["right", "wrong"], "range": [14, 90]},
-                },
-                "opacity": {
-                    "field": "answer",
-                    "type": "nominal",
-                    "legend": None,
-                    "scale": {"domain": ["right", "wrong"], "range": [0.55, 1]},
-                },
+                "size": {**answer, "legend": None, "scale": {"domain": ["right", "wrong"], "range": [14, 90]}},
+                "opacity": {**answer, "legend": None, "scale": {"domain": ["right", "wrong"], "range": [0.55, 1]}},
                 "tooltip": [
                     {"field": "image", "type": "nominal"},
-                    {"field": "digit", "type": "nominal", "title": "true"},
-                    {"field": "predicted", "type": "nominal", "title": "predicted"},
-                    {"field": "confidence", "type": "quantitative", "format": ".1%"},
+                    {"field": "digit", "type": "nominal", "title": _("true")},
+                    {"field": "predicted", "type": "nominal", "title": _("predicted")},
+                    {"field": "confidence", "type": "quantitative", "format": ".1%", "title": _("confidence")},
                 ],
             },
         },
@@ -304,7 +306,7 @@ def map_spec(rows: list[dict], star: dict | None = None, height: int = 560) -> d
                 },
                 "encoding": {
                     **position,
-                    "tooltip": [{"field": "label", "type": "nominal", "title": "your drawing"}],
+                    "tooltip": [{"field": "label", "type": "nominal", "title": _("your drawing")}],
                 },
             }
         )
@@ -363,15 +365,19 @@ def probability_column_spec(probabilities, height: int = 260) -> dict:
 
 def sweep_spec(rows: list[dict], current: float | None = None, height: int = 200) -> dict:
     """The answer and its confidence at each rotation: a line of confidence, each point labelled with the digit."""
+    confidence = {"field": "confidence", "type": "quantitative", "title": _("confidence")}
     position = {
-        "x": {"field": "angle", "type": "quantitative", "title": "rotation (degrees, + is counterclockwise)"},
-        "y": {"field": "confidence", "type": "quantitative", "scale": {"domain": [0, 1.15]}, "axis": {"format": "%"}},
+        "x": {"field": "angle", "type": "quantitative", "title": _("rotation (degrees, + is counterclockwise)")},
+        "y": {**confidence, "scale": {"domain": [0, 1.15]}, "axis": {"format": "%"}},
     }
     layers = [
         {"mark": {"type": "line", "color": "#bbbbbb"}, "encoding": position},
         {
             "mark": {"type": "point", "filled": True, "size": 60, "tooltip": True},
-            "encoding": {**position, "color": {"field": "digit", "type": "nominal", "scale": {"scheme": "category10"}}},
+            "encoding": {
+                **position,
+                "color": {"field": "digit", "type": "nominal", "title": _("digit"), "scale": {"scheme": "category10"}},
+            },
         },
         {
             "mark": {"type": "text", "dy": -11, "fontSize": 11},

@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from digitlab import language
+from digitlab.language import N_, _
+
 BOX = 20  # the longer side of the digit, in pixels
 CENTER = 14.0  # MNIST's measured center of mass (row and column, array coordinates)
 MAX_PIXELS = 40_000_000  # larger images are refused (PIL's decompression-bomb guard)
@@ -55,14 +58,20 @@ def read_image(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndar
     except ImageReadError:
         raise
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        raise ImageReadError(f"Cannot open {error.filename}: {error.strerror.lower()}.") from error
+        raise ImageReadError(
+            _("Cannot open {name}: {reason}.").format(name=error.filename, reason=error.strerror.lower())
+        ) from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageReadError(f"The image is too large: the limit is {MAX_PIXELS:,} pixels.") from error
+        raise ImageReadError(
+            _("The image is too large: the limit is {count} pixels.").format(count=language.number(MAX_PIXELS))
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, EOFError) as error:
         log.info("unreadable image: %s", error, exc_info=True)
-        raise ImageReadError("Not a readable image: the file is damaged, truncated or not a picture.") from error
+        raise ImageReadError(_("Not a readable image: the file is damaged, truncated or not a picture.")) from error
     except MemoryError as error:
-        raise ImageReadError(f"The image is too large to read: the limit is {MAX_PIXELS:,} pixels.") from error
+        raise ImageReadError(
+            _("The image is too large to read: the limit is {count} pixels.").format(count=language.number(MAX_PIXELS))
+        ) from error
 
 
 # Each kind of pixel as the smallest mode PIL can shrink it in, keeping what pil_to_gray reads from it.
@@ -89,7 +98,11 @@ def reduced(image: Image.Image) -> Image.Image:
 def refuse_too_many_pixels(size: tuple[int, int]) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
-        raise ImageReadError(f"The image is too large ({width:,}x{height:,}): the limit is {MAX_PIXELS:,} pixels.")
+        raise ImageReadError(
+            _("The image is too large ({width}x{height}): the limit is {count} pixels.").format(
+                width=language.number(width), height=language.number(height), count=language.number(MAX_PIXELS)
+            )
+        )
 
 
 def open_image(source: str | Path | bytes) -> Image.Image:
@@ -121,7 +134,7 @@ def numbers_to_gray(array: np.ndarray) -> np.ndarray:
     """
     finite = np.isfinite(array)
     if not finite.any():
-        raise ImageReadError("The image holds no numbers (every pixel is NaN or infinite).")
+        raise ImageReadError(_("The image holds no numbers (every pixel is NaN or infinite)."))
     low, high = float(array[finite].min()), float(array[finite].max())
     array = np.where(finite, array, low)
     if low >= 0:
@@ -145,9 +158,13 @@ def array_to_gray(array: np.ndarray) -> np.ndarray:
     """(h, w), (h, w, 3) or (h, w, 4) array, 0-255 or 0-1 -> (h, w) grayscale in [0, 1]."""
     array = np.asarray(array)
     if array.dtype.kind not in "biuf" or array.ndim not in (2, 3) or array.size == 0:
-        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got {array.shape}")
+        raise ImageReadError(
+            _("Expected an (h, w), (h, w, 3) or (h, w, 4) picture of numbers, got {shape}").format(shape=array.shape)
+        )
     if array.ndim == 3 and array.shape[2] not in (3, 4):
-        raise ImageReadError(f"Expected an (h, w), (h, w, 3) or (h, w, 4) image, got shape {array.shape}")
+        raise ImageReadError(
+            _("Expected an (h, w), (h, w, 3) or (h, w, 4) image, got shape {shape}").format(shape=array.shape)
+        )
     refuse_too_many_pixels(array.shape[1::-1])
     # float32 from here: exact enough for 8-bit pixels, quicker than float64
     if array.dtype == np.uint8:
@@ -182,7 +199,7 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink = np.clip(ink, 0, None)
     strongest = np.percentile(ink, 99.9) if ink.size > 1000 else ink.max()
     if strongest < MIN_CONTRAST:
-        raise BlankImageError("The image is blank: draw or upload a digit.")
+        raise BlankImageError(_("The image is blank: draw or upload a digit."))
     ink = np.clip(ink / strongest, 0, 1)
     ink[ink < FLOOR] = 0
     return ink
@@ -194,7 +211,7 @@ def crop_to_ink(ink: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(clear.any(axis=1)), np.flatnonzero(clear.any(axis=0))
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     if max(height, width) < MIN_DIGIT_FRACTION * max(ink.shape) or max(height, width) < 2:
-        raise BlankImageError("That is only a dot: draw the whole digit, larger.")
+        raise BlankImageError(_("That is only a dot: draw the whole digit, larger."))
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
@@ -235,15 +252,17 @@ def preprocess(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndar
     return (pipeline(source)[-1][1] * 255).astype(np.float32)
 
 
+# The steps a learner may skip, in words (marked N_: a page shows _(STEPS[step]); pipeline translates its own).
 STEPS = {
-    "crop": "Crop to the ink",
-    "fit": "Fit in a 20x20 box",
-    "center": "Centre by the centre of mass",
+    "crop": N_("Crop to the ink"),
+    "fit": N_("Fit in a 20x20 box"),
+    "center": N_("Centre by the centre of mass"),
 }
 
 
 def preprocess_steps(source, skip: frozenset[str] = frozenset()) -> list[tuple[str, np.ndarray]]:
-    """The preprocessing one step at a time, each step in STEPS skippable: [(what, image 0-255)].
+    """The preprocessing one step at a time, each step in STEPS skippable: [(what, image 0-255)], `what` in
+    the current language.
 
     The first image is the ink as read; the last is the (28, 28) model input. Without "fit", the
     (cropped) ink is squeezed to 28x28 whole; without "center", the 20x20 box sits in the middle.
@@ -255,20 +274,20 @@ def pipeline(source, skip: frozenset[str] = frozenset()) -> list[tuple[str, np.n
     """The pipeline itself, every step's image in 0-1 (`preprocess` keeps only the last)."""
     gray = read_image(source)
     if gray.size == 0 or min(gray.shape) < 2:
-        raise BlankImageError("The image is too small to hold a digit.")
+        raise BlankImageError(_("The image is too small to hold a digit."))
     digit = ink_map(gray)
-    steps = [("The ink, as read", digit)]
+    steps = [(_("The ink, as read"), digit)]
     if "crop" not in skip:
         digit = crop_to_ink(digit)
-        steps.append((STEPS["crop"], digit))
+        steps.append((_(STEPS["crop"]), digit))
     if "fit" in skip:
         image = Image.fromarray(digit.astype(np.float32), mode="F").resize((28, 28), Image.Resampling.LANCZOS)
-        return [*steps, ("Squeezed to 28x28 (no box)", np.asarray(image, dtype=np.float64).clip(0, 1))]
+        return [*steps, (_("Squeezed to 28x28 (no box)"), np.asarray(image, dtype=np.float64).clip(0, 1))]
     digit = fit_box(digit)
-    steps.append((STEPS["fit"], digit))
+    steps.append((_(STEPS["fit"]), digit))
     if "center" not in skip:
-        return [*steps, (STEPS["center"], center_by_mass(digit))]
+        return [*steps, (_(STEPS["center"]), center_by_mass(digit))]
     out = np.zeros((28, 28))
     top, left = (28 - digit.shape[0]) // 2, (28 - digit.shape[1]) // 2
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
-    return [*steps, ("Put in the middle of 28x28", out)]
+    return [*steps, (_("Put in the middle of 28x28"), out)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from digitlab.language import _
 from digitlab.learn.evaluate import confusion_matrix
 from digitlab.learn.explain import conv_filters, first_conv
 
@@ -65,7 +66,7 @@ def first_layer_weights(model: keras.Model) -> np.ndarray:
         return conv_filters(model)
     dense = next((layer for layer in model.layers if isinstance(layer, keras.layers.Dense)), None)
     if dense is None:
-        raise ValueError("The model has no convolution or dense layer.")
+        raise ValueError(_("The model has no convolution or dense layer."))  # on a worker: English, _() where shown
     kernel = dense.kernel.numpy()  # (784, units)
     if kernel.shape[1] > WEIGHT_IMAGES:
         strongest = np.argsort(-np.linalg.norm(kernel, axis=0))[:WEIGHT_IMAGES]

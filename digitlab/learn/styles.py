@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitlab.language import N_
 from digitlab.learn.preprocess import preprocess
 
 SIZE = 112  # the drawing's side in pixels; the digit's box is about 80 px tall
@@ -34,28 +35,35 @@ def variant(name: str, digit: int, *strokes: Stroke, smooth: bool = True) -> Var
 
 
 LOOP_9 = [(0.85, 0.3), (0.5, 0.0), (0.15, 0.22), (0.45, 0.5), (0.85, 0.3)]
+# Each style's name is shown on the Dataset page (marked N_, shown as _(name)); it is also the variant's id.
 VARIANTS = (
-    variant("1 continental, foot", 1, [(0.15, 0.32), (0.6, 0.0), (0.6, 1.0)], [(0.3, 1.0), (0.9, 1.0)], smooth=False),
-    variant("1 continental", 1, [(0.1, 0.38), (0.6, 0.0), (0.6, 1.0)], smooth=False),
-    variant("1 bar", 1, [(0.5, 0.0), (0.5, 1.0)], smooth=False),
-    variant("7 plain", 7, [(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], smooth=False),
-    variant("7 crossed", 7, [(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.52), (0.88, 0.52)], smooth=False),
-    variant("4 open", 4, [(0.35, 0.0), (0.08, 0.62), (0.92, 0.62)], [(0.72, 0.2), (0.72, 1.0)], smooth=False),
-    variant("4 closed", 4, [(0.72, 0.0), (0.05, 0.66), (0.95, 0.66)], [(0.72, 0.0), (0.72, 1.0)], smooth=False),
-    variant("9 straight stem", 9, LOOP_9, [(0.85, 0.15), (0.85, 1.0)]),
-    variant("9 curl", 9, LOOP_9, [(0.85, 0.3), (0.82, 0.75), (0.6, 1.0), (0.3, 0.92)]),
     variant(
-        "2 loop",
+        N_("1 continental, foot"), 1, [(0.15, 0.32), (0.6, 0.0), (0.6, 1.0)], [(0.3, 1.0), (0.9, 1.0)], smooth=False
+    ),
+    variant(N_("1 continental"), 1, [(0.1, 0.38), (0.6, 0.0), (0.6, 1.0)], smooth=False),
+    variant(N_("1 bar"), 1, [(0.5, 0.0), (0.5, 1.0)], smooth=False),
+    variant(N_("7 plain"), 7, [(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], smooth=False),
+    variant(N_("7 crossed"), 7, [(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.52), (0.88, 0.52)], smooth=False),
+    variant(N_("4 open"), 4, [(0.35, 0.0), (0.08, 0.62), (0.92, 0.62)], [(0.72, 0.2), (0.72, 1.0)], smooth=False),
+    variant(N_("4 closed"), 4, [(0.72, 0.0), (0.05, 0.66), (0.95, 0.66)], [(0.72, 0.0), (0.72, 1.0)], smooth=False),
+    variant(N_("9 straight stem"), 9, LOOP_9, [(0.85, 0.15), (0.85, 1.0)]),
+    variant(N_("9 curl"), 9, LOOP_9, [(0.85, 0.3), (0.82, 0.75), (0.6, 1.0), (0.3, 0.92)]),
+    variant(
+        N_("2 loop"),
         2,
         [(0.1, 0.25), (0.5, 0.0), (0.9, 0.25), (0.25, 0.85), (0.12, 0.78), (0.3, 0.72), (0.35, 1.0), (0.95, 1.0)],
     ),
-    variant("2 plain", 2, [(0.1, 0.25), (0.5, 0.0), (0.9, 0.25), (0.1, 1.0), (0.95, 1.0)]),
-    variant("6 open top", 6, [(0.7, 0.0), (0.3, 0.4), (0.15, 0.8), (0.5, 1.0), (0.85, 0.78), (0.5, 0.55), (0.2, 0.68)]),
+    variant(N_("2 plain"), 2, [(0.1, 0.25), (0.5, 0.0), (0.9, 0.25), (0.1, 1.0), (0.95, 1.0)]),
     variant(
-        "0 open top", 0, [(0.38, 0.04), (0.12, 0.35), (0.15, 0.78), (0.5, 1.0), (0.85, 0.75), (0.85, 0.3), (0.65, 0.04)]
+        N_("6 open top"), 6, [(0.7, 0.0), (0.3, 0.4), (0.15, 0.8), (0.5, 1.0), (0.85, 0.78), (0.5, 0.55), (0.2, 0.68)]
     ),
     variant(
-        "3 flat top", 3, [(0.1, 0.0), (0.88, 0.0), (0.4, 0.42), (0.85, 0.66), (0.6, 1.0), (0.1, 0.9)], smooth=False
+        N_("0 open top"),
+        0,
+        [(0.38, 0.04), (0.12, 0.35), (0.15, 0.78), (0.5, 1.0), (0.85, 0.75), (0.85, 0.3), (0.65, 0.04)],
+    ),
+    variant(
+        N_("3 flat top"), 3, [(0.1, 0.0), (0.88, 0.0), (0.4, 0.42), (0.85, 0.66), (0.6, 1.0), (0.1, 0.9)], smooth=False
     ),
 )
 

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digitlab.language import _
 from digitlab.learn.architectures import build_model, get_architecture
 from digitlab.learn.augment import augment_batch
 from digitlab.learn.config import LONG_PRESET, OPTIMIZERS, SCHEDULES, TrainConfig  # noqa: F401 - also imported from here
@@ -129,9 +130,12 @@ class ProgressCallback(keras.callbacks.Callback):
     def report(self, kind: str, logs: dict) -> None:
         loss = float(logs["loss"])
         if not math.isfinite(loss):
+            # Made on a worker: English there (the job's error); marked so the catalogue has it.
             raise TrainingDiverged(
-                f"The loss became {loss} at step {self.step}: the learning rate is too high. "
-                "Lower it (try a tenth) and train again."
+                _(
+                    "The loss became {loss} at step {step}: the learning rate is too high. "
+                    "Lower it (try a tenth) and train again."
+                ).format(loss=loss, step=self.step)
             )
         elapsed = time.perf_counter() - self.start
         event = ProgressEvent(
@@ -360,7 +364,7 @@ def train_model(
             )
             seconds = time.perf_counter() - start
             log_files = read_files(Path(logs))
-        _, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
+        _loss, test_accuracy = model.evaluate(data.x_test.astype("float32"), data.y_test, batch_size=1000, verbose=0)
         return TrainResult(
             model=model,
             config=config,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitlab import settings
+from digitlab.language import N_
 from digitlab.learn.browser import BrowserExportError, browser_model
 from digitlab.serve import pool, store
 
@@ -42,7 +43,7 @@ class Offer:
     url: str | None = None
     check_input: list[float] | None = None
     check_probabilities: list[float] | None = None
-    reason: str = ""
+    reason: str = ""  # in English, as the worker wrote it (BrowserExportError): the page shows _(reason)
 
 
 def offer(entry: store.SavedModel, submit: Callable | None) -> Offer:
@@ -77,7 +78,7 @@ def registered(digest: str, onnx: Path, record: Path) -> Offer:
         kept = json.loads(record.read_text())
     except (OSError, ValueError):
         log.warning("unreadable browser copy record %s", record, exc_info=True)
-        return Offer("refused", reason="Its browser copy could not be read.")
+        return Offer("refused", reason=N_("Its browser copy could not be read."))
     if "refused" in kept:
         return Offer("refused", reason=kept["refused"])
     REGISTERED[digest] = onnx

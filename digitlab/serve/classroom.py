@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitlab import language
+from digitlab.language import N_, _, ngettext
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.serve import store
 from digitlab.serve.drawings import Drawing, drawings_dir, list_drawings
@@ -73,12 +75,19 @@ class Lesson:
 
     def challenge(self) -> str:
         """The challenge in words ("" when there is none)."""
-        parts = []
-        if self.goal_accuracy is not None:
-            parts.append(f"at least {self.goal_accuracy:.1%} right on the test digits")
         if self.goal_parameters is not None:
-            parts.append(f"at most {self.goal_parameters:,} parameters")
-        return f"Train a model with {' and '.join(parts)}." if parts else ""
+            accuracy = None if self.goal_accuracy is None else language.percent(self.goal_accuracy)
+            parameters = language.number(self.goal_parameters)
+            if accuracy is not None:
+                return _(
+                    "Train a model with at least {accuracy} right on the test digits and at most {count} parameters."
+                ).format(accuracy=accuracy, count=parameters)
+            return _("Train a model with at most {count} parameters.").format(count=parameters)
+        if self.goal_accuracy is not None:
+            return _("Train a model with at least {accuracy} right on the test digits.").format(
+                accuracy=language.percent(self.goal_accuracy)
+            )
+        return ""
 
     def met_by(self, meta: dict) -> bool:
         """Whether a saved model's record meets the challenge (never, when there is none)."""
@@ -89,20 +98,32 @@ class Lesson:
         return accurate and small
 
     def rules(self) -> str:
-        """What the lesson allows, in words ("" when it allows everything)."""
+        """What the lesson allows, in words ("" when it allows everything): a list of what it allows."""
         parts = []
         if self.architectures is not None:
-            names = ", ".join("your own network" if a == OWN_NETWORK else a for a in self.architectures)
-            parts.append(f"these networks: {names or 'none'}")
+            names = ", ".join(_("your own network") if a == OWN_NETWORK else a for a in self.architectures)
+            parts.append(_("these networks: {names}").format(names=names or _("none")))
         if self.max_epochs is not None:
-            parts.append(f"{self.max_epochs} epochs at most")
+            parts.append(
+                ngettext("{count} epoch at most", "{count} epochs at most", self.max_epochs).format(
+                    count=language.number(self.max_epochs)
+                )
+            )
         if self.max_images is not None:
-            parts.append(f"{self.max_images:,} training images at most")
+            parts.append(
+                ngettext("{count} training image at most", "{count} training images at most", self.max_images).format(
+                    count=language.number(self.max_images)
+                )
+            )
         if self.max_parameters is not None:
-            parts.append(f"networks of {self.max_parameters:,} parameters at most")
+            parts.append(_("networks of {count} parameters at most").format(count=language.number(self.max_parameters)))
         if self.max_minutes is not None:
-            parts.append(f"runs of {self.max_minutes} minutes at most")
-        return f"In this lesson your teacher allows {'; '.join(parts)}." if parts else ""
+            parts.append(
+                ngettext("runs of {count} minute at most", "runs of {count} minutes at most", self.max_minutes).format(
+                    count=language.number(self.max_minutes)
+                )
+            )
+        return _("In this lesson your teacher allows {rules}.").format(rules="; ".join(parts)) if parts else ""
 
     def standing(self, workspace: Workspace) -> str:
         """Where `workspace`'s best model stands against the challenge, in words, with a ✓ when it met it."""
@@ -111,13 +132,15 @@ class Lesson:
         if met:
             best = max(met, key=lambda m: m.test_accuracy)
             params = best.meta.get("params", 0)
-            return f"✓ Met by your model {best.name}: {best.test_accuracy:.1%}, {params:,} parameters."
+            return _("✓ Met by your model {name}: {accuracy}, {count} parameters.").format(
+                name=best.name, accuracy=language.percent(best.test_accuracy), count=language.number(params)
+            )
         if not models:
-            return "Not met yet: you have no trained model."
+            return _("Not met yet: you have no trained model.")
         best = max(models, key=lambda m: m.test_accuracy)
-        return (
-            f"Not met yet: your best, {best.name}, has {best.test_accuracy:.1%} with "
-            f"{best.meta.get('params', 0):,} parameters."
+        params = best.meta.get("params", 0)
+        return _("Not met yet: your best, {name}, has {accuracy} with {count} parameters.").format(
+            name=best.name, accuracy=language.percent(best.test_accuracy), count=language.number(params)
         )
 
     @property
@@ -130,19 +153,34 @@ class Lesson:
         steps = config.epochs * -(-config.example_count() // config.batch_size)
         if steps * FASTEST_STEP > self.run_seconds:
             raise WorkspaceError(
-                f"This run would take at least {steps * FASTEST_STEP / 60:,.0f} minutes ({steps:,} corrections of "
-                f"the weights, one per batch); in this class a run may take {self.run_seconds / 60:.0f} minutes. "
-                "Use a larger batch size, fewer epochs or fewer training images."
+                _(
+                    "This run would take at least {minutes} minutes ({steps} corrections of the weights, one per "
+                    "batch); in this class a run may take {limit} minutes. Use a larger batch size, fewer epochs or "
+                    "fewer training images."
+                ).format(
+                    minutes=language.number(steps * FASTEST_STEP / 60),
+                    steps=language.number(steps),
+                    limit=language.number(self.run_seconds / 60),
+                )
             )
         architecture = OWN_NETWORK if config.network is not None else config.architecture
         if self.architectures is not None and architecture not in self.architectures:
-            raise WorkspaceError(f"{self.rules()} Pick one of them.")
+            raise WorkspaceError(_("{rules} Pick one of them.").format(rules=self.rules()))
         if self.max_epochs is not None and config.epochs > self.max_epochs:
-            raise WorkspaceError(f"In this lesson a run has {self.max_epochs} epochs at most: use fewer.")
+            raise WorkspaceError(
+                ngettext(
+                    "In this lesson a run has {count} epoch at most: use fewer.",
+                    "In this lesson a run has {count} epochs at most: use fewer.",
+                    self.max_epochs,
+                ).format(count=language.number(self.max_epochs))
+            )
         if self.max_images is not None and config.example_count() > self.max_images:
             raise WorkspaceError(
-                f"In this lesson a run trains on {self.max_images:,} images at most: set Training images to "
-                f"{self.max_images:,} or fewer."
+                ngettext(
+                    "In this lesson a run trains on {count} image at most: set Training images to {count} or fewer.",
+                    "In this lesson a run trains on {count} images at most: set Training images to {count} or fewer.",
+                    self.max_images,
+                ).format(count=language.number(self.max_images))
             )
         if self.max_parameters is not None:
             from digitlab.learn.architectures import get_architecture  # Keras: imported when needed
@@ -152,8 +190,10 @@ class Lesson:
             parameters = sum(row.parameters for row in describe(network))
             if parameters > self.max_parameters:
                 raise WorkspaceError(
-                    f"In this lesson a network has {self.max_parameters:,} parameters at most; this one has "
-                    f"{parameters:,}. Use fewer or smaller layers (the Build page counts them)."
+                    _(
+                        "In this lesson a network has {count} parameters at most; this one has {parameters}. Use "
+                        "fewer or smaller layers (the Build page counts them)."
+                    ).format(count=language.number(self.max_parameters), parameters=language.number(parameters))
                 )
 
 
@@ -200,7 +240,7 @@ def save_lesson(lesson: Lesson) -> None:
         lesson_path().parent.mkdir(parents=True, exist_ok=True)
         store.write_json_atomic(lesson_path(), record)
     except OSError as error:
-        raise store.StoreError(store.UNWRITABLE) from error
+        raise store.StoreError(_(store.UNWRITABLE)) from error
 
 
 def check_submission(config: TrainConfig) -> None:
@@ -220,12 +260,12 @@ def class_rows(current_jobs: dict[str, str]) -> list[dict]:
     for workspace in all_workspaces():
         models = [m for m in store.list_models(workspace, include_default=False) if m.ok]
         rows.append(
-            {
-                "Student": workspace.alias,
-                "Models": len(models),
-                "Best accuracy": max((m.test_accuracy for m in models), default=None),
-                "Drawings": len(list_drawings(workspace)),
-                "Now": current_jobs.get(workspace.key, ""),
+            {  # the column names stay English here (the keys); the page shows _(name)
+                N_("Student"): workspace.alias,
+                N_("Models"): len(models),
+                N_("Best accuracy"): max((m.test_accuracy for m in models), default=None),
+                N_("Drawings"): len(list_drawings(workspace)),
+                N_("Now"): current_jobs.get(workspace.key, ""),
             }
         )
     return rows
@@ -290,7 +330,7 @@ def new_lesson() -> str | None:
             folder.rename(archive_dir() / name / folder.name)  # one rename: a workspace is never half moved
     except OSError as error:
         log.warning("the class could not be archived", exc_info=True)
-        raise store.StoreError(store.UNWRITABLE) from error
+        raise store.StoreError(_(store.UNWRITABLE)) from error
     log.info("archived the class as %s", name)
     return name
 
@@ -301,7 +341,7 @@ def restore(name: str) -> str | None:
     Raises WorkspaceError for a name that is not an archive, StoreError where the disk refuses.
     """
     if not isinstance(name, str) or name not in archives():
-        raise WorkspaceError(f"There is no archived lesson {name!r}.")
+        raise WorkspaceError(_("There is no archived lesson {name}.").format(name=repr(name)))
     saved_now = new_lesson()
     folder = archive_dir() / name
     try:
@@ -313,7 +353,7 @@ def restore(name: str) -> str | None:
         folder.rmdir()
     except OSError as error:
         log.warning("lesson %s could not be restored", name, exc_info=True)
-        raise store.StoreError(store.UNWRITABLE) from error
+        raise store.StoreError(_(store.UNWRITABLE)) from error
     log.info("restored the lesson archived as %s", name)
     return saved_now
 
@@ -341,14 +381,20 @@ def give_drawing(drawing_id: str, workspace: Workspace) -> None:
     """
     source = drawings_dir(workspace) / f"{drawing_id}.npz"
     if Path(drawing_id).name != drawing_id or drawing_id.startswith(".") or not source.is_file():
-        raise ValueError(f"Not one of your drawings: {drawing_id!r}")
+        raise ValueError(_("Not one of your drawings: {id}").format(id=repr(drawing_id)))
     target_set = class_set()
     folder = drawings_dir(target_set)
     with store.changing(target_set):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if len(list(folder.glob("[!.]*.npz"))) >= CLASS_SET_QUOTA:
-                raise store.StoreError(f"The class's test set holds {CLASS_SET_QUOTA} drawings, its limit.")
+                raise store.StoreError(
+                    ngettext(
+                        "The class's test set holds {count} drawing, its limit.",
+                        "The class's test set holds {count} drawings, its limit.",
+                        CLASS_SET_QUOTA,
+                    ).format(count=language.number(CLASS_SET_QUOTA))
+                )
             with (
                 source.open("rb") as given,
                 tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f,
@@ -357,13 +403,13 @@ def give_drawing(drawing_id: str, workspace: Workspace) -> None:
             os.replace(f.name, folder / f"{workspace.key}-{drawing_id}.npz")
         except OSError as error:
             log.warning("drawing %s could not be given to the class set", drawing_id, exc_info=True)
-            raise store.StoreError(store.UNWRITABLE) from error
+            raise store.StoreError(_(store.UNWRITABLE)) from error
 
 
 def giver(drawing: Drawing) -> str:
     """The alias of the workspace that gave a class-set drawing."""
     key = drawing.id.split("-", 1)[0]
-    return alias_for(key) if KEY.fullmatch(key) else "someone"
+    return alias_for(key) if KEY.fullmatch(key) else _("someone")
 
 
 @dataclass

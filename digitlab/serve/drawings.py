@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from digitlab import language
+from digitlab.language import _, ngettext
 from digitlab.learn.preprocess import read_image
 from digitlab.serve import store
 
@@ -62,18 +64,24 @@ def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, w
     that is not a picture, StoreError past the workspace's quota or when the disk refuses it.
     """
     if not 0 <= int(label) <= 9:
-        raise ValueError(f"A digit is 0-9, not {label}")
+        raise ValueError(_("A digit is 0-9, not {label}").format(label=label))
     pixels = np.asarray(pixels, np.float32)
     if pixels.shape != (28, 28):
-        raise ValueError(f"Expected the 28x28 model input, got shape {pixels.shape}")
+        raise ValueError(_("Expected the 28x28 model input, got shape {shape}").format(shape=pixels.shape))
     data = small_png(original)
     folder = drawings_dir(workspace)
     with store.changing(workspace):
         folder.mkdir(parents=True, exist_ok=True)
         quota = workspace.drawing_quota
         if quota is not None and len(list(folder.glob("[!.]*.npz"))) >= quota:
-            raise store.StoreError(f"This workspace holds {quota} drawings, its limit: delete some to save more.")
-        store.check_room(workspace, len(data) + pixels.nbytes, "a drawing")
+            raise store.StoreError(
+                ngettext(
+                    "This workspace holds {count} drawing, its limit: delete some to save more.",
+                    "This workspace holds {count} drawings, its limit: delete some to save more.",
+                    quota,
+                ).format(count=language.number(quota))
+            )
+        store.check_room(workspace, len(data) + pixels.nbytes)
         drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
             np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
@@ -106,7 +114,7 @@ def read_drawing(path: str, modified: int) -> Drawing:
 def delete_drawing(drawing_id: str, workspace: Workspace) -> None:
     """Delete one drawing by id (an id is a file name in the drawings folder, never a path)."""
     if Path(drawing_id).name != drawing_id or drawing_id.startswith("."):
-        raise ValueError(f"Not a drawing id: {drawing_id!r}")
+        raise ValueError(_("Not a drawing id: {id}").format(id=repr(drawing_id)))
     with store.changing(workspace):
         (drawings_dir(workspace) / f"{drawing_id}.npz").unlink(missing_ok=True)
 

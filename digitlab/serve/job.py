@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from distributed import Event, Queue
 from distributed.scheduler import KilledWorker
 
+from digitlab import language
+from digitlab.language import _
 from digitlab.learn.train import ProgressEvent, TrainConfig, TrainingDiverged
 from digitlab.serve import runs, store
 from digitlab.serve.worker import Finished, JobInterrupted, events_name, started_name, stop_name
@@ -74,6 +76,9 @@ class Job:
     too_long: str | None = None  # why it was stopped for its length, once it was
     by_teacher: bool = False  # the class's teacher asked its stop or cancel
     submitted: float = field(default_factory=time.monotonic)
+    # The language of the page that submitted it (made there): its follow thread says why it failed or is
+    # not saved in that language. Texts without values (runs.INTERRUPTED) stay English: the page shows _(error).
+    page_language: str = field(default_factory=language.current)
 
     def __post_init__(self):
         self.queue = Queue(events_name(self.id), client=self.future.client)
@@ -131,6 +136,7 @@ class Job:
 
     def follow(self) -> None:
         """Drain events until the job ends, then save its model and record how it ended."""
+        language.use(self.page_language)  # this thread's own: a new thread starts in English
         try:
             self.drain()
             beat = looked = time.monotonic()
@@ -163,7 +169,7 @@ class Job:
             self.end("failed", str(error))
         except Exception as error:  # noqa: BLE001 - whatever happened must reach the page, not vanish with the thread
             log.exception("job %s failed unexpectedly", self.id)
-            self.end("failed", f"The job failed: {type(error).__name__}: {error}")
+            self.end("failed", _("The job failed: {kind}: {error}").format(kind=type(error).__name__, error=error))
         finally:
             self.release()
 
@@ -198,11 +204,10 @@ class Job:
         total = last.elapsed + last.seconds_left
         if total <= self.max_seconds * OVER_TIME:
             return None
-        return (
-            f"This run would take about {total / 60:,.0f} minutes; in this class a run may take "
-            f"{self.max_seconds / 60:.0f}. It was stopped and not kept: use a larger batch size, fewer epochs or "
-            "fewer training images."
-        )
+        return _(
+            "This run would take about {minutes} minutes; in this class a run may take {limit}. It was stopped "
+            "and not kept: use a larger batch size, fewer epochs or fewer training images."
+        ).format(minutes=language.number(total / 60), limit=language.number(self.max_seconds / 60))
 
     def finish(self, finished: Finished) -> None:
         if self.cancel_requested:  # it started just before the cancel: stopped, and not kept
@@ -234,10 +239,10 @@ class Job:
                     return False
                 if self.unsaved is None:
                     log.warning("job %s: its model is kept until it can be saved: %s", self.id, error)
-                self.unsaved = (
-                    f"Your model is trained but not saved yet: {error} It is kept on the server and saved as "
+                self.unsaved = _(
+                    "Your model is trained but not saved yet: {error} It is kept on the server and saved as "
                     "soon as there is room. Cancel lets it go."
-                )
+                ).format(error=error)
             time.sleep(SAVE_RETRY)
 
     def end(self, state: str, error: str | None = None) -> None:

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitlab.language import N_
 from digitlab.serve.store import StoreError, changing, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ def read_run(path: Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-INTERRUPTED = "Interrupted: the server or its worker stopped mid-run. No model was saved."
+# Kept in English in the records (a worker and the app's threads make it); the pages show _(error).
+INTERRUPTED = N_("Interrupted: the server or its worker stopped mid-run. No model was saved.")
 
 
 def alive(record: dict, live: set[str]) -> bool:

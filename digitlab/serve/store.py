@@ -32,6 +32,8 @@ from pathlib import Path
 
 import keras
 
+from digitlab import language
+from digitlab.language import N_, _
 from digitlab.serve.workspaces import Workspace
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ class StoreError(Exception):
 
 
 HELD = threading.local()  # the workspace roots whose lock this thread holds
-UNWRITABLE = "The server could not write to its disk (it is full or read-only), so nothing was changed."
+UNWRITABLE = N_("The server could not write to its disk (it is full or read-only), so nothing was changed.")
 
 
 @contextmanager
@@ -76,7 +78,7 @@ def changing(workspace: Workspace) -> Iterator[None]:
                 held.discard(workspace.root)
     except OSError as error:
         log.warning("workspace %s could not be changed", workspace.alias, exc_info=True)
-        raise StoreError(UNWRITABLE) from error
+        raise StoreError(_(UNWRITABLE)) from error
 
 
 @dataclass
@@ -107,7 +109,7 @@ def slugify(name: str) -> str:
     """Return `name` as a safe slug (lowercase letters, digits, '-'), or raise StoreError."""
     slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:MAX_NAME].strip("-")
     if not slug:
-        raise StoreError("That is not a usable model name: use letters or digits.")
+        raise StoreError(_("That is not a usable model name: use letters or digits."))
     return slug
 
 
@@ -169,7 +171,7 @@ def write_model_files(model_file: bytes, folder: Path, meta: dict, extras: dict[
     for relative, data in {MODEL_FILE: model_file, **(extras or {})}.items():
         path = (folder / relative).resolve()
         if not path.is_relative_to(folder.resolve()) or relative == META_FILE:
-            raise StoreError(f"Refused to write {relative!r} beside a model.")
+            raise StoreError(_("Refused to write {file} beside a model.").format(file=repr(relative)))
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
@@ -196,12 +198,13 @@ def disk_use(workspace: Workspace) -> int:
     return sum(f.stat().st_size for f in workspace.root.rglob("*") if f.is_file())
 
 
-def check_room(workspace: Workspace, incoming: int, what: str) -> None:
+def check_room(workspace: Workspace, incoming: int) -> None:
     """Raise StoreError where `incoming` more bytes would take `workspace` past its disk quota."""
     if workspace.byte_quota is not None and disk_use(workspace) + incoming > workspace.byte_quota:
         raise StoreError(
-            f"This workspace would use more than its {workspace.byte_quota // 2**20} MB of disk: "
-            f"delete a model or some drawings to save {what}."
+            _(
+                "This workspace would use more than its {megabytes} MB of disk: delete a model or some drawings first."
+            ).format(megabytes=language.number(workspace.byte_quota // 2**20))
         )
 
 
@@ -224,9 +227,11 @@ def save_model_file(
         root.mkdir(parents=True, exist_ok=True)
         if is_full(workspace):
             raise StoreError(
-                f"This workspace already holds {workspace.model_quota} models, its limit: delete one to save another."
+                _("This workspace already holds {count} models, its limit: delete one to save another.").format(
+                    count=language.number(workspace.model_quota)
+                )
             )
-        check_room(workspace, len(model_file) + sum(map(len, (extras or {}).values())), "a model")
+        check_room(workspace, len(model_file) + sum(map(len, (extras or {}).values())))
         base = slugify(name)
         if base == DEFAULT_NAME:
             base = f"{DEFAULT_NAME}-copy"
@@ -241,7 +246,7 @@ def save_model_file(
                     continue
                 fsync_dir(root)
                 return final
-            raise StoreError(f"Could not find a free name for {base!r}.")
+            raise StoreError(_("Could not find a free name for {name}.").format(name=repr(base)))
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -255,15 +260,15 @@ def read_entry(path: Path, builtin: bool = False) -> SavedModel:
         if not isinstance(entry.meta, dict):
             raise ValueError("not a JSON object")
     except FileNotFoundError:
-        entry.meta, entry.error = {}, "metadata file meta.json is missing"
+        entry.meta, entry.error = {}, _("metadata file meta.json is missing")
     except (ValueError, OSError) as error:
         log.warning("model %s: unreadable metadata", path, exc_info=True)
-        entry.meta, entry.error = {}, f"metadata is not valid JSON ({error})"
+        entry.meta, entry.error = {}, _("metadata is not valid JSON ({error})").format(error=error)
     model_file = path / MODEL_FILE
     if not model_file.is_file():
-        entry.error = "model file model.keras is missing"
+        entry.error = _("model file model.keras is missing")
     elif not zipfile.is_zipfile(model_file):
-        entry.error = "model file model.keras is corrupt or truncated"
+        entry.error = _("model file model.keras is corrupt or truncated")
     return entry
 
 
@@ -290,7 +295,7 @@ def list_models(workspace: Workspace, include_default: bool = True) -> list[Save
 def default_model() -> SavedModel:
     """The store entry of the model shipped with DigitLab, read-only, called 'default'."""
     if not (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
-        raise StoreError("The shipped default model is missing: run `python -m digitlab make-default`.")
+        raise StoreError(_("The shipped default model is missing: run `python -m digitlab make-default`."))
     entry = read_entry(DEFAULT_MODEL_DIR, builtin=True)
     entry.name = DEFAULT_NAME
     return entry
@@ -302,7 +307,9 @@ def find_model(name: str, workspace: Workspace) -> SavedModel:
         return default_model()
     path = models_dir(workspace) / slugify(name)
     if slugify(name) != name or not path.is_dir():
-        raise StoreError(f"No saved model called {name!r}. `python -m digitlab list` shows the saved models.")
+        raise StoreError(
+            _("No saved model called {name}. `python -m digitlab list` shows the saved models.").format(name=repr(name))
+        )
     return read_entry(path)
 
 
@@ -322,7 +329,7 @@ def load_model(name: str, workspace: Workspace) -> tuple[keras.Model, dict]:
 def require_ok(entry: SavedModel) -> None:
     """Raise StoreError naming what is broken about `entry`, if anything is."""
     if entry.error:
-        raise StoreError(f"Model {entry.name!r} is broken: {entry.error}.")
+        raise StoreError(_("Model {name} is broken: {error}.").format(name=repr(entry.name), error=entry.error))
 
 
 def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
@@ -332,7 +339,9 @@ def load_entry(entry: SavedModel) -> tuple[keras.Model, dict]:
         model = keras.saving.load_model(entry.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file; all mean the same here
         log.warning("model %s could not be loaded", entry.path, exc_info=True)
-        raise StoreError(f"Model {entry.name!r} could not be loaded: {error}") from error
+        raise StoreError(
+            _("Model {name} could not be loaded: {error}").format(name=repr(entry.name), error=error)
+        ) from error
     return model, entry.meta
 
 
@@ -351,9 +360,9 @@ def rename_model(old: str, new: str, workspace: Workspace) -> str:
     entry = find_model(old, workspace)
     root = models_dir(workspace)
     if entry.builtin:
-        raise StoreError("The shipped default model cannot be renamed.")
+        raise StoreError(_("The shipped default model cannot be renamed."))
     target = slugify(new)
-    taken = StoreError(f"A model called {target!r} already exists.")
+    taken = StoreError(_("A model called {name} already exists.").format(name=repr(target)))
     with changing(workspace):
         if target == DEFAULT_NAME or (root / target).exists():
             raise taken
@@ -370,7 +379,7 @@ def delete_model(name: str, workspace: Workspace) -> None:
     """Delete a saved model: it vanishes from the store in one rename, then its files go."""
     entry = find_model(name, workspace)
     if entry.builtin:
-        raise StoreError("The shipped default model cannot be deleted.")
+        raise StoreError(_("The shipped default model cannot be deleted."))
     with changing(workspace):
         trash = Path(tempfile.mkdtemp(prefix=".tmp-del-", dir=models_dir(workspace)))
         os.rename(entry.path, trash / entry.name)

@@ -12,6 +12,7 @@ import hmac
 import time
 
 from digitlab import settings
+from digitlab.language import _
 from digitlab.serve.last_minute import LastMinute
 from digitlab.serve.workspaces import token_key
 
@@ -39,7 +40,7 @@ def try_teacher_key(given: str | None, *who: str) -> bool:
     WRONG_KEYS_PER_MINUTE wrong keys a minute; past that, TooManyGuesses, and the key is not checked."""
     with WRONG_KEYS.lock:
         if any(WRONG_KEYS.count(name) >= WRONG_KEYS_PER_MINUTE for name in who):
-            raise TooManyGuesses("Too many wrong keys: wait a minute before you try again.")
+            raise TooManyGuesses(_("Too many wrong keys: wait a minute before you try again."))
         if is_teacher_key(given):
             return True
         for name in who:
@@ -68,7 +69,7 @@ def is_teacher_pass(value: str | None, now: float | None = None) -> bool:
     """True for a pass this store made under today's teacher key that has not expired."""
     if not isinstance(value, str) or not value or not settings.current().teacher_key:
         return False
-    expires, _, signature = value.partition(".")
+    expires, _dot, signature = value.partition(".")
     if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
         return False
     if int(expires) < (time.time() if now is None else now):

@@ -24,7 +24,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitlab import settings
+from digitlab import language, settings
+from digitlab.language import _
 from digitlab.serve.last_minute import LastMinute
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # 16 random characters, then 16 that sign them
@@ -78,8 +79,10 @@ def new_token(address: str | None = None) -> str:
         with NEW_TOKENS.lock:
             if NEW_TOKENS.count(address) >= new_workspaces_per_minute():
                 raise WorkspaceError(
-                    "Too many new workspaces were opened from your address in the last minute. Wait a minute "
-                    "and reload, or open the address you bookmarked to come back to yours."
+                    _(
+                        "Too many new workspaces were opened from your address in the last minute. Wait a minute "
+                        "and reload, or open the address you bookmarked to come back to yours."
+                    )
                 )
             NEW_TOKENS.add(address)
     random_part = secrets.token_urlsafe(12)
@@ -119,9 +122,11 @@ def token_key() -> bytes:
                 draft.unlink()
         key = path.read_bytes()
     except OSError as error:
-        raise WorkspaceError("This server cannot keep its workspace key: its folder cannot be written.") from error
+        raise WorkspaceError(_("This server cannot keep its workspace key: its folder cannot be written.")) from error
     if len(key) < 32:
-        raise WorkspaceError(f"The workspace key {path} is damaged: remove it (every workspace link changes).")
+        raise WorkspaceError(
+            _("The workspace key {path} is damaged: remove it (every workspace link changes).").format(path=path)
+        )
     TOKEN_KEYS[path] = key
     return key
 
@@ -162,8 +167,10 @@ def check_run_size(epochs: int, images: int, network: dict | None = None) -> Non
     ceiling = digits_per_run()
     if shared_mode() and epochs * images > ceiling:
         raise WorkspaceError(
-            f"In a class one run may look at {ceiling:,} digits at most (epochs x training images); this one "
-            f"would look at {epochs * images:,}. Use fewer epochs or fewer training images."
+            _(
+                "In a class one run may look at {ceiling} digits at most (epochs x training images); this one "
+                "would look at {digits}. Use fewer epochs or fewer training images."
+            ).format(ceiling=language.number(ceiling), digits=language.number(epochs * images))
         )
     if network is not None:
         check_network_size(network)
@@ -173,7 +180,7 @@ def check_network_size(network: dict) -> None:
     """Refuse a network over `network_limits()` (or one that cannot work) with a NetworkError that says why."""
     from digitlab.learn.network import check_size, describe
 
-    check_size(describe(network), *network_limits(), where="In a class: " if shared_mode() else "")
+    check_size(describe(network), *network_limits(), where=_("In a class: ") if shared_mode() else "")
 
 
 def workspaces_dir() -> Path:
@@ -183,7 +190,7 @@ def workspaces_dir() -> Path:
 def by_key(key: str) -> Workspace:
     """The shared workspace with folder name `key` (32 hex digits), whether or not it exists yet."""
     if not isinstance(key, str) or not KEY.fullmatch(key):
-        raise WorkspaceError(f"{key!r} is not a workspace key (32 hex digits).")
+        raise WorkspaceError(_("{key} is not a workspace key (32 hex digits).").format(key=repr(key)))
     return Workspace(
         key,
         workspaces_dir() / key,
@@ -199,13 +206,15 @@ def from_token(token: str) -> Workspace:
     server of this store made (unless its workspace exists: a link from before tokens were signed)."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise WorkspaceError(
-            "That workspace link is not valid: a workspace token is 32 letters, digits, - or _. "
-            "Open the app without `?ws=` to start a new workspace."
+            _(
+                "That workspace link is not valid: a workspace token is 32 letters, digits, - or _. "
+                "Open the app without `?ws=` to start a new workspace."
+            )
         )
     workspace = by_key(hashlib.sha256(f"token:{token}".encode()).hexdigest()[:32])
     if not issued(token) and not workspace.root.is_dir():
         raise WorkspaceError(
-            "That workspace link was not made by this server. Open the app without `?ws=` to start a new workspace."
+            _("That workspace link was not made by this server. Open the app without `?ws=` to start a new workspace.")
         )
     return workspace
 
@@ -213,7 +222,7 @@ def from_token(token: str) -> Workspace:
 def from_identity(subject: str) -> Workspace:
     """The workspace of a signed-in user (their identity provider's stable subject or e-mail)."""
     if not subject:
-        raise WorkspaceError("A signed-in user needs an identity.")
+        raise WorkspaceError(_("A signed-in user needs an identity."))
     return by_key(hashlib.sha256(f"user:{subject}".encode()).hexdigest()[:32])
 
 
@@ -235,6 +244,8 @@ def all_workspaces() -> list[Workspace]:
 def require_owner(viewer: Workspace, owner: Workspace | None) -> None:
     """Raise WorkspaceError unless `viewer` may change what `owner` holds (the default: no one)."""
     if owner is None:
-        raise WorkspaceError("The shipped default model is read-only.")
+        raise WorkspaceError(_("The shipped default model is read-only."))
     if owner.key != viewer.key:
-        raise WorkspaceError(f"That model belongs to {owner.alias}: you can use it, not change it.")
+        raise WorkspaceError(
+            _("That model belongs to {owner}: you can use it, not change it.").format(owner=owner.alias)
+        )
