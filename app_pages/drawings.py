@@ -6,7 +6,7 @@ import streamlit as st
 
 from digitlab import language
 from digitlab.language import _, ngettext
-from digitlab.serve import classroom, store
+from digitlab.serve import class_set, store
 from digitlab.serve.drawings import as_arrays, delete_drawing, list_drawings
 from ui import jobs, keys, picker, visitor, widgets
 
@@ -22,7 +22,7 @@ st.write(
 
 workspace = visitor.workspace()
 drawings = list_drawings(workspace)
-given = set() if workspace.personal else classroom.given_ids(workspace)
+given = set() if workspace.personal else class_set.given_ids(workspace)
 if not drawings:
     st.info(_("No drawings yet: draw a digit, and when the model is wrong, save it with its true label."))
     st.stop()
@@ -60,7 +60,7 @@ with left:
             ),
         ):
             try:
-                classroom.give_drawing(doomed, workspace)
+                class_set.give_drawing(doomed, workspace)
                 st.rerun()
             except (ValueError, store.StoreError) as error:
                 log.info("drawing not given: %s", error)

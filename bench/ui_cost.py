@@ -152,7 +152,7 @@ def class_pages(models: int = 200, class_drawings: int = 500) -> tuple[float, fl
     (the answers on the drawings handed to a worker, answers.py), the seconds until the worker has
     written them, a later view (the table from the answers kept); then a later view of every page."""
     from digitlab.learn.architectures import build_model
-    from digitlab.serve import answers, classroom, store, workspaces
+    from digitlab.serve import answers, class_set, classroom, store, workspaces
     from digitlab.serve.drawings import list_drawings, save_drawing
 
     home = tempfile.mkdtemp(prefix="digitlab-class-")
@@ -169,7 +169,7 @@ def class_pages(models: int = 200, class_drawings: int = 500) -> tuple[float, fl
         for i in range(class_drawings):
             save_drawing(data.x_test[i], int(data.y_test[i]), data.x_test[i], giver)
         for drawing in list_drawings(giver):
-            classroom.give_drawing(drawing.id, giver)
+            class_set.give_drawing(drawing.id, giver)
         token = workspaces.new_token()
         save_drawing(data.x_test[0], 7, data.x_test[0], workspaces.from_token(token))
         app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
@@ -185,7 +185,7 @@ def class_pages(models: int = 200, class_drawings: int = 500) -> tuple[float, fl
         def unanswered() -> int:
             entries = [row.model for row in classroom.leaderboard()]
             mine = list_drawings(workspaces.from_token(token))
-            return len(answers.scores(entries, mine)[1] + answers.scores(entries, classroom.class_drawings())[1])
+            return len(answers.scores(entries, mine)[1] + answers.scores(entries, class_set.class_drawings())[1])
 
         from digitlab.serve.jobs import board_at
         from ui.jobs import scheduler_address

@@ -14,7 +14,7 @@ import pytest
 
 from digitlab.learn.architectures import build_model
 from digitlab.learn.train import TrainConfig
-from digitlab.serve import answers, classroom, runs, store, teacher, workspaces
+from digitlab.serve import answers, class_set, classroom, runs, store, teacher, workspaces
 from digitlab.serve.drawings import list_drawings, save_drawing
 from digitlab.serve.jobs import JobBoard, class_runs
 from digitlab.serve.last_minute import LastMinute
@@ -252,17 +252,17 @@ def test_a_drawing_given_to_the_class_set_is_scored_and_the_teacher_can_remove_i
     alice, bob = student(1), student(2)
     kept = save_drawing(mnist.x_test[0], 7, mnist.x_test[0], alice)
     given = save_drawing(mnist.x_test[1], 2, mnist.x_test[1], alice)
-    assert classroom.class_drawings() == []  # private unless given
+    assert class_set.class_drawings() == []  # private unless given
     for wrong in ("../../etc/passwd", ".hidden", "no-such-drawing"):
         with pytest.raises(ValueError, match="Not one of your drawings"):
-            classroom.give_drawing(wrong, alice)
+            class_set.give_drawing(wrong, alice)
     with pytest.raises(ValueError):
-        classroom.give_drawing(given, bob)  # not bob's
-    classroom.give_drawing(given, alice)
-    classroom.give_drawing(given, alice)  # twice: one copy
-    assert classroom.given_ids(alice) == {given} and classroom.given_ids(bob) == set()
-    [copy] = classroom.class_drawings()
-    assert copy.label == 2 and classroom.giver(copy) == alice.alias and kept not in copy.id
+        class_set.give_drawing(given, bob)  # not bob's
+    class_set.give_drawing(given, alice)
+    class_set.give_drawing(given, alice)  # twice: one copy
+    assert class_set.given_ids(alice) == {given} and class_set.given_ids(bob) == set()
+    [copy] = class_set.class_drawings()
+    assert copy.label == 2 and class_set.giver(copy) == alice.alias and kept not in copy.id
 
     # The leaderboard scores every model on it, once a worker has read it: the shipped default reads MNIST's 2 right.
     app = page("models")
@@ -284,19 +284,19 @@ def test_a_drawing_given_to_the_class_set_is_scored_and_the_teacher_can_remove_i
     assert remove.disabled  # asked first
     teacher.checkbox(key="teacher-drawing-sure").check().run()
     next(b for b in teacher.button if b.label == "Remove it from the class set").click().run()
-    assert not teacher.exception and classroom.class_drawings() == []
+    assert not teacher.exception and class_set.class_drawings() == []
     assert len(list_drawings(alice)) == 2  # she keeps her own
-    classroom.give_drawing(given, alice)
+    class_set.give_drawing(given, alice)
     archived = classroom.new_lesson()
-    assert classroom.class_drawings() == [] and list_drawings(alice) == []
+    assert class_set.class_drawings() == [] and list_drawings(alice) == []
     classroom.restore(archived)
-    assert len(classroom.class_drawings()) == 1 and len(list_drawings(alice)) == 2
+    assert len(class_set.class_drawings()) == 1 and len(list_drawings(alice)) == 2
 
 
 def test_two_alike_class_drawings_are_told_apart_and_the_class_table_says_no_model_yet(shared, monkeypatch, mnist):
     alice = student(1)
     for _ in range(2):
-        classroom.give_drawing(save_drawing(mnist.x_test[0], 7, mnist.x_test[0], alice), alice)
+        class_set.give_drawing(save_drawing(mnist.x_test[0], 7, mnist.x_test[0], alice), alice)
     app = teacher_visit(monkeypatch).run()
     assert not app.exception
     captions = next(i.captions for i in app.get("image") if len(i.captions) == 2)
@@ -314,7 +314,7 @@ def test_a_student_gives_a_drawing_from_my_drawings(shared, monkeypatch, mnist):
     save_drawing(mnist.x_test[0], 7, mnist.x_test[0], mine)
     app.run()
     app.button(key="give_drawing").click().run()
-    assert not app.exception and classroom.given_ids(mine) == {list_drawings(mine)[0].id}
+    assert not app.exception and class_set.given_ids(mine) == {list_drawings(mine)[0].id}
     assert app.button(key="give_drawing").disabled and app.get("image")[0].captions[0].endswith("given to the class")
 
 

@@ -9,7 +9,7 @@ from digitlab.language import N_, _
 from digitlab.learn.evaluate import compare
 from digitlab.learn.export import FORMATS
 from digitlab.learn.train import TrainConfig
-from digitlab.serve import answers, browser_copies, classroom, store
+from digitlab.serve import answers, browser_copies, class_set, classroom, store
 from digitlab.serve.drawings import list_drawings
 from digitlab.serve.workspaces import Workspace
 from ui import caches, jobs, keys, widgets
@@ -45,7 +45,7 @@ def leaderboard_table(board: list[classroom.BoardEntry], workspace: Workspace) -
     lesson = classroom.read_lesson()
     entries = [row.model for row in board]
     on_yours, missing = answers.scores(entries, list_drawings(workspace))
-    on_the_class, missing_too = answers.scores(entries, classroom.class_drawings())
+    on_the_class, missing_too = answers.scores(entries, class_set.class_drawings())
     if missing or missing_too:
         jobs.answer_in_background(missing + missing_too)
         st.caption(_("Reading the drawings with every model, on the training workers: the drawings columns fill in."))
@@ -68,7 +68,7 @@ def leaderboard_table(board: list[classroom.BoardEntry], workspace: Workspace) -
 
 def unanswered(workspace: Workspace) -> list[answers.Unanswered]:
     entries = [row.model for row in classroom.leaderboard()]
-    yours, theirs = list_drawings(workspace), classroom.class_drawings()
+    yours, theirs = list_drawings(workspace), class_set.class_drawings()
     return answers.scores(entries, yours)[1] + answers.scores(entries, theirs)[1]
 
 

@@ -8,7 +8,7 @@ from digitlab import language
 from digitlab.language import _
 from digitlab.learn.architectures import ARCHITECTURES
 from digitlab.learn.network import OWN_NETWORK, describe
-from digitlab.serve import classroom, store
+from digitlab.serve import class_set, classroom, store
 from digitlab.serve.drawings import delete_drawing
 from digitlab.serve.jobs import ClassRun
 from digitlab.serve.workspaces import WorkspaceError
@@ -19,30 +19,30 @@ from ui.numbers import in_words
 def the_class_drawings() -> None:
     """The drawings students gave to the class's test set; the teacher can take one out."""
     st.subheader(_("The class's drawings"))
-    given = classroom.class_drawings()
+    given = class_set.class_drawings()
     if not given:
         st.caption(_("No student has given a drawing to the class's test set yet (My drawings page)."))
         return
     # Numbered: two 7s from one student have the same label and giver, and the list below must say which is which.
     st.image(
         [widgets.big_digit(d.pixels, 84) for d in given],
-        caption=[f"#{n}: {d.label} · {classroom.giver(d)}" for n, d in enumerate(given, 1)],
+        caption=[f"#{n}: {d.label} · {class_set.giver(d)}" for n, d in enumerate(given, 1)],
         width=84,
         output_format="PNG",
         alt=[
-            _("Drawing {number}: a {digit} given by {giver}").format(number=n, digit=d.label, giver=classroom.giver(d))
+            _("Drawing {number}: a {digit} given by {giver}").format(number=n, digit=d.label, giver=class_set.giver(d))
             for n, d in enumerate(given, 1)
         ],
     )
     names = {
-        _("#{number}: a {digit} by {giver}").format(number=n, digit=d.label, giver=classroom.giver(d)): d.id
+        _("#{number}: a {digit} by {giver}").format(number=n, digit=d.label, giver=class_set.giver(d)): d.id
         for n, d in enumerate(given, 1)
     }
     doomed = names[st.selectbox(_("Drawing to take out of the class set"), list(names), key="teacher-drawing")]
     sure = st.checkbox(_("Yes, take it out (the student keeps their own copy)"), key="teacher-drawing-sure")
     if st.button(_("Remove it from the class set"), disabled=not sure):
         try:
-            delete_drawing(doomed, classroom.class_set())
+            delete_drawing(doomed, class_set.class_set())
         except (ValueError, store.StoreError) as error:
             st.error(str(error))
         else:

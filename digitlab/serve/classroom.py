@@ -6,9 +6,7 @@ challenge ("at least 98% with at most 10,000 parameters"); it is checked when a 
 "New lesson" moves every workspace into a dated folder under `<home>/archive/`, from which it can
 be restored.
 
-The class's own test set (`<home>/class-set/drawings/`) holds the drawings students chose to give
-(a copy, named after its giver's workspace key and the drawing's id); a student's drawings stay
-private unless given, and the teacher can remove any.
+The class's own test set, the drawings students gave: class_set.py.
 """
 
 from __future__ import annotations
@@ -17,10 +15,7 @@ import csv
 import io
 import json
 import logging
-import os
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,12 +25,11 @@ from digitlab import language
 from digitlab.language import N_, _, ngettext
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.serve import store
-from digitlab.serve.drawings import Drawing, drawings_dir, list_drawings
+from digitlab.serve.class_set import class_set
+from digitlab.serve.drawings import list_drawings
 from digitlab.serve.workspaces import (
-    KEY,
     Workspace,
     WorkspaceError,
-    alias_for,
     all_workspaces,
     check_run_size,
     home,
@@ -48,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLASS_SET_QUOTA = 2000  # drawings in the class's own test set
 ARCHIVE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}")  # when the lesson was archived: 2026-12-03-091500
 
 
@@ -356,60 +349,6 @@ def restore(name: str) -> str | None:
         raise store.StoreError(_(store.UNWRITABLE)) from error
     log.info("restored the lesson archived as %s", name)
     return saved_now
-
-
-def class_set() -> Workspace:
-    """The class's own test set: a folder of given drawings, read by the leaderboard."""
-    return Workspace("class-set", home() / "class-set", "the class", drawing_quota=CLASS_SET_QUOTA)
-
-
-def class_drawings() -> list[Drawing]:
-    return list_drawings(class_set())
-
-
-def given_ids(workspace: Workspace) -> set[str]:
-    """The ids of `workspace`'s drawings that are in the class set."""
-    prefix = f"{workspace.key}-"
-    return {d.id.removeprefix(prefix) for d in class_drawings() if d.id.startswith(prefix)}
-
-
-def give_drawing(drawing_id: str, workspace: Workspace) -> None:
-    """Copy one of `workspace`'s drawings into the class set (giving it twice keeps one copy).
-
-    Raises ValueError for an id that is not one of its drawings, StoreError when the class set is
-    full or the disk refuses.
-    """
-    source = drawings_dir(workspace) / f"{drawing_id}.npz"
-    if Path(drawing_id).name != drawing_id or drawing_id.startswith(".") or not source.is_file():
-        raise ValueError(_("Not one of your drawings: {id}").format(id=repr(drawing_id)))
-    target_set = class_set()
-    folder = drawings_dir(target_set)
-    with store.changing(target_set):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if len(list(folder.glob("[!.]*.npz"))) >= CLASS_SET_QUOTA:
-                raise store.StoreError(
-                    ngettext(
-                        "The class's test set holds {count} drawing, its limit.",
-                        "The class's test set holds {count} drawings, its limit.",
-                        CLASS_SET_QUOTA,
-                    ).format(count=language.number(CLASS_SET_QUOTA))
-                )
-            with (
-                source.open("rb") as given,
-                tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f,
-            ):
-                shutil.copyfileobj(given, f)
-            os.replace(f.name, folder / f"{workspace.key}-{drawing_id}.npz")
-        except OSError as error:
-            log.warning("drawing %s could not be given to the class set", drawing_id, exc_info=True)
-            raise store.StoreError(_(store.UNWRITABLE)) from error
-
-
-def giver(drawing: Drawing) -> str:
-    """The alias of the workspace that gave a class-set drawing."""
-    key = drawing.id.split("-", 1)[0]
-    return alias_for(key) if KEY.fullmatch(key) else _("someone")
 
 
 @dataclass
