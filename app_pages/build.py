@@ -53,19 +53,37 @@ scaling = st.radio(
 draft.set_input(scaling)
 
 st.subheader(_("Layers"))
+cards = []  # each layer's box: a message about a layer is shown in it
 for position, (uid, settings) in enumerate(list(draft.layers)):
-    with st.container(border=True):
-        head, up, down, remove = st.columns([5, 1, 1, 1], vertical_alignment="center")
-        head.markdown(
+    with st.container(border=True) as card:
+        cards.append(card)
+        st.markdown(
             _("**{position}. {layer}**: {help}").format(
                 position=position + 1, layer=_(PLAIN_NAMES[settings["type"]]), help=_(LAYER_HELP[settings["type"]])
             )
         )
-        up.button(_("Up"), key=f"up-{uid}", on_click=draft.move, args=(position, -1), disabled=position == 0)
-        last = position == len(draft.layers) - 1
-        down.button(_("Down"), key=f"down-{uid}", on_click=draft.move, args=(position, 1), disabled=last)
-        remove.button(_("Remove"), key=f"remove-{uid}", on_click=draft.remove, args=(position,))
         draft.change(position, **builder.layer_settings(uid, settings))
+        moves = st.container(horizontal=True)  # one row on a phone too
+        last = position == len(draft.layers) - 1
+        moves.button(
+            _("Up"),
+            key=f"up-{uid}",
+            icon=":material/arrow_upward:",
+            on_click=draft.move,
+            args=(position, -1),
+            disabled=position == 0,
+        )
+        moves.button(
+            _("Down"),
+            key=f"down-{uid}",
+            icon=":material/arrow_downward:",
+            on_click=draft.move,
+            args=(position, 1),
+            disabled=last,
+        )
+        moves.button(
+            _("Remove"), key=f"remove-{uid}", icon=":material/delete:", on_click=draft.remove, args=(position,)
+        )
 st.caption(_("Every network ends with ten neurons, one for each digit: its answers (added for you)."))
 
 
@@ -102,6 +120,8 @@ try:
     check_network_size(network)  # a class's own limits, if the server sets them
 except NetworkError as error:
     log.info("network refused: %s", error)
+    if error.position and error.position <= len(cards):
+        cards[error.position - 1].error(str(error), icon=":material/error:")  # at its layer
     st.error(str(error))
     rows = None
 else:
@@ -110,6 +130,7 @@ else:
         builder.table_rows(rows),
         hide_index=True,
         column_config={
+            _("Layer"): st.column_config.TextColumn(pinned=True),  # kept in sight when a phone scrolls the table
             _("Numbers it learns"): counts,
             _("Multiply-adds per digit"): counts,
         },  # as builder.table_rows names them

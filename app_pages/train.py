@@ -65,31 +65,8 @@ st.page_link(
 form_key = arch if network is None else f"{OWN_NETWORK}-{arch}"  # the settings' widgets: one set each
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
+    # What a learner changes first, then Train: on a phone the button is on the first screen.
     a, b, c = st.columns(3)  # a row of columns per line: the keyboard goes across, as one reads
-    optimizer = a.selectbox(
-        _("Optimizer"),
-        list(OPTIMIZERS),
-        index=list(OPTIMIZERS).index(defaults.optimizer),
-        key=f"opt-{form_key}",
-        help=_(SETTINGS_HELP["optimizer"]),
-    )
-    learning_rate = b.number_input(
-        _("Learning rate"),
-        value=defaults.learning_rate,
-        min_value=0.0,
-        format="%g",
-        key=f"lr-{form_key}",
-        help=_(SETTINGS_HELP["learning_rate"]),
-    )
-    batch_size = c.number_input(
-        _("Batch size"),
-        value=defaults.batch_size,
-        min_value=1,
-        step=1,
-        key=f"bs-{form_key}",
-        help=_(SETTINGS_HELP["batch_size"]),
-    )
-    a, b, c = st.columns(3)
     epochs = a.number_input(
         _("Epochs"),
         value=defaults.epochs,
@@ -98,14 +75,7 @@ with st.form("settings"):
         key=f"ep-{form_key}",
         help=_(SETTINGS_HELP["epochs"]),
     )
-    seed = b.number_input(_("Seed"), value=0, min_value=0, max_value=MAX_SEED, step=1, help=_(SETTINGS_HELP["seed"]))
-    name = c.text_input(
-        _("Model name"), value="my-network" if network else arch, key=f"name-{choice}", help=_(SETTINGS_HELP["name"])
-    )  # follows the arch
-    a, b, c = st.columns(3, vertical_alignment="bottom")
-    augment = a.checkbox(_("Vary the digits"), help=_(SETTINGS_HELP["augment"]))
-    keep_on_stop = b.checkbox(_("Keep it if I stop"), value=True, help=_(SETTINGS_HELP["keep"]))
-    limit = c.number_input(
+    limit = b.number_input(
         _("Training images (0 = all {count})").format(count=language.number(55_000)),
         value=0,
         min_value=0,
@@ -113,6 +83,40 @@ with st.form("settings"):
         key="limit",
         help=_(SETTINGS_HELP["limit"]),
     )
+    name = c.text_input(
+        _("Model name"), value="my-network" if network else arch, key=f"name-{choice}", help=_(SETTINGS_HELP["name"])
+    )  # follows the arch
+    with st.expander(_("More settings")):
+        a, b, c = st.columns(3)
+        optimizer = a.selectbox(
+            _("Optimizer"),
+            list(OPTIMIZERS),
+            index=list(OPTIMIZERS).index(defaults.optimizer),
+            key=f"opt-{form_key}",
+            help=_(SETTINGS_HELP["optimizer"]),
+        )
+        learning_rate = b.number_input(
+            _("Learning rate"),
+            value=defaults.learning_rate,
+            min_value=0.0,
+            format="%g",
+            key=f"lr-{form_key}",
+            help=_(SETTINGS_HELP["learning_rate"]),
+        )
+        batch_size = c.number_input(
+            _("Batch size"),
+            value=defaults.batch_size,
+            min_value=1,
+            step=1,
+            key=f"bs-{form_key}",
+            help=_(SETTINGS_HELP["batch_size"]),
+        )
+        a, b, c = st.columns(3, vertical_alignment="bottom")
+        seed = a.number_input(
+            _("Seed"), value=0, min_value=0, max_value=MAX_SEED, step=1, key="seed", help=_(SETTINGS_HELP["seed"])
+        )
+        augment = b.checkbox(_("Vary the digits"), key="augment", help=_(SETTINGS_HELP["augment"]))
+        keep_on_stop = c.checkbox(_("Keep it if I stop"), value=True, key="keep", help=_(SETTINGS_HELP["keep"]))
     start = st.form_submit_button(_("Train"), type="primary")
 explain_it.explain_batches()
 

@@ -18,6 +18,7 @@ from ui.words import LAYER_SETTINGS_HELP
 # learner cannot type a value it refuses. The label and help are English messages (N_): shown as _(text); a
 # choice's options (same, valid, relu...) are the names Keras knows, shown as they are.
 SETTING_WIDGETS = Column(SETTING_SPECS, "widget")
+SETTING_WIDTH = 150  # px: two settings side by side on a 360-px phone
 
 
 def draft() -> Draft:
@@ -31,8 +32,9 @@ def layer_settings(uid: int, settings: dict) -> dict:
     """Widgets for one layer's settings, filled with them; returns the settings as the widgets now say."""
     changed = {}
     names = [n for n in settings if n != "type"]
-    columns = st.columns(max(len(names), 1))
-    for column, name in zip(columns, names, strict=False):
+    row = st.container(horizontal=True)  # side by side, as many as the screen holds (two on a phone)
+    for name in names:
+        column = row.container(width=SETTING_WIDTH)
         label, kind, options = SETTING_WIDGETS[name]
         label, key, help_ = _(label), f"layer-{uid}-{name}", _(LAYER_SETTINGS_HELP[name])
         value = settings[name]

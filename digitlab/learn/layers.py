@@ -25,7 +25,13 @@ PADDINGS = ("valid", "same")
 
 
 class NetworkError(ValueError):
-    """A network that cannot be built or cannot work, said in words a learner can act on."""
+    """A network that cannot be built or cannot work, said in words a learner can act on.
+
+    `position`: the layer (from 1) it is about, where it is about one (the Build page shows it there)."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
 
 
 def whole(value, what: str, low: int, high: int) -> int:

@@ -91,7 +91,8 @@ def describe(network: dict) -> list[LayerRow]:
             raise NetworkError(
                 _("Layer {position}: unknown type {kind}; choose one of {kinds}.").format(
                     position=position, kind=repr(kind), kinds=", ".join(LAYER_REGISTRY)
-                )
+                ),
+                position,
             )
         type_ = LAYER_REGISTRY[kind]
         unknown = set(settings) - set(type_.defaults) - {"type"}
@@ -99,7 +100,8 @@ def describe(network: dict) -> list[LayerRow]:
             raise NetworkError(
                 _("Layer {position} ({layer}) has no setting {settings}.").format(
                     position=position, layer=_(type_.plain_name), settings=", ".join(sorted(unknown))
-                )
+                ),
+                position,
             )
         counts[kind] = counts.get(kind, 0) + 1
         out = step(kind, {**type_.defaults, **settings}, shape, position)
@@ -110,7 +112,8 @@ def describe(network: dict) -> list[LayerRow]:
             _(
                 "The ten answers need a flat input, but the last layer gives {shape} maps: "
                 "end with Flatten or Global average pooling (then Dense layers if you like)."
-            ).format(shape="x".join(map(str, shape)))
+            ).format(shape="x".join(map(str, shape))),
+            len(stack) or None,
         )
     rows.append(
         LayerRow("probabilities", _("Dense 10, softmax: the ten answers"), (10,), shape[0] * 10 + 10, shape[0] * 10)
@@ -152,11 +155,16 @@ def step(kind: str, s: dict, shape: tuple[int, ...], position: int) -> Step:
             raise NetworkError(
                 _("{where} works on maps, but it comes after the picture was flattened: move it up.").format(
                     where=where
-                )
+                ),
+                position,
             )
-    for setting in type_.defaults:  # in the type's order: the first wrong setting is the one said
-        SETTING_SPECS[setting].check(s[setting], where)
-    return type_.walk(s, shape, where)
+    try:
+        for setting in type_.defaults:  # in the type's order: the first wrong setting is the one said
+            SETTING_SPECS[setting].check(s[setting], where)
+        return type_.walk(s, shape, where)
+    except NetworkError as error:
+        error.position = error.position or position
+        raise
 
 
 def build(network: dict, name: str = "network") -> keras.Model:
