@@ -55,8 +55,9 @@ draft.set_input(scaling)
 st.subheader(_("Layers"))
 cards = []  # each layer's box: a message about a layer is shown in it
 for position, (uid, settings) in enumerate(list(draft.layers)):
-    with st.container(border=True) as card:
-        cards.append(card)
+    card = st.container(border=True)
+    cards.append(card)
+    with card:
         st.markdown(
             _("**{position}. {layer}**: {help}").format(
                 position=position + 1, layer=_(PLAIN_NAMES[settings["type"]]), help=_(LAYER_HELP[settings["type"]])

@@ -57,16 +57,12 @@ else:
         _(ARCHITECTURES[arch].plain),
         help=_("In the field's own words: {description}.").format(description=_(ARCHITECTURES[arch].description)),
     )
-st.page_link(
-    page="app_pages/build.py",  # a path, not words (by keyword: the text check reads first arguments)
-    label=_("Build your own network: add, remove and change layers"),
-    icon=":material/construction:",
-)
 form_key = arch if network is None else f"{OWN_NETWORK}-{arch}"  # the settings' widgets: one set each
 with st.form("settings"):
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
     # What a learner changes first, then Train: on a phone the button is on the first screen.
-    a, b, c = st.columns(3)  # a row of columns per line: the keyboard goes across, as one reads
+    first = st.container(horizontal=True)  # side by side, on a phone too: the keyboard goes across, as one reads
+    a, b, c = first.container(width=105), first.container(width=175), first.container(width=240)
     epochs = a.number_input(
         _("Epochs"),
         value=defaults.epochs,
@@ -87,7 +83,7 @@ with st.form("settings"):
         _("Model name"), value="my-network" if network else arch, key=f"name-{choice}", help=_(SETTINGS_HELP["name"])
     )  # follows the arch
     with st.expander(_("More settings")):
-        a, b, c = st.columns(3)
+        a, b, c = st.columns(3)  # a row of columns per line: the keyboard goes across, as one reads
         optimizer = a.selectbox(
             _("Optimizer"),
             list(OPTIMIZERS),
@@ -118,6 +114,11 @@ with st.form("settings"):
         augment = b.checkbox(_("Vary the digits"), key="augment", help=_(SETTINGS_HELP["augment"]))
         keep_on_stop = c.checkbox(_("Keep it if I stop"), value=True, key="keep", help=_(SETTINGS_HELP["keep"]))
     start = st.form_submit_button(_("Train"), type="primary")
+st.page_link(
+    page="app_pages/build.py",  # a path, not words (by keyword: the text check reads first arguments)
+    label=_("Build your own network: add, remove and change layers"),
+    icon=":material/construction:",
+)
 explain_it.explain_batches()
 
 # The run's one slot, filled below: a press of Train clears the last run at once, not after the submit.

@@ -65,6 +65,32 @@ def test_the_builders_widgets_and_words_are_the_registrys(monkeypatch):
     assert kinds(draft)[0] == "upsample" and describe(draft.network())[1].shape == (28, 28, 1)
 
 
+def layer_boxes(app) -> list:
+    """The Build page's boxes, one per layer (bordered containers)."""
+    found, todo = [], list(app.main.children.values())
+    while todo:
+        node = todo.pop()
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            proto = getattr(node, "proto", None)
+            if proto is not None and proto.DESCRIPTOR.name == "Block" and proto.WhichOneof("type") == "flex_container":
+                if proto.flex_container.border:
+                    found.append(node)
+            todo += children.values()
+    return found
+
+
+def box_text(box) -> str:
+    texts, todo = [], [box]
+    while todo:
+        node = todo.pop()
+        if isinstance(getattr(node, "value", None), str):
+            texts.append(node.value)
+        if isinstance(getattr(node, "children", None), dict):
+            todo += node.children.values()
+    return " ".join(texts)
+
+
 def test_the_build_page_edits_explains_and_trains_a_network(board, workspace):
     app = page("build").run()
     assert not app.exception
@@ -80,6 +106,8 @@ def test_the_build_page_edits_explains_and_trains_a_network(board, workspace):
     next(s for s in app.selectbox if s.label == "Where").set_value(1)
     next(b for b in app.button if b.label == "Add").click().run()
     assert "comes after the picture was flattened: move it up" in app.error[0].value
+    [card] = [box for box in layer_boxes(app) if "**2. Convolution**" in box_text(box)]
+    assert "move it up" in box_text(card)  # said at the layer, on a phone screens away from the table, too
     assert not app.dataframe
     assert next(b for b in app.button if b.label == "Train this network").disabled
     [b for b in app.button if b.key and b.key.startswith("up-")][1].click().run()  # the convolution: up one

@@ -18,7 +18,7 @@ from ui.words import LAYER_SETTINGS_HELP
 # learner cannot type a value it refuses. The label and help are English messages (N_): shown as _(text); a
 # choice's options (same, valid, relu...) are the names Keras knows, shown as they are.
 SETTING_WIDGETS = Column(SETTING_SPECS, "widget")
-SETTING_WIDTH = 150  # px: two settings side by side on a 360-px phone
+SETTING_WIDTH = 130  # px: two settings side by side on a 360-px phone, in its layer's box
 
 
 def draft() -> Draft:

@@ -142,3 +142,23 @@ def test_the_train_forms_keyboard_order_goes_across_each_row(app_url, page):
     settings = ["Epochs", "Training images (0 = all 55,000)", "Model name", "Optimizer", "Learning rate", "Batch size"]
     settings.append("Seed")
     assert [label for label in order if label in settings] == settings, order
+
+
+def test_on_a_phone_train_is_on_the_first_screen_and_a_layer_of_build_is_compact(app_url, phone):
+    page = phone
+    page.goto(f"{app_url}/train")
+    train = page.get_by_role("button", name="Train", exact=True)
+    train.wait_for()
+    page.wait_for_function(IDLE)
+    box = train.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["viewport"]["height"], box  # no scrolling to reach it
+    page.goto(f"{app_url}/build")
+    page.get_by_role("button", name="Remove").first.wait_for()
+    page.wait_for_function(IDLE)
+    rows = {page.get_by_role("button", name=name).first.bounding_box()["y"] for name in ("Up", "Down", "Remove")}
+    assert max(rows) - min(rows) < 5, rows  # a layer's three moves in one row
+    filters, window = (
+        page.get_by_label(label, exact=True).first.bounding_box() for label in ("Filters", "Window size")
+    )
+    assert abs(filters["y"] - window["y"]) < 5 and window["x"] > filters["x"]  # its settings side by side
+    screenshot(page, "phone-build")
