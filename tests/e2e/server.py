@@ -49,8 +49,8 @@ if (!window.__watching) {
 
 
 def shows(digit: str) -> str:
-    """A page condition: the live answer (its text begins with the digit) reads `digit`."""
-    return f"document.querySelector('[data-testid=\"live-answer\"]')?.innerText.trim().startsWith('{digit},')"
+    """A page condition: the live answer (its text begins with the digit, in any language) reads `digit`."""
+    return f"/^{digit}\\D/.test(document.querySelector('[data-testid=\"live-answer\"]')?.innerText.trim())"
 
 
 def teach(page) -> None:
