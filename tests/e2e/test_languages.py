@@ -47,6 +47,7 @@ def test_the_page_speaks_the_browsers_language_and_the_picker_keeps_its_choice_i
         page.get_by_role("link", name=said("es", "Train"), exact=True).click()  # another page keeps it
         page.get_by_role("heading", name=said("es", "Train")).first.wait_for()
         assert "lang=es" in page.url
+        page.get_by_role("button", name=said("es", "Train"), exact=True).wait_for()
         screenshot(page, "train-es")
     finally:
         context.close()
