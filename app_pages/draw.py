@@ -61,7 +61,7 @@ if image is not None and needs_server:
 
 with answer_box:
     server_answer = None if on_device or reading is None else (reading.probabilities, reading.pixels)
-    live.live_answer(canvas_key, widgets.CANVAS_SIZE, offer, server_answer, send=needs_server)
+    live.live_answer(canvas_key, widgets.CANVAS_SIZE, offer, server_answer, send=needs_server, pen=widgets.PEN_WIDTH)
     st.caption(_("Your drawing stays on this device until you save it or open a view that needs the server."))
     if not on_device and offer.state != "ready" and upload is None:
         st.caption(

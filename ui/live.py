@@ -85,11 +85,13 @@ def live_answer(
     offer: Offer | None,
     server: tuple[np.ndarray, np.ndarray] | None = None,
     send: bool = False,
+    pen: int | None = None,
 ) -> None:
     """Show the answer for the canvas `canvas_key` (`size` px): on the device with `offer`'s model, or
     the server's `server` answer ((10,) probabilities, (28, 28) pixels). With `send`, the browser sends
-    the drawing (as PNG, state "picture") at each pen lift."""
-    data = {"canvas": canvas_key, "size": size, "words": words(), "model": None, "server": None}
+    the drawing (as PNG, state "picture") at each pen lift. With the canvas's `pen` width (px), the
+    browser re-reads only the box around the stroke in progress, not the whole canvas, at each move."""
+    data = {"canvas": canvas_key, "size": size, "words": words(), "model": None, "server": None, "pen": pen}
     data.update(send=send, engine=engine(canvas_key))
     if server is not None:
         probabilities, pixels = server

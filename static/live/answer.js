@@ -15,7 +15,6 @@ const RUNTIME = "vendor/onnxruntime-web/";
 const CHECK_TOLERANCE = 0.01; // the browser copy must give the server's probabilities on its check digit
 const HEALTH_EVERY_MS = 3000;
 const SETTLE_MS = 120; // after a pen lift, the canvas has moved the stroke to its drawing
-const FRAME_MS = 16; // at most one answer a frame
 
 let runtime = null; // Promise of the ort module, loaded once per page
 const sessions = new Map(); // model url -> Promise of a checked session
@@ -74,19 +73,84 @@ function canvasOf(key) {
   // Its layers in document order: the background, the drawing, the stroke the pen is drawing now.
   const layers = findAll(holder, "canvas.lower-canvas, canvas.upper-canvas");
   if (!layers.length) return null;
-  found.set(key, { holder, layers });
+  found.set(key, { holder, layers, pixels: null, stroke: null }); // pixels and stroke: see readPixels
   return found.get(key);
 }
 
 // The drawing as the server would get it: the canvas's 280x280 grid, the stroke in progress included.
+// While the pen draws, the canvas changes only around its stroke: the first answer of a stroke reads
+// the whole canvas, the next ones only the stroke's box (getImageData costs what it copies).
 function readPixels(canvas, size) {
-  const scratch = (readPixels.scratch ??= document.createElement("canvas"));
-  scratch.width = scratch.height = size;
-  const context = scratch.getContext("2d", { willReadFrequently: true });
+  const box = canvas.pixels && canvas.stroke && clamped(canvas.stroke, size);
+  if (!box) {
+    canvas.pixels = composed(canvas, size, { left: 0, top: 0, right: size, bottom: size });
+    return canvas.pixels;
+  }
+  if (box.right <= box.left || box.bottom <= box.top) return canvas.pixels;
+  const part = composed(canvas, size, box);
+  const rowBytes = (box.right - box.left) * 4;
+  for (let row = box.top; row < box.bottom; row++) {
+    const from = (row - box.top) * rowBytes;
+    canvas.pixels.set(part.subarray(from, from + rowBytes), (row * size + box.left) * 4);
+  }
+  return canvas.pixels;
+}
+
+// The layers composed on black, in `box` only (the clip keeps the same pixels as a whole composition).
+function composed(canvas, size, { left, top, right, bottom }) {
+  const context = scratchContext(size);
+  context.save();
+  context.beginPath();
+  context.rect(left, top, right - left, bottom - top);
+  context.clip();
   context.fillStyle = "#000";
-  context.fillRect(0, 0, size, size);
+  context.fillRect(left, top, right - left, bottom - top);
   for (const layer of canvas.layers) context.drawImage(layer, 0, 0, size, size);
-  return context.getImageData(0, 0, size, size).data;
+  context.restore();
+  return context.getImageData(left, top, right - left, bottom - top).data;
+}
+
+// A box in whole pixels of the size x size grid.
+function clamped(box, size) {
+  const edge = (v) => Math.min(size, Math.max(0, v));
+  return {
+    left: edge(Math.floor(box.left)),
+    top: edge(Math.floor(box.top)),
+    right: edge(Math.ceil(box.right)),
+    bottom: edge(Math.ceil(box.bottom)),
+  };
+}
+
+// Where the pen has drawn since its stroke began (null when no stroke is in progress), in grid
+// pixels: each point it went through, widened by half the pen and a margin for the canvas's
+// smoothing and scaling. The path the canvas draws between points stays within their box.
+function followPen(canvas, event, size, pen) {
+  if (event.type === "pointerdown") {
+    canvas.pixels = null; // the stroke's first answer reads the whole canvas
+    canvas.stroke = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+  } else if (event.type !== "pointermove" || !canvas.stroke || event.buttons === 0) {
+    canvas.stroke = null; // the pen is up (or the stroke ended unseen): read the whole canvas again
+    return;
+  }
+  const layer = canvas.layers[canvas.layers.length - 1].getBoundingClientRect();
+  const scale = size / layer.width; // the canvas may be shown scaled down (ui/screen.py)
+  const x = (event.clientX - layer.left) * scale, y = (event.clientY - layer.top) * scale;
+  const reach = pen / 2 + 3;
+  const box = canvas.stroke;
+  box.left = Math.min(box.left, x - reach), box.right = Math.max(box.right, x + reach);
+  box.top = Math.min(box.top, y - reach), box.bottom = Math.max(box.bottom, y + reach);
+}
+
+// A canvas to compose the layers on, made once: setting a canvas's size, even to the same one, makes
+// it a new, empty bitmap.
+let scratch = null;
+function scratchContext(size) {
+  if (!scratch || scratch.canvas.width !== size) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    scratch = canvas.getContext("2d", { willReadFrequently: true }); // kept in memory: read every move
+  }
+  return scratch;
 }
 
 function build(parent, words) {
@@ -116,31 +180,65 @@ function build(parent, words) {
 
 const percent = (p) => `${Math.round(p * 100)}%`;
 
-// Text changed only where it differs: a new text is a new layout, many times a second.
+// The box's elements, looked up once per box: the answer writes to them many times a second.
+const views = new WeakMap();
+function viewOf(box) {
+  if (!views.has(box)) {
+    const seen = box.querySelector(".dl-seen canvas");
+    views.set(box, {
+      answer: box.querySelector(".dl-answer"),
+      top: box.querySelector(".dl-top"),
+      row: box.querySelector(".dl-row"),
+      seen,
+      seenContext: seen.getContext("2d"),
+      image: new ImageData(28, 28),
+      bars: [...box.querySelectorAll(".dl-bars li")].map((row) => ({
+        row,
+        bar: { element: row.querySelector(".dl-bar span"), transform: null },
+        percent: row.querySelector(".dl-percent"),
+      })),
+    });
+  }
+  return views.get(box);
+}
+
+// Text, attributes and styles changed only where they differ: each change is work for the next frame.
 function write(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
+function writeAttribute(element, name, value) {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+function writeTransform(bar, transform) {
+  if (bar.transform !== transform) bar.element.style.transform = bar.transform = transform; // the style reads back normalized
+}
 
 function show(box, words, probabilities, pixels) {
+  const view = viewOf(box);
   const ranked = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
   const [best, digit] = ranked[0];
-  box.querySelector(".dl-answer").classList.remove("dl-message");
-  write(box.querySelector(".dl-answer"), words.answer.replace("{digit}", digit).replace("{sure}", percent(best)));
-  write(box.querySelector(".dl-top"), words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · "));
-  box.querySelectorAll(".dl-bars li").forEach((row, d) => {
-    row.classList.toggle("dl-best", d === digit);
-    row.querySelector(".dl-bar span").style.transform = `scaleX(${probabilities[d].toFixed(3)})`;
-    write(row.querySelector(".dl-percent"), percent(probabilities[d]));
+  view.answer.classList.remove("dl-message");
+  write(view.answer, words.answer.replace("{digit}", digit).replace("{sure}", percent(best)));
+  write(view.top, words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · "));
+  view.bars.forEach(({ row, bar, percent: label }, d) => {
+    if (row.classList.contains("dl-best") !== (d === digit)) row.classList.toggle("dl-best", d === digit);
+    writeTransform(bar, `scaleX(${probabilities[d].toFixed(3)})`);
+    write(label, percent(probabilities[d]));
   });
-  const seen = box.querySelector(".dl-seen canvas");
-  const image = new ImageData(28, 28);
-  pixels.forEach((v, i) => {
-    const level = Math.max(0, Math.min(255, Math.round(v)));
-    image.data.set([level, level, level, 255], i * 4);
-  });
-  seen.getContext("2d").putImageData(image, 0, 0);
-  seen.setAttribute("aria-label", words.seen_alt.replace("{digit}", digit));
-  box.querySelector(".dl-row").hidden = false;
+  showSeen(view, pixels);
+  writeAttribute(view.seen, "aria-label", words.seen_alt.replace("{digit}", digit));
+  if (view.row.hidden) view.row.hidden = false;
+}
+
+// The 28x28 image the model sees, as gray levels.
+function showSeen(view, pixels) {
+  const rgba = view.image.data;
+  for (let i = 0; i < pixels.length; i++) {
+    const level = Math.round(pixels[i]); // the clamped array keeps it in 0-255
+    rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = level;
+    rgba[i * 4 + 3] = 255;
+  }
+  view.seenContext.putImageData(view.image, 0, 0);
 }
 
 function showMessage(box, text) {
@@ -187,7 +285,6 @@ export function mount(component) {
   let pending = false;
   let busy = false;
   let since = null; // the first pointer event not yet answered
-  let lastStart = -Infinity;
 
   const answer = async () => {
     pending = false;
@@ -198,7 +295,7 @@ export function mount(component) {
     const caused = since;
     since = null;
     try {
-      const start = (lastStart = performance.now());
+      const start = performance.now();
       const rgba = readPixels(canvas, data.size);
       const read = performance.now();
       const pixels = preprocess(rgba, data.size, data.size);
@@ -219,18 +316,21 @@ export function mount(component) {
       if (pending) requestAnimationFrame(answer);
     }
   };
-  // Right after the event's task (the canvas has drawn the move by then), unless an answer began
-  // less than a frame ago: then at the next frame.
+  // As soon as the canvas has drawn the pen's events, once for all of them. Chromium hands a frame's
+  // moves to the page at the start of that frame, right before its animation callbacks: there the
+  // answer is drawn in the same frame as the stroke. An event that comes in a task of its own (a
+  // press, or a browser that does not wait for the frame) is answered in the task right after it.
   const soon = new MessageChannel();
-  soon.port1.onmessage = answer;
+  const answerIfPending = () => pending && answer();
+  soon.port1.onmessage = answerIfPending;
   const schedule = (event) => {
     const canvas = canvasOf(data.canvas);
     if (!canvas || !event.composedPath().includes(canvas.holder)) return;
     since ??= event.timeStamp;
     if (pending) return;
     pending = true;
-    if (!busy && performance.now() - lastStart >= FRAME_MS) soon.port2.postMessage(null);
-    else requestAnimationFrame(answer);
+    requestAnimationFrame(answerIfPending);
+    if (!busy) soon.port2.postMessage(null);
   };
   // The last picture sent to the server for this canvas (only while a view needs it): kept across mounts.
   const sendPicture = () => {
@@ -255,13 +355,23 @@ export function mount(component) {
       sendPicture();
     }, SETTLE_MS);
   };
+  // The pen's every event, on the canvas or not (a stroke may leave it and come back).
+  const follow = (event) => {
+    const canvas = canvasOf(data.canvas);
+    if (!canvas || !data.pen) return;
+    if (event.type === "pointerdown" && !event.composedPath().includes(canvas.holder)) return;
+    followPen(canvas, event, data.size, data.pen);
+  };
+  const pen = ["pointerdown", "pointermove", "pointerup", "pointercancel"];
   const kinds = ["pointerdown", "pointermove", "pointerup", "touchmove", "touchend"];
   ["pointerup", "touchend"].forEach((kind) => document.addEventListener(kind, lifted, { passive: true }));
+  pen.forEach((kind) => document.addEventListener(kind, follow, { passive: true, capture: true }));
   kinds.forEach((kind) => document.addEventListener(kind, schedule, { passive: true, capture: true }));
   const stopWatching = watchServer(box, words);
   const cleanup = () => {
     soon.port1.close();
     kinds.forEach((kind) => document.removeEventListener(kind, schedule, { capture: true }));
+    pen.forEach((kind) => document.removeEventListener(kind, follow, { capture: true }));
     ["pointerup", "touchend"].forEach((kind) => document.removeEventListener(kind, lifted));
     stopWatching();
   };

@@ -52,6 +52,8 @@ const picture = (data, width, height) => ({ data, width, height });
 
 // preprocess: RGBA bytes (canvas getImageData) -> Float32Array(784), 28x28, white digit on black, 0-255.
 export function preprocess(rgba, width, height) {
+  const cropped = inkOfGrayLevels(rgba, width, height); // the live canvas's case, many times a second
+  if (cropped) return to255(centerByMass(fitBox(cropped))).data;
   const all = pipeline(rgba, width, height);
   return to255(all[all.length - 1][1]).data;
 }
@@ -90,9 +92,139 @@ function pipeline(rgba, width, height, skip = new Set()) {
   return [...found, ["Put in the middle of 28x28", picture(out, 28, 28)]];
 }
 
+// ---- The quick path: read_image, ink_map and crop_to_ink for a picture of opaque gray levels ----
+//
+// A canvas's pixels are gray levels (r = g = b) with alpha 255. Then every pixel's gray, ink and
+// normalized ink are functions of its level alone, and the median, the percentile and the crop need
+// only how many pixels have each level and where the clear ones are: one pass counts the levels, one
+// finds the crop (scanning each row only up to its first and from its last clear pixel), and 256-entry
+// tables do the rest. The numbers are those of the general path (the same float32 expressions), at a
+// fraction of the work: no float array of the whole picture, no sort. Anything else returns null.
+const levelCounts = new Uint32Array(256); // reused: the live answer calls this many times a second
+const borderCounts = new Uint32Array(256);
+
+function inkOfGrayLevels(rgba, width, height) {
+  const n = width * height;
+  if (!(n > 0) || rgba.length !== n * 4 || Math.min(width, height) < 2 || Math.max(width, height) > WORKING_SIZE) {
+    return null;
+  }
+  const words = pixelWords(rgba);
+  if (!words || !countLevels(words, levelCounts)) return null;
+  const background = borderMedian(rgba, width, height);
+  const inkOfLevel = new Float32Array(256); // float32, as ink_map's array
+  for (let level = 0; level < 256; level++) {
+    const gray = GRAY_OF_LEVEL[level];
+    inkOfLevel[level] = Math.max(background < 0.5 ? gray - background : background - gray, 0);
+  }
+  const strongest = n > 1000 ? percentileOfLevels(inkOfLevel, levelCounts, n, 99.9) : maxOfLevels(inkOfLevel, levelCounts);
+  if (strongest < f32(MIN_CONTRAST)) throw new BlankImageError("The image is blank: draw or upload a digit.");
+  for (let level = 0; level < 256; level++) {
+    inkOfLevel[level] = Math.min(inkOfLevel[level] / strongest, 1);
+    if (inkOfLevel[level] < f32(FLOOR)) inkOfLevel[level] = 0;
+  }
+  return cropLevels(words, width, height, inkOfLevel);
+}
+
+// The pixels as one 32-bit word each (a quarter of the reads), where the bytes allow it.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1; // every browser in practice
+const OPAQUE_GRAY = Int32Array.from({ length: 256 }, (_, level) => (255 << 24) | (level * 0x010101)); // r = g = b = level, a = 255
+function pixelWords(rgba) {
+  return LITTLE_ENDIAN && rgba.byteOffset % 4 === 0 ? new Int32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4) : null;
+}
+
+// How many pixels have each gray level; false as soon as one is not an opaque gray.
+function countLevels(words, counts) {
+  counts.fill(0);
+  for (let i = 0; i < words.length; i++) {
+    const level = words[i] & 255;
+    if (words[i] !== OPAQUE_GRAY[level]) return false;
+    counts[level]++;
+  }
+  return true;
+}
+
+// ink_map's background: the median gray of the border (np.concatenate of the four sides: corners twice).
+function borderMedian(rgba, width, height) {
+  borderCounts.fill(0);
+  for (let c = 0; c < width; c++) {
+    borderCounts[rgba[c * 4]]++;
+    borderCounts[rgba[((height - 1) * width + c) * 4]]++;
+  }
+  for (let r = 0; r < height; r++) {
+    borderCounts[rgba[r * width * 4]]++;
+    borderCounts[rgba[(r * width + width - 1) * 4]]++;
+  }
+  const half = width + height; // of 2 * (width + height) values
+  const kth = (k) => kthOfLevels(GRAY_OF_LEVEL, borderCounts, k);
+  return f32(f32(kth(half - 1) + kth(half)) / 2); // median32
+}
+
+// The k-th smallest (from 0) of the pixels' values, each pixel's value being valueOfLevel[its level].
+function kthOfLevels(valueOfLevel, counts, k) {
+  const order = levelsByValue(valueOfLevel, counts);
+  for (const level of order) {
+    if (k < counts[level]) return valueOfLevel[level];
+    k -= counts[level];
+  }
+  return valueOfLevel[order[order.length - 1]];
+}
+
+// The levels some pixel has, smallest value first.
+function levelsByValue(valueOfLevel, counts) {
+  const present = [];
+  for (let level = 0; level < 256; level++) if (counts[level]) present.push(level);
+  return present.sort((a, b) => valueOfLevel[a] - valueOfLevel[b]);
+}
+
+function maxOfLevels(valueOfLevel, counts) {
+  let m = -Infinity;
+  for (let level = 0; level < 256; level++) if (counts[level] && valueOfLevel[level] > m) m = valueOfLevel[level];
+  return m;
+}
+
+// percentile32 over the n pixels' values, from the counts of their levels.
+function percentileOfLevels(valueOfLevel, counts, n, q) {
+  const virtual = (n - 1) * (q / 100);
+  if (virtual >= n - 1) return maxOfLevels(valueOfLevel, counts);
+  const previous = Math.floor(virtual);
+  const gamma = virtual - previous;
+  const below = kthOfLevels(valueOfLevel, counts, previous);
+  const above = kthOfLevels(valueOfLevel, counts, previous + 1);
+  const diff = f32(above - below);
+  return gamma >= 0.5 ? f32(above - f32(diff * f32(1 - gamma))) : f32(below + f32(diff * f32(gamma)));
+}
+
+// crop_to_ink over the levels: the box of the clear pixels, filled with their normalized ink.
+function cropLevels(words, width, height, inkOfLevel) {
+  const clear = new Uint8Array(256);
+  for (let level = 0; level < 256; level++) clear[level] = inkOfLevel[level] >= f32(NOISE_LEVEL) ? 1 : 0;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let r = 0; r < height; r++) {
+    const row = r * width;
+    let first = 0;
+    while (first < width && !clear[words[row + first] & 255]) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (!clear[words[row + last] & 255]) last--;
+    top = Math.min(top, r), bottom = r, left = Math.min(left, first), right = Math.max(right, last);
+  }
+  const h = bottom - top + 1, w = right - left + 1;
+  if (Math.max(h, w) < MIN_DIGIT_FRACTION * Math.max(height, width) || Math.max(h, w) < 2) {
+    throw new BlankImageError("That is only a dot: draw the whole digit, larger.");
+  }
+  const out = new Float32Array(h * w);
+  for (let r = 0; r < h; r++) {
+    const row = (top + r) * width + left;
+    for (let c = 0; c < w; c++) out[r * w + c] = inkOfLevel[words[row + c] & 255];
+  }
+  return picture(out, w, h);
+}
+
 // (image * 255).astype(np.float32)
 function to255({ data, width, height }) {
-  return picture(Float32Array.from(data, (v) => v * 255), width, height);
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] * 255;
+  return picture(out, width, height);
 }
 
 // read_image, for an ndarray: array_to_gray, then shrink.
@@ -203,7 +335,9 @@ function fitBox(digit) {
 
 // np.asarray(image, dtype=np.float64).clip(0, 1)
 function clip01({ data, width, height }) {
-  return picture(Float64Array.from(data, (v) => Math.min(Math.max(v, 0), 1)), width, height);
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.min(Math.max(data[i], 0), 1);
+  return picture(out, width, height);
 }
 
 // center_by_mass: paste into 28x28 so the intensity center of mass lands on (14, 14).
@@ -238,7 +372,7 @@ const LANCZOS = { support: 3.0, weight: (x) => (-3.0 <= x && x < 3.0 ? sinc(x) *
 // the vertical pass first when the height loses more than twice the pixels the width loses.
 function resample(image, width, height, filter) {
   let { data, width: w, height: h } = image;
-  data = Float32Array.from(data); // Image.fromarray(digit.astype(np.float32), mode="F")
+  data = new Float32Array(data); // Image.fromarray(digit.astype(np.float32), mode="F")
   const verticalFirst = h - height > 0 && h - height > (w - width) * 2;
   if (height !== h && verticalFirst) {
     data = resampleVertical(data, w, coefficients(h, height, filter), height);
@@ -252,8 +386,19 @@ function resample(image, width, height, filter) {
   return picture(data, width, height);
 }
 
-// precompute_coeffs: for each output pixel, its first input pixel and its normalized weights.
+// precompute_coeffs, kept: the live answer resizes crops of a few sizes many times a second.
+const knownCoefficients = new Map(); // "filter in>out" -> taps
 function coefficients(inSize, outSize, filter) {
+  const key = `${filter.support} ${inSize}>${outSize}`;
+  if (!knownCoefficients.has(key)) {
+    if (knownCoefficients.size >= 1000) knownCoefficients.clear(); // a bound, for a page open all day
+    knownCoefficients.set(key, computeCoefficients(inSize, outSize, filter));
+  }
+  return knownCoefficients.get(key);
+}
+
+// precompute_coeffs: for each output pixel, its first input pixel and its normalized weights.
+function computeCoefficients(inSize, outSize, filter) {
   const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1.0);
   const support = filter.support * filterscale;
