@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
+from datetime import datetime
 
 import streamlit as st
 
@@ -222,7 +222,7 @@ def show_runs() -> None:
     st.dataframe(
         [
             {
-                "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.get("created", 0))),
+                "started": language.when(datetime.fromtimestamp(r.get("created", 0))),  # as the language writes it
                 "name": r.get("name"),
                 "kind": _(KINDS[r["kind"]]) if r.get("kind") in KINDS else r.get("kind"),
                 "architecture": r.get("architecture"),

@@ -38,7 +38,7 @@ MODEL_COLUMNS = {  # the tables of models put Name (pinned) and their accuracy f
     N_("Right on the class's drawings"): st.column_config.NumberColumn(
         format="percent", help=N_("Share of the drawings the class gave to its own test set read right")
     ),
-    N_("Trained on"): st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+    N_("Trained on"): st.column_config.DatetimeColumn(format="localized"),
 }
 
 

@@ -178,7 +178,21 @@ function build(parent, words) {
   return box;
 }
 
-const percent = (p) => `${Math.round(p * 100)}%`;
+// Percentages as the page's language writes them (98%, 98 %): ui/language.py sets <html lang>.
+let formats = { lang: null };
+function percents() {
+  const lang = document.documentElement.lang || "en";
+  if (formats.lang !== lang) {
+    const style = { style: "percent" };
+    formats = {
+      lang,
+      whole: new Intl.NumberFormat(lang, { ...style, maximumFractionDigits: 0 }),
+      tenth: new Intl.NumberFormat(lang, { ...style, minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    };
+  }
+  return formats;
+}
+const percent = (p) => percents().whole.format(p);
 
 // The box's elements, looked up once per box: the answer writes to them many times a second.
 const views = new WeakMap();
@@ -219,7 +233,7 @@ function show(box, words, probabilities, pixels) {
   const [best, digit] = ranked[0];
   view.answer.classList.remove("dl-message");
   write(view.answer, words.answer.replace("{digit}", digit).replace("{sure}", percent(best)));
-  write(view.top, words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${(p * 100).toFixed(1)}%`).join(" · "));
+  write(view.top, words.top + " " + ranked.slice(0, 3).map(([p, d]) => `${d}: ${percents().tenth.format(p)}`).join(" · "));
   view.bars.forEach(({ row, bar, percent: label }, d) => {
     if (row.classList.contains("dl-best") !== (d === digit)) row.classList.toggle("dl-best", d === digit);
     writeTransform(bar, `scaleX(${probabilities[d].toFixed(3)})`);
