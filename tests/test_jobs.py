@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digitlab import language
 from digitlab.learn.train import TrainConfig
 from digitlab.serve import runs, store
 from digitlab.serve.cluster import (
@@ -133,6 +134,17 @@ def test_bad_settings_are_refused_at_submit_and_a_diverging_run_fails_with_a_mes
     diverged = board.submit_training(config, "nan", workspace)
     assert diverged.wait(120).state == "failed" and "learning rate is too high" in diverged.error
     assert store.list_models(workspace, include_default=False) == []
+    language.use("de")  # a German page: the worker says it in German
+    try:
+        in_german = board.submit_training(config, "nan", workspace)
+        assert in_german.wait(120).state == "failed"
+        said = language._(
+            "The loss became {loss} at step {step}: the learning rate is too high. "
+            "Lower it (try a tenth) and train again."
+        )
+    finally:
+        language.use("en")
+    assert said.split("{")[0] in in_german.error and "learning rate is too high" not in in_german.error
 
 
 def test_runs_left_active_by_a_dead_server_read_as_interrupted(workspace):

@@ -16,6 +16,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from digitlab import language
 from digitlab.learn.train import EPOCH_END_GUESS, TrainConfig
 from digitlab.serve import answers, classroom, runs, store
 from digitlab.serve.cluster import SLOT, connect
@@ -118,7 +119,14 @@ class JobBoard:
         source = source or workspace.key
         priority = self.turn(source)
         future = self.client.submit(
-            run_training, job_id, config, keep_on_stop, key=job_id, resources={SLOT: 1}, priority=priority
+            run_training,
+            job_id,
+            config,
+            keep_on_stop,
+            language.current(),
+            key=job_id,
+            resources={SLOT: 1},
+            priority=priority,
         )
         job = Job(job_id, "train", name, workspace, future, config=config, source=source, priority=priority)
         job.max_seconds = classroom.read_lesson().run_seconds if shared_mode() else None
@@ -139,7 +147,16 @@ class JobBoard:
         source = source or workspace.key
         priority = self.turn(source)
         future = self.client.submit(
-            run_fine_tune, job_id, model_file, x, y, epochs, key=job_id, resources={SLOT: 1}, priority=priority
+            run_fine_tune,
+            job_id,
+            model_file,
+            x,
+            y,
+            epochs,
+            language.current(),
+            key=job_id,
+            resources={SLOT: 1},
+            priority=priority,
         )
         job = Job(job_id, "fine-tune", name, workspace, future, base_meta=meta, source=source, priority=priority)
         return self.add(job)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from distributed import Event, Queue, get_worker
 
+from digitlab import language
 from digitlab.learn.finetune import fine_tune
 from digitlab.learn.train import ProgressEvent, TrainConfig, train_model
 from digitlab.serve import pool, runs, store
@@ -137,8 +138,10 @@ def task_still_wanted(worker, key: str) -> bool:
     return task is not None and task.state in ("executing", "long-running")
 
 
-def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finished:
-    """On a worker: train `config` on MNIST, reporting as it goes; return the model unless discarded."""
+def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool, page_language: str = "en") -> Finished:
+    """On a worker: train `config` on MNIST, reporting as it goes; return the model unless discarded.
+    Its messages (a loss that became NaN...) are in `page_language`, the language of the page that asked."""
+    language.use(page_language)
     side = WorkerSide(job_id)
     try:
         side.start()
@@ -159,8 +162,11 @@ def run_training(job_id: str, config: TrainConfig, keep_on_stop: bool) -> Finish
             again.start()
 
 
-def run_fine_tune(job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, epochs: int) -> Finished:
+def run_fine_tune(
+    job_id: str, model_file: bytes, x: np.ndarray, y: np.ndarray, epochs: int, page_language: str = "en"
+) -> Finished:
     """On a worker: fine-tune the model in `model_file` on drawings `x`, `y`; return it with before/after scores."""
+    language.use(page_language)
     side = WorkerSide(job_id)
     try:
         side.start()
