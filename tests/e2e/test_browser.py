@@ -70,12 +70,12 @@ def test_live_training_grows_the_chart_and_stops(app_url, page):
         f"?.getAttribute('aria-valuenow')) > {before}"
     )
 
-    expect(page.get_by_text("Your train run is running")).to_be_visible()  # the sidebar says so on every page
+    expect(page.get_by_text("Your training is running")).to_be_visible()  # the sidebar says so on every page
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Saved as live-run").wait_for(timeout=60_000)
     expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
     expect(page.get_by_text("stopped early")).to_be_visible()
-    expect(page.get_by_text("Your train run is")).to_have_count(0)  # the whole page, sidebar included, was redrawn
+    expect(page.get_by_text("Your training is")).to_have_count(0)  # the whole page, sidebar included, was redrawn
     assert max(seen) < 100
     screenshot(page, "train")
 

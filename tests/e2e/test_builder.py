@@ -39,7 +39,9 @@ def test_building_a_network_and_training_it(app_url, page):
     choose(page, "Add a layer", "Max pooling")
     page.get_by_role("button", name="Add", exact=True).click()
     wait_for_app(page)
-    expect(page.get_by_text("comes after the picture was flattened: move it up")).to_be_visible()
+    said = page.get_by_text("comes after the picture was flattened: move it up")
+    expect(said).to_have_count(2)  # at the layer, and where the table was
+    expect(said.first).to_be_visible()
     expect(page.get_by_role("button", name="Train this network")).to_be_disabled()
     screenshot(page, "build-refused")
     page.get_by_role("button", name="Remove").nth(1).click()  # it went after the flatten, as "Where" still says
