@@ -139,7 +139,11 @@ def phone_checks(browser, url: str) -> dict[str, float]:
         page.wait_for_function(IDLE)
         page.wait_for_timeout(3000)
         opened = page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
+        context.close()
 
+        context = browser.new_context(**PHONE)  # a new visitor: the sidebar folded again
+        page = context.new_page()
+        page.set_default_timeout(120_000)
         page.goto(f"{url}/train")
         button = page.get_by_role("button", name="Train", exact=True)
         button.wait_for()
