@@ -58,7 +58,7 @@ else:
         help=_("In the field's own words: {description}.").format(description=_(ARCHITECTURES[arch].description)),
     )
 form_key = arch if network is None else f"{OWN_NETWORK}-{arch}"  # the settings' widgets: one set each
-with st.form("settings"):
+with st.form("settings", border=False):  # no frame: on a phone the Train button stays on the first screen
     defaults = ARCHITECTURES[arch]  # the tutorial's settings
     # What a learner changes first, then Train: on a phone the button is on the first screen.
     first = st.container(horizontal=True)  # side by side, on a phone too: the keyboard goes across, as one reads
