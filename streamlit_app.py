@@ -4,6 +4,7 @@ import contextlib
 import inspect
 import logging
 import sys
+from pathlib import Path
 
 import streamlit as st
 
@@ -87,12 +88,30 @@ async def start_with_the_server(app: st.App):
     # inspect then looks up the file of every module loaded: with TensorFlow in, 0.35 s of the first
     # visitor's first page. Asked here first, inspect keeps what it found.
     inspect.stack()
+    compile_the_pages()
     yield
     for board in jobs.all_boards():
         try:
             board.close()
         except Exception:  # noqa: BLE001 - stopping anyway; the workers end with the server
             logging.getLogger("digitlab").warning("the training cluster did not close cleanly", exc_info=True)
+
+
+def compile_the_pages() -> None:
+    """Compile every page once, before the first visitor. Python 3.11's `ast` can fail ("AST constructor
+    recursion depth mismatch", CPython gh-106905) when two threads parse at once, e.g. a page compiled
+    on its first visit while TensorFlow's autograph parses a function: compiled here, alone, it is not
+    parsed again."""
+    from streamlit.runtime import Runtime
+
+    from ui.pages import PAGES, TEACHER_PAGE
+
+    try:
+        cache = Runtime.instance()._script_cache  # Streamlit's own cache of page bytecode
+        for page in [*PAGES, TEACHER_PAGE]:
+            cache.get_bytecode(str(Path(__file__).parent / page.file))
+    except Exception:  # noqa: BLE001 - an optimisation only: the pages compile on their first visit instead
+        logging.getLogger("digitlab").warning("the pages were not compiled ahead", exc_info=True)
 
 
 def clean_leftovers_quietly() -> None:
@@ -112,7 +131,6 @@ def clean_leftovers_quietly() -> None:
 def live_routes() -> list:
     """What the Draw page's in-browser answer loads: its scripts and the pinned runtime (static/live/,
     revalidated), and a model's browser copy by the digest of the model (never changes: cached a year)."""
-    from pathlib import Path
 
     from starlette.responses import FileResponse, PlainTextResponse
     from starlette.routing import Mount, Route
