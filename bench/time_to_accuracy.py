@@ -14,7 +14,9 @@ First, what explains one machine against another: the cores this process may use
 thread pools (intra-op, inter-op; 0 is TensorFlow's own choice, one thread per core), the seconds
 the input pipeline alone takes per batch, and a plain-Keras reference: `model.fit` of the same
 network, optimizer and schedule on the same training and validation arrays (float32, Keras'
-defaults otherwise, never augmented), timed in the same run.
+defaults otherwise, never augmented), timed in the same run, in a process of its own on TensorFlow's
+own thread settings. The rounds train as a worker does: one thread per operation, each batch split
+across the cores (learn/cores.py).
 "run s" is the whole run as a worker does it: training, the test-set score, the model saved to
 bytes with its extras (scoring excluded).
 Last line: `time_to_accuracy preset=P s_to_99_max=A training_s_ready_max=B run_s_max=R final_accuracy_min=C`
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import time
 
 import common  # noqa: F401 - first: puts the project on the import path
@@ -32,6 +36,7 @@ import keras
 import tensorflow as tf
 
 from digitlab.learn.architectures import build_model
+from digitlab.learn.cores import train_on_every_core
 from digitlab.learn.data import load_mnist
 from digitlab.learn.evaluate import predict_probabilities
 from digitlab.learn.train import LONG_PRESET, TrainConfig, make_dataset, make_optimizer, train_model, training_set
@@ -106,8 +111,13 @@ def main() -> None:
     parser.add_argument("--preset", choices=list(PRESETS), default="default")
     parser.add_argument("--rounds", type=int, help="the first on a new model, the rest on a ready one (4; long: 1)")
     parser.add_argument("--every", type=int, default=48)  # a multiple of steps_per_execution (16)
+    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)  # the reference, in its own process
     args = parser.parse_args()
-    rounds = args.rounds or (4 if args.preset == "default" else 1)
+    if args.plain:
+        print("plain {} {}".format(*plain_fit(PRESETS[args.preset], load_mnist())))
+        return
+    rounds = args.rounds or (5 if args.preset == "default" else 1)
+    train_on_every_core()  # as a worker trains (cluster.py)
     data = load_mnist()
     config = PRESETS[args.preset]
     print(f"preset={args.preset} config={config}")
@@ -118,7 +128,10 @@ def main() -> None:
         f"input_s_per_step={input_seconds_per_step(config, data):.4f}",
         flush=True,
     )
-    plain_seconds, plain_accuracy = plain_fit(config, data)
+    reference = subprocess.run(
+        [sys.executable, __file__, "--plain", "--preset", args.preset], capture_output=True, text=True, check=True
+    )
+    plain_seconds, plain_accuracy = map(float, reference.stdout.split("plain ")[-1].split())
     print(
         f"plain_keras_fit s={plain_seconds:.1f} test_accuracy={plain_accuracy:.4f} (same network and data)", flush=True
     )

@@ -2,17 +2,21 @@
 
     python bench/train_speed.py [--runs 3] [--only fast mlp]
 
-For every architecture, alternately: (a) train_model with a listener whose buffer a second
-thread drains once a second, rebuilding both chart specs as the Train page does, and (b) the
-same model, batch size and data with plain `model.fit(x, y, verbose=0)`. One epoch on the
-55,000 training images each. Prints the median seconds of each and the throughput ratio
-digitlab/plain (above 1.0: digitlab is faster).
+For every architecture, alternately, each in a process of its own: (a) train_model as a worker runs
+it (one thread per operation, the batch split across the cores: learn/cores.py) with a listener
+whose buffer a second thread drains once a second, rebuilding both chart specs as the Train page
+does, and (b) the same model, batch size and data with plain `model.fit(x, y, verbose=0)` on
+TensorFlow's own thread settings. One epoch on the 55,000 training images each, after one of the
+same in that process (first traces and allocations). Prints the median seconds of each and the
+throughput ratio digitlab/plain (above 1.0: digitlab is faster).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import threading
 import time
 
@@ -20,6 +24,7 @@ import common  # noqa: F401 - first: puts the project on the import path
 import keras
 
 from digitlab.learn.architectures import ARCHITECTURES, build_model
+from digitlab.learn.cores import train_on_every_core
 from digitlab.learn.data import load_mnist
 from digitlab.learn.plots import history_rows, training_spec
 from digitlab.learn.train import TrainConfig, make_optimizer, train_model
@@ -58,23 +63,42 @@ def plain_run(config: TrainConfig, data) -> float:
     return time.perf_counter() - start
 
 
+def one_side(side: str, name: str) -> None:
+    """In a process of its own: one run of `side` to warm up, then the timed one; prints its seconds."""
+    if side == "digitlab":
+        train_on_every_core()
+    data = load_mnist()
+    config = TrainConfig.for_architecture(name, epochs=1)
+    run = digitlab_run if side == "digitlab" else plain_run
+    run(config, data)
+    print(f"seconds {run(config, data)}")
+
+
+def timed_in_a_process(side: str, name: str) -> float:
+    done = subprocess.run(
+        [sys.executable, __file__, "--side", side, "--only", name], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.split("seconds ")[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=list(ARCHITECTURES))
+    parser.add_argument("--side", choices=["digitlab", "plain"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    data = load_mnist()
+    if args.side:
+        one_side(args.side, args.only[0])
+        return
     print("| model | batch | digitlab s | plain fit s | throughput ratio digitlab/plain |")
     print("| --- | --- | --- | --- | --- |")
     for name in args.only:
-        config = TrainConfig.for_architecture(name, epochs=1)
-        plain_run(config, data)  # warm-up: first traces and allocations
         ours, plain = [], []
         for _ in range(args.runs):
-            ours.append(digitlab_run(config, data))
-            plain.append(plain_run(config, data))
-        a, b = statistics.median(ours), statistics.median(plain)
-        print(f"| {name} | {config.batch_size} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
+            ours.append(timed_in_a_process("digitlab", name))
+            plain.append(timed_in_a_process("plain", name))
+        a, b, batch = statistics.median(ours), statistics.median(plain), TrainConfig.for_architecture(name).batch_size
+        print(f"| {name} | {batch} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from digitlab.learn import drawn_digits
 from digitlab.learn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from digitlab.learn.cores import train_on_every_core
 from digitlab.learn.data import DataError, load_mnist
 from digitlab.learn.export import FORMATS, export_model
 from digitlab.learn.network import describe
@@ -77,6 +78,7 @@ def read_network(path: Path) -> dict:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    train_on_every_core()
     config = config_from_args(args)
     result = train_model(config, load_mnist(), listener=progress_bar())
     name = store.save_model(
@@ -98,6 +100,7 @@ def write_shipped_browser_copy(folder: Path) -> None:
 def make_default_command(args: argparse.Namespace) -> int:
     """Retrain the model shipped in digitlab/serve/pretrained (fast, augmented, with style digits mixed
     in); replace the shipped one only where the new one reads at least as many drawn digits."""
+    train_on_every_core()
     import shutil
 
     config = TrainConfig.for_architecture(

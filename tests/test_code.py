@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digitlab.learn.architectures import build_model
+from digitlab.learn.architectures import build_model, get_architecture
 from digitlab.learn.code import build_section, layer_line, notebook, script
 from digitlab.learn.layers import LAYER_REGISTRY
 from digitlab.learn.network import build, describe, layer
@@ -126,3 +126,13 @@ def test_a_hostile_name_adds_no_statement_to_the_script_and_no_markup_to_the_not
     cells = json.loads(notebook(TrainConfig.for_architecture("fast"), name))["cells"]
     text = "".join("".join(cell["source"]) for cell in cells)
     assert "<img" not in text and "](" not in text and "import os" not in text
+
+
+def test_a_model_of_an_earlier_fast_gets_the_layers_it_was_trained_with():
+    """The shipped default is the `fast` of before 2026-12-07: its code shows its own layers."""
+    meta = json.loads(Path("digitlab/serve/pretrained/meta.json").read_text())
+    config = TrainConfig.of_saved_model(meta)
+    assert config.network == meta["network"]
+    assert 'layers.Conv2D(16, 5, activation="relu", name="conv1"),  # -> 24x24x16' in script(config, "default")
+    today = {**meta, "network": get_architecture("fast").network}
+    assert TrainConfig.of_saved_model(today).network is None  # the layers its architecture names today

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from digitlab import language
+from digitlab.learn import cores
 from digitlab.learn.train import TrainConfig
 from digitlab.serve import runs, store
 from digitlab.serve.cluster import (
@@ -168,6 +169,16 @@ def test_fine_tuning_runs_as_a_job(board, workspace, mnist):
 def test_the_embedded_workers_start_without_dasks_malloc_trim_threshold(board):
     """Dask's MALLOC_TRIM_THRESHOLD_ pins glibc's mmap threshold, and training ran about 3% slower."""
     assert list(board.client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == [None]
+
+
+def test_the_embedded_workers_run_one_thread_per_operation_and_split_batches(board):
+    """learn/cores.py: a worker's training runs its batch's parts side by side, one core each."""
+
+    def look():
+        return os.environ.get("TF_NUM_INTRAOP_THREADS"), cores.batch_parts(256)
+
+    expected = min(cores.usable_cores(), cores.MAX_PARTS)
+    assert list(board.client.run(look).values()) == [("1", expected if 256 % expected == 0 else 1)]
 
 
 def test_the_embedded_workers_run_niced_and_without_the_profiler(board):

@@ -186,7 +186,7 @@ def take_it_with_you(entries: list[store.SavedModel]) -> None:
         )
     )
     if "config" in usable[keep].meta:
-        widgets.see_the_code(TrainConfig.from_record(usable[keep].meta["config"]), keep, key="models-code")
+        widgets.see_the_code(TrainConfig.of_saved_model(usable[keep].meta), keep, key="models-code")
     other_formats = st.columns(3)
     no_onnx = browser_copies.onnx_refusal(usable[keep])  # known from its browser copy, where one was tried
     for column, (format, label, file_name, mime) in zip(

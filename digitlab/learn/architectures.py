@@ -27,21 +27,25 @@ CONV_FIRST = [
     layer("dropout", rate=0.5),
 ]
 
-# Compact and quick to train on a CPU. Batch norm normalizes only the second block, after its
-# pooling: on the first block's 24x24x16 maps it cost half of every training step (Keras' batch
-# norm is not a fused kernel here); there it would see 9,216 values per image, after the second
-# pooling 800. Its momentum is 0.9, not Keras' 0.99: the moving statistics must settle within one
-# short epoch. The convolution before it has no bias: batch norm brings one.
+# Compact and quick to train on a CPU. The first convolution steps 2 pixels at a time instead of
+# being followed by a pooling: a quarter of its work and no pooling to run, forward and backward
+# (measured, 2 cores: a run's training 12.5-13.8 s against 20.5-24.7 s for the same stack with a
+# 1-pixel step and a pooling, on a busy machine; test accuracy 99.26% against 99.34% after two
+# epochs). Batch norm normalizes only the second block, after its pooling: on the first block's
+# maps it cost half of every training step (Keras' batch norm is not a fused kernel here); after
+# the second pooling it sees 800 values per image. Its momentum is 0.9, not Keras' 0.99: the moving
+# statistics must settle within one short epoch. The convolution before it has no bias: batch norm
+# brings one. No dropout: two epochs are too short to overfit, and its random numbers took 6% of a
+# step (TensorFlow's profiler on the training step, 2026-12-07); without it 99.0% came
+# sooner and the final accuracy was as good (99.34% against 99.30%).
 FAST = [
-    layer("conv", filters=16, kernel=5),  # (24, 24, 16)
-    layer("maxpool"),  # (12, 12, 16)
+    layer("conv", filters=16, kernel=5, stride=2),  # (12, 12, 16)
     layer("conv", filters=32, kernel=3, activation="linear", bias=False),  # (10, 10, 32)
     layer("maxpool"),  # (5, 5, 32)
     layer("batchnorm", momentum=0.9),
     layer("activation", activation="relu"),
     layer("flatten"),
     layer("dense", units=128),
-    layer("dropout", rate=0.25),
 ]
 
 
@@ -100,7 +104,10 @@ ARCHITECTURES: dict[str, Architecture] = {
     "fast": Architecture(
         {"input": "unit", "layers": FAST}, N_("Compact CNN with batch norm, one-cycle schedule (default)"),
         N_("A smaller convolutional network, tuned to learn in a few seconds and still get about 99% right."),
-        optimizer="adam", learning_rate=1e-2, batch_size=128, epochs=2, schedule="onecycle",
+        # Batches of 256 at twice the rate: half the steps, each cheaper per digit (2 cores, 2026-12-07:
+        # 99.0% at 5.6-5.8 s of training and 7.6-7.8 s in all, against 6.6-6.7 s and 8.9-9.0 s in
+        # batches of 128; final test accuracy 99.25% against 99.26%).
+        optimizer="adam", learning_rate=2e-2, batch_size=256, epochs=2, schedule="onecycle",
         published_accuracy=0.99, title=N_("A quick convnet"),
     ),
 }  # fmt: skip

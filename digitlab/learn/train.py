@@ -18,6 +18,7 @@ from digitlab.language import _
 from digitlab.learn.architectures import build_model, get_architecture
 from digitlab.learn.augment import augment_batch
 from digitlab.learn.config import LONG_PRESET, OPTIMIZERS, SCHEDULES, TrainConfig  # noqa: F401 - also imported from here
+from digitlab.learn.cores import batch_parts, split_batches
 from digitlab.learn.data import Dataset
 from digitlab.learn.network import OWN_NETWORK
 from digitlab.learn.pace import Clock, ProgressEvent, Smoother
@@ -261,7 +262,8 @@ RUNNING: set[int] = set()  # the threads training in this process now (a ready m
 
 
 def compiled_model(config: TrainConfig, total_steps: int, steps_per_execution: int = STEPS_PER_EXECUTION):
-    """A new model of `config.architecture`, compiled with its optimizer, loss and accuracy."""
+    """A new model of `config.architecture`, compiled with its optimizer, loss and accuracy; on one
+    device, its batches split across the CPU's cores where the process allows it (cores.py)."""
     model = build_model(config.architecture, config.network)
     model.compile(
         optimizer=make_optimizer(config, total_steps),
@@ -269,6 +271,8 @@ def compiled_model(config: TrainConfig, total_steps: int, steps_per_execution: i
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
     )
+    if tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        split_batches(model, batch_parts(config.batch_size))
     return model
 
 

@@ -3,7 +3,7 @@
 `DIGITLAB_SCHEDULER=tcp://host:8786` connects to a cluster started with `dask scheduler` and
 `dask worker ... --resources training=1`. With nothing configured, `connect()` starts a
 `LocalCluster` of worker processes on this machine: one worker per training slot, at a lower CPU
-priority than the app, TensorFlow's thread pools as large as the cores.
+priority than the app, TensorFlow running one operation per core (learn/cores.py).
 
 A job asks for one unit of the `training` resource, so the cluster never runs more trainings at
 once than it has slots; the rest wait in Dask's own queue. The plugin must run in a worker
@@ -23,6 +23,7 @@ from pathlib import Path
 from distributed import WorkerPlugin
 
 from digitlab import settings
+from digitlab.learn.cores import thread_settings
 from digitlab.serve.pool import warm_up_quietly
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,9 @@ WARMED = threading.Event()
 def start_local_cluster(slots: int | None = None):
     """Start an embedded LocalCluster: `slots` worker processes of one task each, dashboard off.
 
-    Every worker's TensorFlow may use every core: alone, a run has them all (one thread of two:
-    1.11x as long); two at once on 2 cores take ~11% longer than with one thread each
-    (bench/slots.py). The learner alone comes first, so nothing is split in advance.
+    Every worker's TensorFlow runs one operation per core at once, one thread each, and splits each
+    training batch in as many parts (digitlab/learn/cores.py): alone, a run has every core (1.4x as
+    fast as two threads per operation); two at once on 2 cores share them as well as before.
 
     Dask starts worker processes with MALLOC_TRIM_THRESHOLD_=65536 (to hand freed memory back to
     the system early). Any value there also pins glibc's mmap threshold at 128 KiB, so large
@@ -142,7 +143,6 @@ def start_local_cluster(slots: int | None = None):
     from distributed import LocalCluster
 
     slots = slots or training_slots()
-    threads = str(os.cpu_count() or 1)
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(
             n_workers=slots,
@@ -150,7 +150,7 @@ def start_local_cluster(slots: int | None = None):
             processes=True,
             dashboard_address=None,
             resources={SLOT: 1},
-            env={"TF_NUM_INTRAOP_THREADS": threads, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            env={**thread_settings(), "TF_CPP_MIN_LOG_LEVEL": "2"},
         )
 
 
