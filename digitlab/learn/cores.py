@@ -1,12 +1,11 @@
 """Training on every core of a CPU: each batch split in parts that run side by side, one core each.
 
 The default `fast` network's operations are too small for TensorFlow to share one of them between
-two cores well: a training step used 1.1 cores of 2 (19.5 ms a step with two threads per operation,
-21.4 ms with one). With one thread per operation, as many operations at once as cores, and each
-batch split in that many parts (the forward and backward pass of each part run side by side; the
-gradients are summed), a step took 11.2 ms (2 cores, batches of 256, 2026-12-07). Batch norm then
-normalizes each part on its own statistics, as "ghost batch norm" does: `fast` ended at 99.38% instead
-of 99.25% (docs/performance.md).
+two cores well: with two threads per operation a training step took 19.5 ms, with one 21.4 ms. With
+one thread per operation, as many operations at once as cores, and each batch split in that many
+parts (the forward and backward pass of each part run side by side; the gradients are summed), a
+step took 11.2 ms (2 cores, batches of 256, 2026-12-07). Batch norm then normalizes each part on its
+own statistics, as "ghost batch norm" does: `fast` ends at 99.22% (99.25% unsplit; docs/performance.md).
 
 A process that trains calls `train_on_every_core()` before TensorFlow's first operation (the thread
 pools are made then, once); the embedded cluster's workers get the same through their environment
