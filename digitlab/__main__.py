@@ -183,7 +183,7 @@ def code_command(args: argparse.Namespace) -> int:
     meta = store.find_model(args.name, args.workspace).meta
     if "config" not in meta:
         raise ValueError(f"{args.name} was saved without its training settings: there is no run to write out.")
-    config = TrainConfig.from_record(meta["config"])
+    config = TrainConfig.of_saved_model(meta)
     print((notebook if args.notebook else script)(config, args.name), end="")
     return 0
 

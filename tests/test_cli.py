@@ -159,3 +159,10 @@ def test_make_default_replaces_a_shipped_model_that_reads_fewer_with_its_snapsho
         p.name for p in shipped.iterdir()
     }
     assert json.loads((shipped / "meta.json").read_text())["test_accuracy"] > 0.5  # learned: chance is 0.1
+
+
+def test_the_code_of_the_shipped_default_has_the_layers_it_was_trained_with(tmp_path):
+    """It is the `fast` of before 2026-12-07 (a pooling after the first convolution), as on the Models page."""
+    code = cli("code", "default", home=tmp_path)
+    assert code.returncode == 0, code.stderr[-2000:]
+    assert 'layers.Conv2D(16, 5, activation="relu", name="conv1"),  # -> 24x24x16' in code.stdout
