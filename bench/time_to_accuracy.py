@@ -26,17 +26,15 @@ Last line: `time_to_accuracy preset=P s_to_99_max=A training_s_ready_max=B run_s
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import time
 
 import common  # noqa: F401 - first: puts the project on the import path
 import keras
 import tensorflow as tf
+from common import last_line_of_its_own_process
 
 from digitlab.learn.architectures import build_model
-from digitlab.learn.cores import train_on_every_core
+from digitlab.learn.cores import train_on_every_core, usable_cores
 from digitlab.learn.data import load_mnist
 from digitlab.learn.evaluate import predict_probabilities
 from digitlab.learn.train import LONG_PRESET, TrainConfig, make_dataset, make_optimizer, train_model, training_set
@@ -123,15 +121,13 @@ def main() -> None:
     print(f"preset={args.preset} config={config}")
     threads = tf.config.threading
     print(
-        f"cores usable={len(os.sched_getaffinity(0))} intra_op_threads={threads.get_intra_op_parallelism_threads()} "
+        f"cores usable={usable_cores()} intra_op_threads={threads.get_intra_op_parallelism_threads()} "
         f"inter_op_threads={threads.get_inter_op_parallelism_threads()} (0: one per core) "
         f"input_s_per_step={input_seconds_per_step(config, data):.4f}",
         flush=True,
     )
-    reference = subprocess.run(
-        [sys.executable, __file__, "--plain", "--preset", args.preset], capture_output=True, text=True, check=True
-    )
-    plain_seconds, plain_accuracy = map(float, reference.stdout.split("plain ")[-1].split())
+    _, seconds, accuracy = last_line_of_its_own_process(__file__, "--plain", "--preset", args.preset)
+    plain_seconds, plain_accuracy = float(seconds), float(accuracy)
     print(
         f"plain_keras_fit s={plain_seconds:.1f} test_accuracy={plain_accuracy:.4f} (same network and data)", flush=True
     )

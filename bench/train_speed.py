@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
 import common  # noqa: F401 - first: puts the project on the import path
 import keras
+from common import last_line_of_its_own_process
 
 from digitlab.learn.architectures import ARCHITECTURES, build_model
 from digitlab.learn.cores import train_on_every_core
@@ -75,10 +74,7 @@ def one_side(side: str, name: str) -> None:
 
 
 def timed_in_a_process(side: str, name: str) -> float:
-    done = subprocess.run(
-        [sys.executable, __file__, "--side", side, "--only", name], capture_output=True, text=True, check=True
-    )
-    return float(done.stdout.split("seconds ")[-1])
+    return float(last_line_of_its_own_process(__file__, "--side", side, "--only", name)[-1])
 
 
 def main() -> None:
