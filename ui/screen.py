@@ -17,6 +17,7 @@ import time
 import streamlit as st
 
 NARROW_SCREEN = 1024  # CSS px: below this an open sidebar leaves the page too little room (an 810-px iPad)
+STREAMLIT_FOLDS = 768  # CSS px: at or below this Streamlit starts with the sidebar folded (its "md" breakpoint)
 
 # Scales the element keyed `data.key` to the width of the column this component sits in (never up).
 FIT_JS = """
@@ -54,8 +55,11 @@ export default function(component) {
 
 FOLD_SIDEBAR_JS = """
 export default function(component) {
-  if (window.innerWidth >= component.data.narrow || sessionStorage.getItem("digitlab-sidebar-folded")) return;
-  // Once: where Streamlit folded it already, it is left alone (the visitor's first tap must open it).
+  const { narrow, streamlit_folds } = component.data;
+  // Where Streamlit folds it itself (a phone), it is left alone: the visitor may have opened it already
+  // (their first tap on the arrow must open it). Elsewhere, once a browser session.
+  if (window.innerWidth <= streamlit_folds || window.innerWidth >= narrow) return;
+  if (sessionStorage.getItem("digitlab-sidebar-folded")) return;
   const fold = () => {
     const sidebar = document.querySelector('[data-testid="stSidebar"]');
     if (!sidebar) return false;
@@ -127,5 +131,6 @@ def fit_to_column(key: str, size: int) -> None:
 
 
 def fold_sidebar_on_narrow_screens() -> None:
-    """Fold the sidebar once per browser session on a screen narrower than NARROW_SCREEN."""
-    folding_component()(key="fold-sidebar", data={"narrow": NARROW_SCREEN}, height=0)
+    """Fold the sidebar once per browser session on a screen narrower than NARROW_SCREEN (on a phone's
+    Streamlit folds it itself)."""
+    folding_component()(key="fold-sidebar", data={"narrow": NARROW_SCREEN, "streamlit_folds": STREAMLIT_FOLDS}, height=0)
