@@ -65,7 +65,6 @@ def prepare_ready_model(data: Dataset, config: TrainConfig | None = None) -> Non
         return
     keras.utils.set_random_seed(config.seed)  # as a run of `config` builds it: the same first weights
     model = compiled_model(config, steps_of(config, data))
-    model.optimizer.build(model.trainable_variables)
     as_built = [v.numpy() for v in all_variables(model)]
     blank = np.zeros((2 * config.batch_size, 28, 28), np.uint8), np.zeros(2 * config.batch_size, np.int32)
     model.fit(make_dataset(*blank, config), epochs=1, steps_per_epoch=2, shuffle=False, verbose=0)
