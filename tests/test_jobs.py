@@ -321,3 +321,25 @@ def test_a_worker_reads_the_drawings_with_the_models_that_have_not_and_each_once
     assert known[store.default_model().path] == 1.0  # the shipped default reads MNIST's first three right
     assert 0 <= known[entries[1].path] <= 1
     wait_until(lambda: not board.answering)
+
+
+def test_queued_jobs_ask_the_scheduler_what_runs_once_for_all_of_them(monkeypatch):
+    from digitlab.serve import job
+
+    class Client:
+        asked = 0
+
+        def processing(self):
+            self.asked += 1
+            return {"tcp://worker-1": ["digitlab-train-a"], "tcp://worker-2": []}
+
+    client = Client()
+    now = [100.0]
+    monkeypatch.setattr(job.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(job, "RUNNING_KEYS", {})
+    for _ in range(100):  # a class's queued jobs, each looking once
+        assert job.running_keys(client) == {"digitlab-train-a"}
+    assert client.asked == 1
+    now[0] += job.QUEUED_FOLLOW_INTERVAL
+    job.running_keys(client)
+    assert client.asked == 2  # a second later it asks again

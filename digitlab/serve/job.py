@@ -32,6 +32,21 @@ PACE_SETTLE = 10.0  # seconds a run trains before its pace is trusted against th
 OVER_TIME = 1.25  # a run is stopped when its estimated length passes the bound by this factor
 SAVE_RETRY = 10.0  # seconds between tries to save a finished model the disk or the quota refused
 
+RUNNING_KEYS: dict[int, tuple[float, frozenset[str]]] = {}  # by client: when asked, the tasks running then
+RUNNING_KEYS_LOCK = threading.Lock()
+
+
+def running_keys(client) -> frozenset[str]:
+    """The keys of the tasks the cluster's workers run now, asked of the scheduler at most once every
+    QUEUED_FOLLOW_INTERVAL for all of this server's queued jobs. (Each queued job asking its own queue
+    was a round trip a second each: 100 queued jobs took 0.06 of a core from the app's server.)"""
+    with RUNNING_KEYS_LOCK:
+        asked, keys = RUNNING_KEYS.get(id(client), (0.0, frozenset()))
+        if time.monotonic() - asked >= QUEUED_FOLLOW_INTERVAL:
+            keys = frozenset(key for running in client.processing().values() for key in running)
+            RUNNING_KEYS[id(client)] = time.monotonic(), keys
+        return keys
+
 
 @dataclass
 class JobStatus:
@@ -142,7 +157,8 @@ class Job:
             beat = looked = time.monotonic()
             while not (self.ended or self.future.done()):
                 time.sleep(self.follow_interval())
-                self.drain()
+                if self.state == "running" or self.id in running_keys(self.future.client):
+                    self.drain()
                 if time.monotonic() - beat > runs.HEARTBEAT:  # other servers on this store see it live
                     self.record()
                     beat = time.monotonic()
