@@ -6,8 +6,8 @@ part could not be scrolled into view. A small component of our own (`st.componen
 lines of JavaScript, no rerun) scales the canvas down in the browser to the width of its column;
 the canvas library maps the strokes back to its 280x280 grid, so the server receives the same
 pixels at any size. The same kind of component folds the sidebar once per browser session where
-the window is narrower than NARROW_SCREEN (a tablet or a phone), so the page gets the whole width;
-the visitor can open it again with the arrow.
+the window is narrower than NARROW_SCREEN (a tablet; on a phone Streamlit starts with it folded), so
+the page gets the whole width; the visitor can open it again with the arrow.
 """
 
 from __future__ import annotations
@@ -131,6 +131,7 @@ def fit_to_column(key: str, size: int) -> None:
 
 
 def fold_sidebar_on_narrow_screens() -> None:
-    """Fold the sidebar once per browser session on a screen narrower than NARROW_SCREEN (on a phone's
+    """Fold the sidebar once per browser session on a screen narrower than NARROW_SCREEN (on a phone,
     Streamlit folds it itself)."""
-    folding_component()(key="fold-sidebar", data={"narrow": NARROW_SCREEN, "streamlit_folds": STREAMLIT_FOLDS}, height=0)
+    data = {"narrow": NARROW_SCREEN, "streamlit_folds": STREAMLIT_FOLDS}
+    folding_component()(key="fold-sidebar", data=data, height=0)
