@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from digitlab.learn import train
 from digitlab.learn.augment import augment_batch
-from digitlab.learn.train import TrainConfig, TrainingDiverged, train_model, training_set
+from digitlab.learn.train import TrainConfig, TrainingDiverged, compiled_model, train_model, training_set
 from digitlab.serve import pool
 
 QUICK = dict(epochs=1, train_limit=2000)
@@ -182,3 +182,16 @@ def test_a_config_counts_its_images_without_loading_mnist(mnist):
         assert config.example_count() == len(training_set(config, mnist)[0])
     with pytest.raises(ValueError, match="between 1 and the 3000 training images"):
         TrainConfig(train_limit=3000, batch_size=4000).validate()
+
+
+def test_a_new_models_training_step_is_traced_once(mnist):
+    """Its optimizer's variables are made before the first trace: a step that makes variables is traced
+    twice. (Its metrics' are made by the validation's trace, before training: train_model.)"""
+    config = TrainConfig.for_architecture("fast", batch_size=32)  # Adam: moments for every weight
+    model = compiled_model(config, total_steps=4)
+    x, y = mnist.x_train[:128].astype("float32"), mnist.y_train[:128]
+    model.evaluate(x, y, batch_size=32, verbose=0)
+    traced, step = [], model.train_step
+    model.train_step = lambda data: traced.append(1) or step(data)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert len(traced) == 1
