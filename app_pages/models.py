@@ -1,6 +1,7 @@
 """Models: your saved models side by side, rename and delete; in a shared class, the leaderboard."""
 
 import logging
+import time
 
 import streamlit as st
 
@@ -14,6 +15,8 @@ from ui import visitor, widgets
 from ui.models_sections import class_leaderboard, compare_two, model_columns, take_it_with_you
 
 log = logging.getLogger("app_pages.models")  # Streamlit runs a page as __main__
+
+FLASH_SECONDS = 30  # a rename's or delete's result stays in sight across the reruns that follow it (answers arriving)
 
 CURVES = {  # the curve's name (the radio's option, shown in the page's language): its measure in the history
     N_("Right on validation digits"): "val_accuracy",
@@ -90,6 +93,16 @@ def how_it_learned(entries: list[store.SavedModel]) -> None:
     widgets.show_learning(snapshots[:moment], key=f"replay-epoch-{pick}")
 
 
+def flash(message: str) -> None:
+    st.session_state["models_flash"] = (message, time.monotonic())
+
+
+def show_flash() -> None:
+    message, at = st.session_state.get("models_flash", ("", 0.0))
+    if message and time.monotonic() - at < FLASH_SECONDS:
+        st.success(message)
+
+
 def rename_or_delete(entries: list[store.SavedModel], workspace: Workspace) -> None:
     """This workspace's own models, renamed or deleted; the result is told after the rerun."""
     st.subheader(_("Rename or delete"))
@@ -103,7 +116,7 @@ def rename_or_delete(entries: list[store.SavedModel], workspace: Workspace) -> N
     if rename.button(_("Rename"), disabled=not new_name, key="rename"):
         try:
             renamed = store.rename_model(name, new_name, workspace)
-            st.session_state["models_flash"] = _("Renamed {name} to {new_name}.").format(name=name, new_name=renamed)
+            flash(_("Renamed {name} to {new_name}.").format(name=name, new_name=renamed))
             st.rerun()
         except store.StoreError as error:
             log.info("rename refused: %s", error, exc_info=True)
@@ -116,7 +129,7 @@ def rename_or_delete(entries: list[store.SavedModel], workspace: Workspace) -> N
             log.info("delete refused: %s", error, exc_info=True)
             st.error(str(error))
         else:
-            st.session_state["models_flash"] = _("Deleted {name}.").format(name=name)
+            flash(_("Deleted {name}.").format(name=name))
             st.rerun()
 
 
@@ -134,8 +147,7 @@ if not workspace.personal:
             alias=workspace.alias
         )
     )
-if "models_flash" in st.session_state:
-    st.success(st.session_state.pop("models_flash"))
+show_flash()
 entries = store.list_models(workspace)
 if not entries:
     st.info(_("Train a model first."))

@@ -343,9 +343,12 @@ def test_models_page_renames_and_deletes(workspace):
     assert not app.exception
     assert [e.name for e in store.list_models(workspace, include_default=False)] == ["new"]
     assert "Renamed old to new" in app.success[0].value
+    app.run()  # a later rerun (a worker's answers arriving) leaves the result in sight
+    assert "Renamed old to new" in app.success[0].value
     app.checkbox(key="confirm").check().run()
     app.button(key="delete").click().run()
     assert store.list_models(workspace, include_default=False) == []
+    assert "Deleted new" in app.success[0].value
 
 
 def start_training(app: AppTest, arch: str, **fields) -> AppTest:

@@ -94,7 +94,7 @@ export default function(component) {
     if (stopped || tries === 0) return;
     const target = document.querySelector(".st-key-" + CSS.escape(data.key));
     const top = target ? target.getBoundingClientRect().top : Infinity;
-    const there = top <= window.innerHeight * (data.hidden_only ? 0.8 : 0.25) && top > -40;
+    const there = top <= window.innerHeight * (data.hidden_only ? 0.8 : 0.25) && top >= -1;  // its top in sight
     if (target && !there) target.scrollIntoView({ behavior: "smooth", block: "start" });
     setTimeout(() => bring(tries - 1), 300);  // still looking: the page may move under it as it fills in
   };

@@ -21,6 +21,24 @@ def app_url(tmp_path_factory):
     stop_app(server)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what each of its open pages showed: CI's output is all it leaves."""
+    report = yield
+    browser = item.funcargs.get("browser")
+    if report.failed and call.when == "call" and browser is not None:
+        for number, page in enumerate(page for context in browser.contexts for page in context.pages):
+            report.sections.append((f"page {number}: {page.url}", shown_text(page)))
+    return report
+
+
+def shown_text(page, limit: int = 3000) -> str:
+    try:
+        return page.locator("body").inner_text(timeout=5000)[:limit]
+    except Exception as error:  # the page may be gone or hung: the report goes on without it
+        return f"(its text could not be read: {error})"
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -96,6 +96,7 @@ def test_two_visitors_keep_their_own_things_and_a_bookmark_brings_a_workspace_ba
     wait_for_app(alice)
     alice.get_by_role("button", name="Rename", exact=True).click()
     alice.get_by_text("Renamed alices to alices-best").wait_for()
+    expect(alice.get_by_role("combobox", name="Model").last).to_have_value("alices-best")
 
     bookmark = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()
     bookmark.goto(f"{shared_url}/models?ws={alice_token}")
