@@ -20,10 +20,10 @@ from digitlab.learn.architectures import DEFAULT_ARCHITECTURE
 from digitlab.learn.data import Dataset, load_mnist
 from digitlab.learn.train import (
     RUNNING,
-    VALIDATION_BATCH,
     TrainConfig,
     all_variables,
     compiled_model,
+    evaluation_batches,
     make_dataset,
     steps_of,
 )
@@ -68,12 +68,7 @@ def prepare_ready_model(data: Dataset, config: TrainConfig | None = None) -> Non
     as_built = [v.numpy() for v in all_variables(model)]
     blank = np.zeros((2 * config.batch_size, 28, 28), np.uint8), np.zeros(2 * config.batch_size, np.int32)
     model.fit(make_dataset(*blank, config), epochs=1, steps_per_epoch=2, shuffle=False, verbose=0)
-    model.evaluate(
-        data.x_val[:VALIDATION_BATCH].astype("float32"),
-        data.y_val[:VALIDATION_BATCH],
-        batch_size=VALIDATION_BATCH,
-        verbose=0,
-    )
+    model.evaluate(evaluation_batches(data.x_val, data.y_val).take(1), verbose=0)
     with READY_LOCK:
         READY[:] = [ReadyModel(config, steps_of(config, data), model, as_built)]
 
