@@ -341,9 +341,7 @@ def train_model(
         if model is None:
             with strategy.scope():
                 model = compiled_model(config, total_steps, STEPS_PER_EXECUTION if one_device else 1)
-            if (
-                validation is not None
-            ):  # traced now: the first epoch end costs what the others do (the clock measures it)
+            if validation is not None:  # traced now: the first epoch end costs what the others do
                 model.evaluate(validation.take(1), verbose=0)
         events: list[ProgressEvent] = []
 
