@@ -172,13 +172,12 @@ def test_the_embedded_workers_start_without_dasks_malloc_trim_threshold(board):
 
 
 def test_the_embedded_clusters_servers_wake_seldom(board):
-    """Dask's 20-ms event-loop checks and 0.5-s system readings cost an idle cluster 0.1 of a core."""
+    """Dask's 20-ms event-loop checks and 0.5-s system readings cost the app's process 0.05 of a core."""
 
     def intervals(server) -> tuple[float, float]:  # ms between its loop's checks, between its system readings
         return tuple(server.periodic_callbacks[name].callback_time for name in ("tick", "monitor"))
 
     assert board.client.run_on_scheduler(lambda dask_scheduler: intervals(dask_scheduler)) == (1000, 5000)
-    assert set(board.client.run(lambda dask_worker: intervals(dask_worker)).values()) == {(1000, 5000)}
 
 
 def test_the_embedded_workers_run_one_thread_per_operation_and_split_batches(board, monkeypatch):

@@ -128,8 +128,10 @@ WARMED = threading.Event()
 
 # Dask's defaults wake every server's event loop every 20 ms to time it, and read the process's CPU,
 # memory, network and open files every 0.5 s (a worker's memory every 0.1 s). An idle embedded cluster
-# of two workers cost 0.10 of a core that way (0.056 the app's process, 0.043 the workers), 0.015 of
-# a core with these (2026-12-07): in a class, CPU the trainings get back. Memory is still watched.
+# of two workers cost the app's process (scheduler, nannies) 0.056 of a core that way, 0.008 with these
+# (2026-12-07): in a class, CPU the trainings get back. Memory is still watched. The worker processes
+# gained as much (0.043 -> 0.007) with these set for the whole process, but in the test suite's cluster
+# they kept Dask's defaults: not relied on.
 QUIET_LOOPS = {
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",

@@ -27,6 +27,7 @@ def test_drawing_digits_predicts_them(app_url, page):
         screenshot(page, f"draw-{digit}")
         page.get_by_role("button", name="Clear", exact=True).click()
         page.wait_for_function(f"!({shows(digit)})", timeout=30_000)
+        expect(page.locator("canvas.upper-canvas")).to_have_count(1, timeout=30_000)  # the old one gone
     screenshot(page, "draw-cleared")
 
 
