@@ -152,8 +152,8 @@ def start_local_cluster(slots: int | None = None):
     training ran about 3% slower. These workers start without it (a value set in the app's own
     environment still passes on).
 
-    Its servers (scheduler, nannies, workers) also check their event loops and read the system's
-    figures less often (QUIET_LOOPS): those are for a dashboard this cluster does not have.
+    Its scheduler and nannies also check their event loops and read the system's figures less often
+    (QUIET_LOOPS): those are for a dashboard this cluster does not have (the workers: see QUIET_LOOPS).
     """
     import dask
     from distributed import LocalCluster
