@@ -190,14 +190,21 @@ def test_the_embedded_workers_run_one_thread_per_operation_and_split_batches(boa
     assert list(board.client.run(look).values()) == [("1", cores.batch_parts(256))]
 
 
-def test_the_embedded_workers_run_niced_and_without_the_profiler(board):
+def test_the_embedded_workers_run_niced_without_the_profiler_and_wake_seldom(board):
+    def dasks_defaults(dask_worker):  # what a worker the config did not reach has (CI's once did)
+        for name, ms in (("tick", 20), ("monitor", 500), ("memory_monitor", 100)):
+            dask_worker.periodic_callbacks[name].callback_time = ms
+
+    board.client.run(dasks_defaults)
     board.client.register_plugin(LowPriority())  # as connect() does for an embedded cluster
 
     def look(dask_worker):
-        profilers = [name for name in dask_worker.periodic_callbacks if name.startswith("profile")]
-        return os.getpriority(os.PRIO_PROCESS, 0), profilers  # this thread's niceness (Linux keeps it per thread)
+        callbacks = dask_worker.periodic_callbacks
+        profilers = [name for name in callbacks if name.startswith("profile")]
+        intervals = [callbacks[name].callback_time for name in ("tick", "monitor", "memory_monitor")]
+        return os.getpriority(os.PRIO_PROCESS, 0), profilers, intervals  # niceness: this thread's (Linux keeps it per thread)
 
-    assert list(board.client.run(look).values()) == [(NICENESS, [])]
+    assert list(board.client.run(look).values()) == [(NICENESS, [], [1000, 5000, 1000])]
 
 
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling here")

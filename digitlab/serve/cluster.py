@@ -92,8 +92,9 @@ def own_autogroup(niceness: int) -> None:
 class LowPriority(WorkerPlugin):
     """A Dask worker plugin, set up on every worker before its first task, a restarted one too: the
     process runs niced, and without Dask's profiler, which takes the GIL every 10 ms to sample the
-    training thread's stack for a dashboard the embedded cluster does not have. The process leaves
-    the app's session for its own, niced too (see `own_autogroup`)."""
+    training thread's stack for a dashboard the embedded cluster does not have; its event loop wakes
+    as seldom as the scheduler's (QUIET_LOOPS). The process leaves the app's session for its own,
+    niced too (see `own_autogroup`)."""
 
     name = "digitlab-low-priority"
 
@@ -108,6 +109,9 @@ class LowPriority(WorkerPlugin):
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()
+        for name, seconds in QUIET_WORKER_LOOPS.items():
+            if name in worker.periodic_callbacks:
+                worker.periodic_callbacks[name].callback_time = seconds * 1000  # from its next wake-up
 
 
 class WarmUp(WorkerPlugin):
@@ -129,14 +133,15 @@ WARMED = threading.Event()
 # Dask's defaults wake every server's event loop every 20 ms to time it, and read the process's CPU,
 # memory, network and open files every 0.5 s (a worker's memory every 0.1 s). An idle embedded cluster
 # of two workers cost the app's process (scheduler, nannies) 0.056 of a core that way, 0.008 with these
-# (2026-12-07): in a class, CPU the trainings get back. Memory is still watched. The worker processes
-# gained as much (0.043 -> 0.007) with these set for the whole process, but in the test suite's cluster
-# they kept Dask's defaults: not relied on.
+# (2026-12-07): in a class, CPU the trainings get back. Memory is still watched. The workers' processes
+# gained as much (0.043 -> 0.007), but the config did not always reach them (the test suite's kept Dask's
+# defaults), so LowPriority sets theirs on each worker itself (QUIET_WORKER_LOOPS, in seconds).
 QUIET_LOOPS = {
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
 }
+QUIET_WORKER_LOOPS = {"tick": 1, "monitor": 5, "memory_monitor": 1}
 
 
 def start_local_cluster(slots: int | None = None):
@@ -153,7 +158,7 @@ def start_local_cluster(slots: int | None = None):
     environment still passes on).
 
     Its scheduler and nannies also check their event loops and read the system's figures less often
-    (QUIET_LOOPS): those are for a dashboard this cluster does not have (the workers: see QUIET_LOOPS).
+    (QUIET_LOOPS): those are for a dashboard this cluster does not have (the workers: LowPriority).
     """
     import dask
     from distributed import LocalCluster

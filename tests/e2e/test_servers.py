@@ -152,8 +152,8 @@ def test_two_visitors_of_one_workspace_on_two_servers_cannot_pass_its_quota_toge
     saved, refused = re.compile(r"Saved as a"), re.compile(r"holds \d+ drawings, its limit")
     for page in (on_a, on_b):
         expect(page.get_by_text(saved).or_(page.get_by_text(refused))).to_be_visible()
+    assert len(list_drawings(workspace)) == workspace.drawing_quota  # on disk: at its limit, not past it
     outcomes = sorted(bool(page.get_by_text(saved).count()) for page in (on_a, on_b))
     assert outcomes == [False, True]  # one saved, one told the workspace is full
-    assert len(list_drawings(workspace)) == workspace.drawing_quota
     for page in (on_a, on_b):
         page.context.close()
