@@ -36,6 +36,7 @@ from urllib.parse import parse_qs
 
 import common  # noqa: F401 - first: puts the project on the import path
 import psutil
+from common import machine
 from live_pen import latencies as live_latencies
 from playwright.sync_api import sync_playwright
 from served import new_visitor, open_draw, stroke_latencies
@@ -215,6 +216,7 @@ def main() -> None:
     page_open_max = max(opens, default=float("nan"))
     errors = [v.error for v in visitors if v.error]
     turned_away = sum(v.turned_away for v in visitors)
+    print(machine())  # the same class took 282 s on one host of this kind and 648 s on another
     print(
         f"class_load: {args.visitors} visitors, {len(reruns)} recorded reruns each, {len(errors)} errors, "
         f"{turned_away} told to come back in a minute (DIGITLAB_NEW_WORKSPACES_PER_MINUTE)"

@@ -10,7 +10,8 @@ worker (`pool.prepare_ready_model`, made before the run, off its clock).
 every round, the run trained, scored and saved within 8 s, final test accuracy >= 99.2%); `long` is
 the documented longer preset (target: >= 99.5% in <= 5 minutes).
 
-First, what explains one machine against another: the cores this process may use and TensorFlow's
+First, what explains one machine against another: the processor (model, clock, widest vector
+unit), the cores this process may use and TensorFlow's
 thread pools (intra-op, inter-op; 0 is TensorFlow's own choice, one thread per core), the seconds
 the input pipeline alone takes per batch, and a plain-Keras reference: `model.fit` of the same
 network, optimizer and schedule on the same training and validation arrays (float32, Keras'
@@ -31,7 +32,7 @@ import time
 import common  # noqa: F401 - first: puts the project on the import path
 import keras
 import tensorflow as tf
-from common import last_line_of_its_own_process
+from common import last_line_of_its_own_process, machine
 
 from digitlab.learn.architectures import build_model
 from digitlab.learn.cores import train_on_every_core, usable_cores
@@ -119,6 +120,7 @@ def main() -> None:
     data = load_mnist()
     config = PRESETS[args.preset]
     print(f"preset={args.preset} config={config}")
+    print(machine())
     threads = tf.config.threading
     print(
         f"cores usable={usable_cores()} intra_op_threads={threads.get_intra_op_parallelism_threads()} "
