@@ -83,7 +83,8 @@ def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, w
             )
         store.check_room(workspace, len(data) + pixels.nbytes)
         # 48 random bits: with 24, two drawings saved in one second shared a name once in 16.7 million
-        # pairs (a bulk import makes many such pairs), and the second silently replaced the first.
+        # pairs, and the second silently replaced the first. Filling a workspace to one short of its
+        # quota (499 in about 2 s, as a test does) makes about 51,000 such pairs: a 0.3% chance a time.
         drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
             np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
