@@ -1,5 +1,7 @@
 import io
+import itertools
 import threading
+import uuid
 
 import numpy as np
 import pytest
@@ -29,6 +31,18 @@ def test_save_list_delete(home, mnist, workspace):
     with pytest.raises(ValueError, match="0-9"):
         drawings.save_drawing(mnist.x_test[0], 12, canvas, workspace)
     assert not list(drawings.drawings_dir(workspace).glob(".tmp-*"))
+
+
+def test_a_drawing_never_replaces_another_that_drew_the_same_random_name(workspace, monkeypatch):
+    # Random parts 1, 1 again, 2, 3... (in the id's first 12 hex digits): the second save draws the first's name.
+    clashing = itertools.chain([uuid.UUID(int=1 << 100)], (uuid.UUID(int=n << 100) for n in itertools.count(1)))
+    monkeypatch.setattr(drawings.uuid, "uuid4", lambda: next(clashing))
+    monkeypatch.setattr(drawings.time, "strftime", lambda _format: "20261207-230000")  # both in one second
+    blank = np.zeros((28, 28), np.float32)
+    first = drawings.save_drawing(blank, 1, blank, workspace)
+    second = drawings.save_drawing(blank, 2, blank, workspace)
+    assert first != second
+    assert sorted(d.label for d in drawings.list_drawings(workspace)) == [1, 2]
 
 
 def test_fine_tuning_asked_to_stop_keeps_nothing(mnist):

@@ -202,7 +202,8 @@ def test_the_embedded_workers_run_niced_without_the_profiler_and_wake_seldom(boa
         callbacks = dask_worker.periodic_callbacks
         profilers = [name for name in callbacks if name.startswith("profile")]
         intervals = [callbacks[name].callback_time for name in ("tick", "monitor", "memory_monitor")]
-        return os.getpriority(os.PRIO_PROCESS, 0), profilers, intervals  # niceness: this thread's (Linux keeps it per thread)
+        niceness = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's (Linux keeps it per thread)
+        return niceness, profilers, intervals
 
     assert list(board.client.run(look).values()) == [(NICENESS, [], [1000, 5000, 1000])]
 

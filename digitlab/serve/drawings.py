@@ -82,14 +82,25 @@ def save_drawing(pixels: np.ndarray, label: int, original: np.ndarray | bytes, w
                 ).format(count=language.number(quota))
             )
         store.check_room(workspace, len(data) + pixels.nbytes)
-        # 48 random bits: with 24, two drawings saved in one second shared a name once in 16.7 million
-        # pairs, and the second silently replaced the first. Filling a workspace to one short of its
-        # quota (499 in about 2 s, as a test does) makes about 51,000 such pairs: a 0.3% chance a time.
-        drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        drawing_id = free_id(folder)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False) as f:
             np.savez(f, pixels=pixels, label=int(label), original=np.frombuffer(data, np.uint8), created=time.time())
         os.replace(f.name, folder / f"{drawing_id}.npz")
     return drawing_id
+
+
+def free_id(folder: Path) -> str:
+    """A new drawing's id, its file not in `folder` yet (call it under the workspace's lock).
+
+    Ids were once a second's time and 24 random bits, used as they came: two drawings saved in one
+    second shared a name once in 16.7 million pairs, and the second replaced the first. Filling a
+    workspace to one short of its quota (499 in about 2 s, as a test does) makes about 51,000 such
+    pairs: a 0.3% chance a time. Now 48 bits, and a taken name is never reused.
+    """
+    while True:
+        drawing_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        if not (folder / f"{drawing_id}.npz").exists():
+            return drawing_id
 
 
 def list_drawings(workspace: Workspace) -> list[Drawing]:
