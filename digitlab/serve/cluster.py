@@ -109,7 +109,7 @@ class LowPriority(WorkerPlugin):
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()
-        for name, seconds in QUIET_WORKER_LOOPS.items():
+        for name, seconds in QUIET_LOOPS.values():
             if name in worker.periodic_callbacks:
                 worker.periodic_callbacks[name].callback_time = seconds * 1000  # from its next wake-up
 
@@ -135,13 +135,12 @@ WARMED = threading.Event()
 # of two workers cost the app's process (scheduler, nannies) 0.056 of a core that way, 0.008 with these
 # (2026-12-07): in a class, CPU the trainings get back. Memory is still watched. The workers' processes
 # gained as much (0.043 -> 0.007), but the config did not always reach them (the test suite's kept Dask's
-# defaults), so LowPriority sets theirs on each worker itself (QUIET_WORKER_LOOPS, in seconds).
-QUIET_LOOPS = {
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "5s",
-    "distributed.worker.memory.monitor-interval": "1s",
+# defaults), so LowPriority sets theirs on each worker itself, by the periodic callback each setting times.
+QUIET_LOOPS = {  # Dask's setting: (the server's periodic callback it times, seconds)
+    "distributed.admin.tick.interval": ("tick", 1),
+    "distributed.admin.system-monitor.interval": ("monitor", 5),
+    "distributed.worker.memory.monitor-interval": ("memory_monitor", 1),
 }
-QUIET_WORKER_LOOPS = {"tick": 1, "monitor": 5, "memory_monitor": 1}
 
 
 def start_local_cluster(slots: int | None = None):
@@ -164,7 +163,8 @@ def start_local_cluster(slots: int | None = None):
     from distributed import LocalCluster
 
     slots = slots or training_slots()
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **QUIET_LOOPS}):
+    quiet = {setting: f"{seconds}s" for setting, (_callback, seconds) in QUIET_LOOPS.items()}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **quiet}):
         return LocalCluster(
             n_workers=slots,
             threads_per_worker=1,
